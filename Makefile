@@ -1,0 +1,86 @@
+# pyumami -- build, install, test.  `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BUILD ?= build
+NPROC := $(shell nproc 2>/dev/null || echo 2)
+
+CXX ?= g++
+CC ?= gcc
+NVCC ?= $(shell command -v nvcc 2>/dev/null)
+ABI_INC := umami_abi/include
+
+# --- reference matrix-element libraries (ref_me/) ---------------------------
+PROCESSES := ee_mumu gg_ttx
+REF_INC := ref_me/include
+REF_HEADERS := $(wildcard $(REF_INC)/refme/*.h) $(ABI_INC)/umami.h
+CXXFLAGS_REF ?= -O3 -std=c++17 -fPIC -Wall -Wextra -fno-math-errno -march=x86-64-v2
+NVCCFLAGS_REF ?= -O3 -std=c++17 -Xcompiler -fPIC -x cu --expt-relaxed-constexpr \
+                 -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
+
+CPU_LIBS := $(PROCESSES:%=$(BUILD)/lib/libref_%.so)
+CUDA_LIBS := $(if $(NVCC),$(PROCESSES:%=$(BUILD)/lib/libref_%_cuda.so))
+
+# --- deliberately small providers used by the tests (tests/fixtures/*.c) ------
+FIXTURE_SRCS := $(wildcard tests/fixtures/*.c)
+FIXTURE_LIBS := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/lib%.so)
+CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
+
+.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow bench clean distclean
+
+all: install
+
+help:
+	@echo "make install    create $(VENV), install pyumami editable with test extras, build every library"
+	@echo "make libs       build the reference UMAMI libraries into $(BUILD)/lib (CUDA ones if nvcc is found)"
+	@echo "make demo       the built-in default job"
+	@echo "make test       the test suite (fast; no GPU needed)"
+	@echo "make test-slow  the slow tests (marked 'slow')"
+	@echo "make bench      the benchmarks in bench/"
+	@echo "make clean      remove build outputs"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed libs fixtures
+
+libs: cpu-libs cuda-libs
+cpu-libs: $(CPU_LIBS)
+cuda-libs: $(CUDA_LIBS)
+
+$(BUILD)/lib/libref_%.so: ref_me/processes/%.cc $(REF_HEADERS)
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
+
+$(BUILD)/lib/libref_%_cuda.so: ref_me/processes/%.cc $(REF_HEADERS)
+	@mkdir -p $(@D)
+	$(NVCC) $(NVCCFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
+
+fixtures: $(FIXTURE_LIBS)
+
+$(BUILD)/fixtures/lib%.so: tests/fixtures/%.c $(ABI_INC)/umami.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_FIXTURE) -I$(ABI_INC) -shared -o $@ $< -lm -lpthread
+
+demo: install
+	$(PY) -m pyumami demo
+
+test: install
+	$(PY) -m pytest -q -m "not slow" tests
+
+test-slow: install
+	$(PY) -m pytest -q -m slow tests
+
+bench: install
+	$(PY) bench/me_throughput.py
+	$(PY) bench/phase_space.py
+
+clean:
+	rm -rf $(BUILD) *.egg-info .pytest_cache .hypothesis
+
+distclean: clean
+	rm -rf $(VENV)

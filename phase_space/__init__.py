@@ -1,0 +1,1 @@
+"""Phase-space mappings on the Python array API (see README)."""

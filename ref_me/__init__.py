@@ -1,0 +1,47 @@
+"""Reference UMAMI matrix elements (CUDACPP-style C++, CPU and CUDA builds).
+
+The physics lives in C++ (``ref_me/include/refme``, ``ref_me/processes``); this
+Python module only finds the built shared objects and the default param card.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = ["PROCESSES", "DEVICES", "library_path", "default_param_card"]
+
+_HERE = Path(__file__).resolve().parent
+#: Process names, each built to libref_<name>.so; particle order as in MadGraph.
+PROCESSES = {
+    "ee_mumu": "e+ e- > mu+ mu-",
+    "gg_ttx": "g g > t t~",
+}
+DEVICES = ("cpu", "cuda")
+
+
+def _search_dirs() -> list[Path]:
+    # Installed wheel first, then a source checkout built with `make libs`.
+    return [_HERE / "lib", _HERE.parent / "build" / "lib"]
+
+
+def library_path(process: str, device: str = "cpu") -> Path:
+    """Path of the built UMAMI library for ``process`` on ``device`` ("cpu" or "cuda").
+
+    Raises KeyError for an unknown process or device, FileNotFoundError when the
+    library has not been built (run ``make libs``).
+    """
+    if process not in PROCESSES:
+        raise KeyError(f"unknown process {process!r}; known: {', '.join(PROCESSES)}")
+    if device not in DEVICES:
+        raise KeyError(f"unknown device {device!r}; use one of {DEVICES}")
+    name = f"libref_{process}{'_cuda' if device == 'cuda' else ''}.so"
+    for directory in _search_dirs():
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    searched = ", ".join(str(d) for d in _search_dirs())
+    raise FileNotFoundError(f"{name} is not built (looked in {searched}); run `make libs`")
+
+
+def default_param_card() -> Path:
+    """The SM param card (SLHA) the reference libraries read by default."""
+    return _HERE / "cards" / "param_card.dat"
