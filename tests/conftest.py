@@ -1,0 +1,29 @@
+"""Shared test configuration: where MadGraph's reference data and built libraries live."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+#: ../shared beside the checkout (CI lays a copy there); PYUMAMI_SHARED overrides.
+SHARED = Path(os.environ.get("PYUMAMI_SHARED", REPO.parent / "shared"))
+REF_DIR = SHARED / "ref"
+FIXTURE_DIR = REPO / "build" / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def ref_dir() -> Path:
+    """MadGraph's reference dumps (shared/ref); skips when absent."""
+    if not REF_DIR.is_dir():
+        pytest.skip(f"MadGraph reference data not found at {REF_DIR} (set PYUMAMI_SHARED)")
+    return REF_DIR
+
+
+def fixture_library(name: str) -> Path:
+    """Path of a test provider built by `make fixtures` from tests/fixtures/<name>.c."""
+    path = FIXTURE_DIR / f"lib{name}.so"
+    if not path.is_file():
+        pytest.fail(f"{path} is not built; run `make fixtures` (part of `make test`)")
+    return path
