@@ -1,0 +1,65 @@
+"""pyumami: a Python host for UMAMI matrix-element libraries.
+
+    >>> import pyumami
+    >>> with pyumami.load("build/lib/libref_gg_ttx.so") as lib:   # doctest: +SKIP
+    ...     me = lib(momenta)                  # (n, 4, 4) float64 GeV -> (n,) |M|^2
+
+See docs/host.md for the full API and ``pyumami --help`` for the command line.
+"""
+from __future__ import annotations
+
+from . import abi
+from .abi import Device, InputKey, MetaKey, OutputKey, Status, describe_status
+from .errors import (
+    DeviceMismatchError,
+    DtypeError,
+    InitializationError,
+    InputLengthError,
+    InputValueError,
+    LibraryClosedError,
+    LibraryLoadError,
+    MissingInputError,
+    MissingSymbolError,
+    MomentaNdimError,
+    MomentaShapeError,
+    NonFiniteMomentaError,
+    ParameterNotSupportedError,
+    StatusError,
+    UmamiError,
+    UnsupportedInputError,
+    UnsupportedOutputError,
+)
+from .library import INPUT_NAMES, OUTPUT_NAMES, MatrixElementLibrary, load
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "abi",
+    "load",
+    "MatrixElementLibrary",
+    "INPUT_NAMES",
+    "OUTPUT_NAMES",
+    "Device",
+    "InputKey",
+    "MetaKey",
+    "OutputKey",
+    "Status",
+    "describe_status",
+    "UmamiError",
+    "LibraryLoadError",
+    "MissingSymbolError",
+    "LibraryClosedError",
+    "MomentaShapeError",
+    "MomentaNdimError",
+    "DtypeError",
+    "NonFiniteMomentaError",
+    "InputLengthError",
+    "InputValueError",
+    "MissingInputError",
+    "UnsupportedInputError",
+    "UnsupportedOutputError",
+    "DeviceMismatchError",
+    "StatusError",
+    "InitializationError",
+    "ParameterNotSupportedError",
+]

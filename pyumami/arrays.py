@@ -1,0 +1,191 @@
+"""Array intake for the host: where an array lives, zero-copy views of host
+arrays, the conversion of momenta into the UMAMI call layout, per-event inputs.
+
+User-facing momenta are (n_events, n_particles, 4) in GeV, row-major. The UMAMI
+call layout is column-major with the batch contiguous, i.e. a C-ordered array of
+shape (4, n_particles, n_events): element [mu, p, i] sits at
+``i + n * (p + n_particles * mu)``, which is ``umami.h``'s layout with stride n.
+"""
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import numpy as np
+
+from .errors import (
+    DeviceMismatchError,
+    DtypeError,
+    InputLengthError,
+    InputValueError,
+    MomentaNdimError,
+    MomentaShapeError,
+    NonFiniteMomentaError,
+)
+
+__all__ = [
+    "MemoryKind",
+    "memory_kind",
+    "host_array",
+    "check_momenta",
+    "MomentaBuffer",
+    "per_event_input",
+    "device_pointer",
+]
+
+
+class MemoryKind(enum.Enum):
+    """Where an array's data lives, as far as a UMAMI library is concerned."""
+
+    HOST = "host"
+    CUDA = "cuda"
+    ROCM = "rocm"
+
+
+# DLPack device types (dlpack.h, DLDeviceType): which the host CPU may read.
+_DLPACK_HOST = {1: MemoryKind.HOST, 3: MemoryKind.HOST, 11: MemoryKind.HOST}  # CPU, CUDAHost, ROCMHost
+_DLPACK_DEVICE = {2: MemoryKind.CUDA, 13: MemoryKind.CUDA, 10: MemoryKind.ROCM}  # CUDA, CUDAManaged, ROCM
+
+
+def memory_kind(x: Any) -> MemoryKind:
+    """Where ``x``'s data lives: from ``__dlpack_device__`` when the array has it,
+    ``__cuda_array_interface__`` for CUDA arrays without DLPack, else host memory
+    (NumPy, ``__array_interface__``, Python sequences)."""
+    if isinstance(x, np.ndarray):
+        return MemoryKind.HOST
+    dlpack_device = getattr(x, "__dlpack_device__", None)
+    if dlpack_device is not None:
+        try:
+            device_type = int(dlpack_device()[0])
+        except Exception:  # a broken exporter: fall through to the other protocols
+            device_type = None
+        if device_type in _DLPACK_HOST:
+            return _DLPACK_HOST[device_type]
+        if device_type in _DLPACK_DEVICE:
+            return _DLPACK_DEVICE[device_type]
+    if hasattr(x, "__cuda_array_interface__"):
+        return MemoryKind.CUDA
+    return MemoryKind.HOST
+
+
+def host_array(x: Any, what: str) -> np.ndarray:
+    """A NumPy view of host data ``x`` without a copy where the exporter allows it
+    (NumPy itself, DLPack, the array interface); ``what`` names it in errors.
+
+    Raises DeviceMismatchError for GPU memory (a CPU library cannot read it).
+    """
+    if isinstance(x, np.ndarray):
+        return x
+    kind = memory_kind(x)
+    if kind is not MemoryKind.HOST:
+        raise DeviceMismatchError(
+            f"{what} live in {kind.value} device memory but this library runs on the CPU; "
+            f"move them to host memory first (e.g. `.get()` for CuPy, `.cpu()` for PyTorch) "
+            f"or load the library built for the device"
+        )
+    if hasattr(x, "__dlpack__"):
+        try:
+            return np.from_dlpack(x)
+        except (BufferError, TypeError, RuntimeError, ValueError):
+            pass  # e.g. a tensor that refuses export (requires grad): go through __array__
+    return np.asarray(x)
+
+
+def check_momenta(m: np.ndarray | Any, particle_count: int) -> None:
+    """Check ndim, shape and dtype of momenta (host or device array) against
+    (n_events, ``particle_count``, 4) float64; raises the matching error."""
+    shape = tuple(m.shape)
+    if len(shape) != 3:
+        raise MomentaNdimError(
+            f"momenta must have 3 dimensions (n_events, {particle_count}, 4), got {len(shape)} "
+            f"(shape {shape}); for a single event use momenta[None]"
+        )
+    if shape[1] != particle_count or shape[2] != 4:
+        hint = ""
+        if shape[1] == 4 and shape[2] == particle_count:
+            hint = "; the last two axes look swapped (use momenta.transpose(0, 2, 1))"
+        raise MomentaShapeError(
+            f"momenta must have shape (n_events, {particle_count}, 4) for this library "
+            f"({particle_count} particles, components E, px, py, pz), got {shape}{hint}"
+        )
+    dtype = np.dtype(str(m.dtype).rsplit(".", 1)[-1]) if not isinstance(m, np.ndarray) else m.dtype
+    if dtype != np.float64:
+        raise DtypeError(
+            f"momenta must be float64 (the ABI passes double), got {m.dtype}; "
+            f"convert with .astype(float64) (the precision of lower-precision input cannot be recovered)"
+        )
+
+
+class MomentaBuffer:
+    """A reusable host buffer in the UMAMI momenta layout (4, n_particles, n), C order.
+
+    The storage grows to the largest batch seen and is reused, so repeated calls
+    of the same or smaller batches convert without allocating.
+    """
+
+    def __init__(self, particle_count: int) -> None:
+        self.particle_count = particle_count
+        self._storage = np.empty(0, dtype=np.float64)
+
+    def fill(self, momenta: np.ndarray) -> np.ndarray:
+        """Copy momenta (n, n_particles, 4) into the buffer, once, and return the
+        (4, n_particles, n) C-ordered view; raises NonFiniteMomentaError for NaN/inf."""
+        n = momenta.shape[0]
+        size = 4 * self.particle_count * n
+        if self._storage.size < size:
+            self._storage = np.empty(size, dtype=np.float64)
+        view = self._storage[:size].reshape(4, self.particle_count, n)
+        np.copyto(view, momenta.transpose(2, 1, 0))
+        if not np.isfinite(view).all():
+            bad = np.flatnonzero(~np.isfinite(view).all(axis=(0, 1)))
+            raise NonFiniteMomentaError(
+                f"momenta of {bad.size} event(s) contain NaN or infinite components "
+                f"(first at event index {int(bad[0])}); remove or repair those events "
+                f"(e.g. mask with numpy.isfinite(momenta).all(axis=(1, 2)))"
+            )
+        return view
+
+
+def per_event_input(value: Any, n: int, dtype: np.dtype, name: str) -> np.ndarray:
+    """A contiguous host array of length ``n`` and ``dtype`` for a per-event
+    input: a scalar is broadcast, an array must have length ``n``.
+
+    Integer inputs refuse non-integer values (DtypeError) and negative values for
+    the unsigned ABI types; floating inputs take any real numeric input.
+    """
+    array = host_array(value, name) if not np.isscalar(value) else np.asarray(value)
+    target = np.dtype(dtype)
+    if target.kind in "iu":
+        if array.dtype.kind not in "iub":
+            raise DtypeError(
+                f"{name} is an index and must be integer, got dtype {array.dtype}; "
+                f"pass integers (e.g. numpy.int32)"
+            )
+        if array.size and target.kind == "u" and int(array.min()) < 0:
+            raise InputValueError(
+                f"{name} must be >= 0 (the ABI type is unsigned int), got minimum {int(array.min())}"
+            )
+    elif array.dtype.kind not in "fiub":
+        raise DtypeError(f"{name} must be a real number or array of real numbers, got dtype {array.dtype}")
+    if array.ndim == 0:
+        return np.full(n, array, dtype=target)
+    if array.ndim != 1 or array.shape[0] != n:
+        raise InputLengthError(
+            f"{name} must be a scalar or have shape ({n},) (one value per event), got shape "
+            f"{array.shape}; broadcast it or pass a scalar"
+        )
+    return np.ascontiguousarray(array, dtype=target)
+
+
+def device_pointer(x: Any) -> int:
+    """The device address of a contiguous GPU array (CuPy, PyTorch, anything with
+    ``__cuda_array_interface__``)."""
+    if hasattr(x, "data_ptr"):  # PyTorch
+        return int(x.data_ptr())
+    interface = getattr(x, "__cuda_array_interface__", None)
+    if interface is not None:
+        return int(interface["data"][0])
+    raise DeviceMismatchError(
+        f"cannot take the device address of a {type(x).__name__}; pass a CuPy array or a "
+        f"PyTorch tensor (anything exposing __cuda_array_interface__)"
+    )
