@@ -1,0 +1,143 @@
+"""pyumami.load: symbols, metadata, capabilities (queried or probed), status
+numbering, parameters, lifecycle."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import pyumami
+from pyumami import InputKey, OutputKey
+from conftest import REPO, fixture_library
+
+
+@pytest.fixture
+def minimal():
+    with pyumami.load(fixture_library("minimal"), threads=2) as lib:
+        yield lib
+
+
+@pytest.fixture
+def old():
+    with pyumami.load(fixture_library("old_numbering"), threads=2) as lib:
+        yield lib
+
+
+def test_minimal_metadata(minimal):
+    assert minimal.device == pyumami.Device.CPU
+    assert minimal.particle_count == 4
+    assert minimal.diagram_count == 1
+    assert minimal.helicity_count is None
+    assert minimal.color_count is None
+    assert minimal.masses is None
+    assert minimal.has_parameters is False
+
+
+def test_minimal_capabilities_are_probed(minimal):
+    assert minimal.capabilities_source == "probed"
+    assert minimal.supported_inputs == frozenset({InputKey.MOMENTA})
+    assert minimal.required_inputs == frozenset({InputKey.MOMENTA})
+    assert minimal.supported_outputs == frozenset({OutputKey.MATRIX_ELEMENT})
+    # it answers 6 for unsupported metadata: current numbering, not the old one
+    assert minimal.numbering == "current"
+
+
+def test_old_numbering_library_is_recognised_and_probed(old):
+    assert old.numbering == "old"
+    assert old.capabilities_source == "probed"
+    assert old.supported_inputs == frozenset({
+        InputKey.MOMENTA, InputKey.ALPHA_S, InputKey.FLAVOR_INDEX, InputKey.RANDOM_COLOR,
+        InputKey.RANDOM_HELICITY, InputKey.RANDOM_DIAGRAM, InputKey.DIAGRAM_INDEX})
+    assert InputKey.HELICITY_INDEX not in old.supported_inputs
+    assert old.required_inputs == frozenset({InputKey.MOMENTA})
+    assert old.supported_outputs == frozenset({OutputKey.MATRIX_ELEMENT, OutputKey.DIAGRAM_AMP2})
+    assert old.diagram_count == 3 and old.helicity_count == 16
+    assert old.color_count is None and old.masses is None
+
+
+def test_capability_queries_are_used_when_present():
+    with pyumami.load(fixture_library("fake_cuda")) as lib:
+        assert lib.capabilities_source == "queries"
+        assert lib.device == pyumami.Device.CUDA
+        assert lib.supported_inputs == frozenset({InputKey.MOMENTA, InputKey.ALPHA_S})
+        assert lib.supported_outputs == frozenset({OutputKey.MATRIX_ELEMENT, OutputKey.GPU_STREAM})
+
+
+def test_describe_is_json_serialisable(old):
+    import json
+
+    info = json.loads(json.dumps(old.describe()))
+    assert info["particle_count"] == 4
+    assert info["status_numbering"] == "old"
+    assert "DIAGRAM_AMP2" in info["supported_outputs"]
+    assert info["optional_symbols"]["umami_set_parameter"] is True
+    assert info["optional_symbols"]["umami_supported_inputs"] is False
+
+
+def test_parameters_not_implemented(old):
+    with pytest.raises(pyumami.ParameterNotSupportedError, match="NOT_IMPLEMENTED"):
+        old.set_parameter("MT", 172.5)
+    with pytest.raises(pyumami.ParameterNotSupportedError):
+        old.get_parameter("MT")
+    assert isinstance(pyumami.ParameterNotSupportedError("x"), NotImplementedError)
+
+
+def test_parameters_absent(minimal):
+    with pytest.raises(pyumami.ParameterNotSupportedError, match="umami_set_parameter"):
+        minimal.set_parameter("MT", 172.5)
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler to build the variant")
+def test_missing_mandatory_symbol_is_named(tmp_path):
+    target = tmp_path / "libno_free.so"
+    subprocess.run(["cc", "-std=c99", "-fPIC", "-shared", "-DMINIMAL_OMIT_FREE",
+                    "-I", str(REPO / "umami_abi" / "include"), "-o", str(target),
+                    str(REPO / "tests" / "fixtures" / "minimal.c")], check=True)
+    with pytest.raises(pyumami.MissingSymbolError, match="umami_free") as info:
+        pyumami.load(target)
+    assert info.value.symbol == "umami_free"
+    assert isinstance(info.value, pyumami.UmamiError) and isinstance(info.value, OSError)
+
+
+def test_not_a_library(tmp_path):
+    bogus = tmp_path / "libbogus.so"
+    bogus.write_text("not an ELF file")
+    with pytest.raises(pyumami.LibraryLoadError, match="cannot open"):
+        pyumami.load(bogus)
+
+
+def test_missing_param_card_is_reported_before_loading(tmp_path):
+    with pytest.raises(FileNotFoundError, match="param card"):
+        pyumami.load(fixture_library("minimal"), tmp_path / "nope.dat")
+
+
+def test_close_and_context_manager():
+    lib = pyumami.load(fixture_library("minimal"))
+    with lib as same:
+        assert same is lib and not lib.closed
+    assert lib.closed
+    lib.close()  # idempotent
+    with pytest.raises(pyumami.LibraryClosedError, match="closed"):
+        lib.evaluate([[[1.0, 0, 0, 1], [1, 0, 0, -1], [1, 1, 0, 0], [1, -1, 0, 0]]])
+    assert "closed" in repr(lib)
+
+
+def test_finalisation_at_interpreter_exit_is_safe():
+    # Libraries left open (and garbage) at exit are released by weakref.finalize
+    # without touching a closed library; the process must exit cleanly.
+    code = textwrap.dedent(f"""
+        import numpy as np, pyumami
+        keep = pyumami.load({str(fixture_library("old_numbering"))!r}, threads=3)
+        p = np.zeros((500, 4, 4)); p[:, :, 0] = 500.0
+        p[:, 0, 3] = 500.0; p[:, 1, 3] = -500.0; p[:, 2, 1] = 500.0; p[:, 3, 1] = -500.0
+        keep(p)
+        closed = pyumami.load({str(fixture_library("minimal"))!r}); closed.close()
+        dropped = pyumami.load({str(fixture_library("minimal"))!r}); del dropped
+        print("ok")
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
