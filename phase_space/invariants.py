@@ -23,8 +23,10 @@ Array = Any
 #: default exponent of the power-law mapping (the paper's choice, Sec. 2.2.1)
 DEFAULT_NU = 0.8
 #: default auxiliary pole shift a (GeV^2) that keeps the power-law and logarithmic
-#: mappings finite when the pole sits on the lower boundary (massless propagators)
-DEFAULT_AUX_MASS_SQ = 1e-3
+#: mappings finite when the pole sits on the lower boundary (massless propagators).
+#: Small against any physical cut, yet large enough that an invariant rebuilt from
+#: momenta (absolute error ~1e-16 s) keeps w * w_inv = 1 to 1e-9 up to s ~ 1e8 GeV^2.
+DEFAULT_AUX_MASS_SQ = 1.0
 #: |1 - nu| below which the logarithmic limit (Eq. 19) replaces Eq. 18
 _LOG_LIMIT = 1e-9
 
