@@ -15,8 +15,8 @@ ABI_INC := umami_abi/include
 PROCESSES := ee_mumu gg_ttx
 REF_INC := ref_me/include
 REF_HEADERS := $(wildcard $(REF_INC)/refme/*.h) $(ABI_INC)/umami.h
-CXXFLAGS_REF ?= -O3 -std=c++17 -fPIC -Wall -Wextra -fno-math-errno -march=x86-64-v2
-NVCCFLAGS_REF ?= -O3 -std=c++17 -Xcompiler -fPIC -x cu --expt-relaxed-constexpr \
+CXXFLAGS_REF ?= -O3 -std=c++17 -fPIC -fvisibility=hidden -Wall -Wextra -fno-math-errno -march=x86-64-v2
+NVCCFLAGS_REF ?= -O3 -std=c++17 -Xcompiler -fPIC -Xcompiler -fvisibility=hidden -x cu --expt-relaxed-constexpr \
                  -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
 
 CPU_LIBS := $(PROCESSES:%=$(BUILD)/lib/libref_%.so)
