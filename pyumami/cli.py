@@ -169,6 +169,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             from . import check
 
             return int(check.run_cli(args))
+    except BrokenPipeError:
+        # output piped into e.g. `head`: not an error of ours; keep Python's
+        # exit-time flush from complaining about the closed pipe
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (UmamiError, OSError, ValueError) as exc:
         print(f"pyumami {args.command}: error: {exc}", file=sys.stderr)
         return 1

@@ -114,5 +114,7 @@ def test_reference_library_madspace_equals_pyumami(process, threads):
     print(f"{process}, MadSpace threads={threads}: max relative differences "
           + ", ".join(f"{k} {v:.3g}" for k, v in differences.items()))
     assert np.all(np.isfinite(ours["matrix_element"])) and np.all(ours["matrix_element"] > 0)
+    if use_alpha and process == "gg_ttx":  # MadSpace really passed the per-event alpha_s
+        assert not np.allclose(ours["matrix_element"], ours_default, rtol=1e-6)
     for name, difference in differences.items():
         assert difference <= RTOL, (name, difference)

@@ -1,0 +1,166 @@
+"""Matrix-element throughput through pyumami versus a minimal C driver.
+
+    .venv/bin/python bench/me_throughput.py [--batch 16384] [--threads 1 2] [--repeats 7]
+
+For each reference process (built by `make libs`), at the given batch size in
+double precision, measures evaluations per second through pyumami (including
+its intake checks, the layout conversion and the thread split: the whole host
+overhead) and through the C driver ``bench/me_driver.c`` (compiled into
+build/bench on first use) calling the same library, and prints a table whose
+last column, pyumami / C, is the fraction of the bare library speed the host
+delivers. Several repeats; best and median are shown. Not a test: nothing here
+asserts on timing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import pyumami
+import ref_me
+
+REPO = Path(__file__).resolve().parents[1]
+DRIVER_SRC = REPO / "bench" / "me_driver.c"
+DRIVER_BIN = REPO / "build" / "bench" / "me_driver"
+
+
+def build_driver() -> Path | None:
+    """Compile bench/me_driver.c if it is newer than the binary; None if absent."""
+    if not DRIVER_SRC.is_file():
+        print(f"note: {DRIVER_SRC} not found; C driver column left empty", file=sys.stderr)
+        return None
+    if DRIVER_BIN.is_file() and DRIVER_BIN.stat().st_mtime >= DRIVER_SRC.stat().st_mtime:
+        return DRIVER_BIN
+    DRIVER_BIN.parent.mkdir(parents=True, exist_ok=True)
+    compiler = os.environ.get("CC") or shutil.which("cc") or "gcc"
+    command = [compiler, "-O2", "-std=c11", "-I", str(REPO / "umami_abi" / "include"),
+               "-o", str(DRIVER_BIN), str(DRIVER_SRC), "-ldl", "-lpthread", "-lm"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        print(f"note: building the C driver failed ({' '.join(command)}):\n{result.stderr}", file=sys.stderr)
+        return None
+    return DRIVER_BIN
+
+
+def momenta_for(lib: pyumami.MatrixElementLibrary, n: int, sqrt_s: float, seed: int) -> np.ndarray:
+    """Physical momenta (n, npar, 4) for the library: isotropic two-body events for
+    2 -> 2, massive RAMBO (phase_space.rambo) otherwise."""
+    masses = np.zeros(lib.particle_count) if lib.masses is None else np.asarray(lib.masses)
+    rng = np.random.default_rng(seed)
+    if lib.particle_count != 4:
+        from phase_space.rambo import Rambo
+
+        mapping = Rambo(masses[2:], sqrt_s)
+        momenta, _ = mapping.forward(rng.random((n, mapping.dim)))
+        return np.asarray(momenta, dtype=np.float64)
+    m1, m2, m3, m4 = masses
+    s = sqrt_s**2
+
+    def break_up(ma: float, mb: float) -> float:
+        return math.sqrt((s - (ma + mb) ** 2) * (s - (ma - mb) ** 2)) / (2 * sqrt_s)
+
+    p_in, p_out = break_up(m1, m2), break_up(m3, m4)
+    cos_t = rng.uniform(-1, 1, n)
+    sin_t = np.sqrt(1 - cos_t**2)
+    phi = rng.uniform(0, 2 * np.pi, n)
+    direction = np.stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t], axis=-1)
+    p = np.zeros((n, 4, 4))
+    p[:, 0] = [math.hypot(p_in, m1), 0, 0, p_in]
+    p[:, 1] = [math.hypot(p_in, m2), 0, 0, -p_in]
+    p[:, 2, 0], p[:, 2, 1:] = math.hypot(p_out, m3), p_out * direction
+    p[:, 3, 0], p[:, 3, 1:] = math.hypot(p_out, m4), -p_out * direction
+    return p
+
+
+def time_pyumami(path: Path, threads: int, batch: int, repeats: int) -> list[float]:
+    """Evaluations per second of ``lib(momenta)`` over ``repeats`` timed calls."""
+    with pyumami.load(path, ref_me.default_param_card(), threads=threads) as lib:
+        momenta = momenta_for(lib, batch, sqrt_s=1000.0, seed=1)
+        lib(momenta)  # warm-up: instances created, buffer allocated, pages touched
+        rates = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            lib(momenta)
+            rates.append(batch / (time.perf_counter() - start))
+    return rates
+
+
+def time_driver(driver: Path, path: Path, threads: int, batch: int, repeats: int) -> list[float]:
+    """evals_per_s printed by the C driver, one run per repeat (each run does
+    ``repeats`` calls internally)."""
+    rates = []
+    for _ in range(repeats):
+        result = subprocess.run([str(driver), str(path), str(batch), str(threads), str(repeats)],
+                                capture_output=True, text=True, timeout=600)
+        match = re.search(r"evals_per_s=([0-9.eE+-]+)", result.stdout)
+        if result.returncode != 0 or match is None:
+            print(f"note: C driver failed on {path} (rc {result.returncode}): {result.stderr.strip()}",
+                  file=sys.stderr)
+            return []
+        rates.append(float(match.group(1)))
+    return rates
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=16384, help="events per call (default 16384)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed repeats (default 7)")
+    parser.add_argument("--processes", nargs="+", default=list(ref_me.PROCESSES), help="reference processes")
+    parser.add_argument("--library", type=Path, action="append", default=[],
+                        help="also time this UMAMI library (repeatable)")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    args = parser.parse_args(argv)
+
+    driver = build_driver()
+    rows = []
+    targets = []
+    for process in args.processes:
+        try:
+            targets.append((process, ref_me.library_path(process)))
+        except FileNotFoundError as exc:
+            print(f"note: skipping {process}: {exc}", file=sys.stderr)
+    targets += [(path.stem.removeprefix("lib"), path) for path in args.library]
+    for process, path in targets:
+        for threads in args.threads:
+            host = time_pyumami(path, threads, args.batch, args.repeats)
+            c = time_driver(driver, path, threads, args.batch, args.repeats) if driver else []
+            rows.append({
+                "process": process, "threads": threads, "batch": args.batch,
+                "pyumami_best": max(host), "pyumami_median": statistics.median(host),
+                "c_best": max(c) if c else None, "c_median": statistics.median(c) if c else None,
+            })
+
+    def fmt(x: float | None) -> str:
+        return "-" if x is None else f"{x:.3e}"
+
+    header = (f"{'process':<10} {'thr':>3} {'pyumami best':>13} {'median':>10} "
+              f"{'C best':>10} {'median':>10} {'pyumami/C':>9}")
+    print(f"ME evaluations per second, batch {args.batch}, double precision, {os.cpu_count()} cores "
+          f"(best and median of {args.repeats})")
+    print(header)
+    print("-" * len(header))
+    for row in rows:
+        ratio = "-" if not row["c_best"] else f"{row['pyumami_best'] / row['c_best']:.3f}"
+        print(f"{row['process']:<10} {row['threads']:>3} {fmt(row['pyumami_best']):>13} "
+              f"{fmt(row['pyumami_median']):>10} {fmt(row['c_best']):>10} {fmt(row['c_median']):>10} "
+              f"{ratio:>9}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(rows, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
