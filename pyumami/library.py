@@ -105,9 +105,12 @@ class _Resources:
         self.executor: ThreadPoolExecutor | None = None
         self.closed = False
         self.lock = threading.Lock()
+        # held by every evaluation: release waits for a call in flight instead
+        # of freeing the instances under it
+        self.call_lock = threading.Lock()
 
     def release(self) -> None:
-        with self.lock:
+        with self.call_lock, self.lock:
             if self.closed:
                 return
             self.closed = True
@@ -177,7 +180,7 @@ class MatrixElementLibrary:
         self._lib = lib
         self._resources = _Resources(lib)
         self._finalizer = weakref.finalize(self, self._resources.release)
-        self._call_lock = threading.Lock()
+        self._call_lock = self._resources.call_lock
         self._instance_lock = threading.Lock()
         self._parameters: dict[str, tuple[float, float]] = {}
         self._meta_statuses: dict[MetaKey, int] = {}
@@ -515,7 +518,10 @@ class MatrixElementLibrary:
         return self.evaluate(momenta, **inputs)["matrix_element"]
 
     def _evaluate_host(self, momenta: Any, inputs, given, requested) -> dict[str, np.ndarray]:
-        m = host_array(momenta, "momenta")
+        # Plain Python numbers carry no precision to lose: converted; arrays of
+        # another dtype are refused by check_momenta.
+        m = np.asarray(momenta, dtype=np.float64) if isinstance(momenta, (list, tuple)) \
+            else host_array(momenta, "momenta")
         check_momenta(m, self.particle_count)
         n = m.shape[0]
         in_arrays = [per_event_input(given[name], n, dtype, name) for name, _, dtype in inputs]
@@ -523,6 +529,7 @@ class MatrixElementLibrary:
                       else np.empty(n, dtype=dtype) for _, key, dtype in requested]
         if n > 0:
             with self._call_lock:
+                self._check_open()  # a close() may have won the race for the lock
                 buffer = self._momenta_buffer.fill(m)
                 in_keys = [InputKey.MOMENTA] + [key for _, key, _ in inputs]
                 out_keys = [key for _, key, _ in requested]
@@ -592,6 +599,7 @@ class MatrixElementLibrary:
                       for _, key, dtype in requested]
         if n > 0:
             with self._call_lock:
+                self._check_open()
                 status = self._call(self._instance(0), n, n, 0,
                                     [InputKey.MOMENTA] + [key for _, key, _ in inputs], in_arrays,
                                     [key for _, key, _ in requested], out_arrays, pointer=device_pointer)
@@ -625,6 +633,7 @@ class MatrixElementLibrary:
         self._require_parameters("umami_set_parameter")
         value = complex(value)
         with self._call_lock, self._instance_lock:
+            self._check_open()
             for handle in self._resources.handles:
                 self._set_on(handle, name, value.real, value.imag)
             self._parameters[name] = (value.real, value.imag)
@@ -635,7 +644,9 @@ class MatrixElementLibrary:
         self._check_open()
         self._require_parameters("umami_get_parameter")
         re, im = ffi.new("double *", 0.0), ffi.new("double *", 0.0)
-        status = self._lib.umami_get_parameter(self._instance(0), name.encode(), re, im)
+        with self._call_lock:
+            self._check_open()
+            status = self._lib.umami_get_parameter(self._instance(0), name.encode(), re, im)
         if status == Status.ERROR_NOT_IMPLEMENTED:
             raise ParameterNotSupportedError(
                 f"{self.path} does not implement run-time parameters (umami_get_parameter answers "

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import pyumami
@@ -141,3 +142,37 @@ def test_finalisation_at_interpreter_exit_is_safe():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_close_waits_for_a_call_in_flight():
+    import threading
+
+    import numpy as np
+
+    lib = pyumami.load(fixture_library("old_numbering"), threads=2)
+    p = np.zeros((200_000, 4, 4))
+    p[:, :, 0] = 500.0
+    p[:, 0, 3], p[:, 1, 3], p[:, 2, 1], p[:, 3, 1] = 500.0, -500.0, 500.0, -500.0
+    results, errors = [], []
+
+    def evaluate():
+        try:
+            results.append(lib(p))
+        except pyumami.LibraryClosedError as exc:  # close() got the lock first
+            errors.append(exc)
+
+    worker = threading.Thread(target=evaluate)
+    worker.start()
+    lib.close()
+    worker.join()
+    assert len(results) + len(errors) == 1
+    if results:
+        assert np.all(np.isfinite(results[0]))
+    assert lib.closed and lib._resources.handles == []
+
+
+def test_python_lists_of_ints_are_converted():
+    with pyumami.load(fixture_library("minimal")) as lib:
+        ints = [[[500, 0, 0, 500], [500, 0, 0, -500], [500, 500, 0, 0], [500, -500, 0, 0]]]
+        np_value = lib(np.asarray(ints, dtype=np.float64))
+        assert lib(ints).tolist() == np_value.tolist()
