@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import pyumami
 from pyumami.errors import StatusError, status_readings
@@ -135,3 +137,18 @@ def test_missing_symbol_is_a_load_error():
     error = pyumami.MissingSymbolError("lib.so", "umami_initialize")
     assert "umami_initialize" in str(error) and "nm -D" in str(error)
     assert isinstance(error, pyumami.LibraryLoadError)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 50), length=st.integers(0, 50), value=st.floats(0, 1))
+def test_per_event_input_property(n, length, value):
+    from pyumami.arrays import per_event_input
+
+    broadcast = per_event_input(value, n, np.dtype(np.float64), "alpha_s")
+    assert broadcast.shape == (n,) and np.all(broadcast == value)
+    array = np.full(length, value)
+    if length == n:
+        np.testing.assert_array_equal(per_event_input(array, n, np.dtype(np.float64), "alpha_s"), array)
+    else:
+        with pytest.raises(pyumami.InputLengthError):
+            per_event_input(array, n, np.dtype(np.float64), "alpha_s")
