@@ -8,7 +8,6 @@ namespace {
 using namespace refme;
 
 struct EeMuMu {
-    static constexpr const char* kName = "ee_mumu";
     static constexpr int kParticles = 4;
     static constexpr int kDiagrams = 2;
     static constexpr int kColors = 1;

@@ -10,7 +10,6 @@ namespace {
 using namespace refme;
 
 struct GgTtx {
-    static constexpr const char* kName = "gg_ttx";
     static constexpr int kParticles = 4;
     static constexpr int kDiagrams = 3;
     static constexpr int kColors = 2;

@@ -8,7 +8,6 @@
 // Traits P provides:
 //   static constexpr int kParticles, kDiagrams, kColors, kHelicities;
 //   static constexpr double kAverage;   // initial-state average x identical-particle factor
-//   static constexpr const char* kName;
 //   static REFME_HD int first_helicity(int particle);   // first row of the helicity table
 //   struct Couplings;                                   // POD, what the amplitudes need
 //   static REFME_HD Couplings couplings(const SmParameters&, double g_s);
@@ -150,7 +149,7 @@ __global__ void matrix_element_kernel(Batch b, EvalConfig<P> cfg) {
     if (i < b.count) evaluate_event<P>(i, b, cfg);
 }
 
-__global__ inline void flavor_check_kernel(const int* flavor, size_t offset, size_t count, int* bad) {
+static __global__ void flavor_check_kernel(const int* flavor, size_t offset, size_t count, int* bad) {
     const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (i < count && flavor[offset + i] != 0) atomicExch(bad, 1);
 }
