@@ -1,0 +1,139 @@
+"""`pyumami check`: a conformance checker for any UMAMI library.
+
+``check(path)`` runs a battery of probes (see `pyumami.check.probes.PROBES`), each
+in its own subprocess, and returns a `CheckReport`; ``pyumami check LIB.so`` is the
+same on the command line (`add_cli_arguments` / `run_cli` are what ``pyumami.cli``
+registers). Documentation: docs/check.md.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Iterable
+
+from pyumami.check.isolation import run_isolated
+from pyumami.check.probes import PROBES, STATUS_NUMBERING, probe_by_name, status_numbering
+from pyumami.check.report import CheckReport, Outcome, ProbeResult
+
+__all__ = ["check", "CheckReport", "ProbeResult", "Outcome", "PROBE_NAMES", "add_cli_arguments", "run_cli",
+           "DEFAULT_TIMEOUT"]
+
+#: wall-clock limit per probe (seconds)
+DEFAULT_TIMEOUT = 60.0
+#: every probe name, in the order they run (status-numbering is derived, not run)
+PROBE_NAMES = tuple(p.name for p in PROBES[:3]) + (STATUS_NUMBERING,) + tuple(p.name for p in PROBES[3:])
+
+
+def check(
+    path: str | os.PathLike[str],
+    *,
+    param_card: str | os.PathLike[str] | None = None,
+    sqrt_s: float | None = None,
+    timeout: float | None = None,
+    probes: Iterable[str] | None = None,
+    seed: int = 20261125,
+) -> CheckReport:
+    """Check the UMAMI library at `path` for conformance.
+
+    Args:
+        path: the shared object.
+        param_card: SLHA card passed to umami_initialize (default: NULL, i.e. the
+            library's own defaults); its parameter names are also what the
+            `parameters` probe tries (default: the SM card of ref_me).
+        sqrt_s: collision energy (GeV) of the generated phase-space points; default
+            max(1000 GeV, 2 x the sum of the final-state masses).
+        timeout: wall-clock seconds per probe (default 60); a probe that exceeds it
+            fails, and the remaining probes are skipped.
+        probes: names of the probes to run (default all; `symbols` and `metadata`
+            always run, as the others depend on their findings).
+        seed: seed of the phase-space points and random inputs.
+
+    Returns the report; it never raises for a faulty library.
+    """
+    t0 = time.perf_counter()
+    path = Path(path)
+    timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)
+    selected = set(PROBE_NAMES if probes is None else probes)
+    for name in selected:
+        if name != STATUS_NUMBERING:
+            probe_by_name(name)  # KeyError naming the known probes
+    selected |= {"symbols", "metadata"}
+    card = None if param_card is None else str(Path(param_card).resolve())
+    options = {"param_card": card, "sqrt_s": sqrt_s, "timeout": timeout, "seed": seed}
+    facts: dict = {}
+    results: list[ProbeResult] = []
+    blocker: str | None = None
+
+    def skip(name: str, required: bool, reason: str, blocked: bool = True) -> None:
+        results.append(ProbeResult(name, Outcome.SKIP, reason, required=required, blocked=blocked))
+
+    if not path.is_file():
+        results.append(ProbeResult("symbols", Outcome.FAIL, f"{path} does not exist or is not a file"))
+        blocker = "the library file does not exist"
+    for probe in PROBES:
+        if probe.name not in selected or (blocker and probe.name == "symbols"):
+            continue
+        if blocker:
+            skip(probe.name, probe.required, f"not run: {blocker}")
+            continue
+        device = facts.get("device")
+        if probe.name not in ("symbols", "metadata") and device not in (None, 0):
+            # device pointers are needed; the checker has no GPU memory path yet
+            skip(probe.name, probe.required,
+                 f"not run: the library's DEVICE is {'CUDA' if device == 1 else 'HIP' if device == 2 else device}; "
+                 "probes that initialize or evaluate need device memory, which this checker drives only on CPU")
+            continue
+        request = {"probe": probe.name, "path": str(path.resolve()), "param_card": card, "sqrt_s": sqrt_s,
+                   "seed": seed, "facts": facts}
+        verdict = run_isolated(request, timeout)
+        results.append(ProbeResult(
+            probe.name, Outcome(verdict["outcome"]), verdict["reason"], required=probe.required,
+            duration_s=round(verdict["duration_s"], 3), details=verdict.get("details", {}),
+        ))
+        facts.update(verdict.get("facts", {}))
+        if verdict["timed_out"]:
+            blocker = f"probe {probe.name!r} timed out (the library hangs)"
+        elif probe.name == "symbols" and verdict["outcome"] != Outcome.PASS.value:
+            blocker = "the symbols probe failed"
+        elif probe.name == "metadata" and "particle_count" not in facts:
+            blocker = "no valid PARTICLE_COUNT (see metadata)"
+        if probe.name == "capabilities" and STATUS_NUMBERING in selected:
+            numbering = status_numbering(facts)
+            results.append(ProbeResult(STATUS_NUMBERING, numbering.outcome, numbering.reason,
+                                       required=False, details=numbering.details))
+    return CheckReport(str(path), results, wall_s=round(time.perf_counter() - t0, 3), options=options)
+
+
+def add_cli_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the arguments of ``pyumami check`` to `parser` (a subcommand parser)."""
+    parser.add_argument("library", help="path of the UMAMI shared object to check")
+    parser.add_argument("--param-card", default=None,
+                        help="SLHA param card passed to umami_initialize (default: NULL, the library's defaults)")
+    parser.add_argument("--sqrt-s", type=float, default=None,
+                        help="collision energy of the test points in GeV (default: max(1000, 2 x final masses))")
+    parser.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                        help=f"seconds allowed per probe (default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--probe", action="append", choices=PROBE_NAMES, default=None, metavar="NAME",
+                        help="run only this probe (repeatable); probes: " + ", ".join(PROBE_NAMES))
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """Run ``pyumami check`` with parsed `args`; returns the exit status: 0 when every
+    required probe passed (or does not apply), 1 when one failed, 2 when none
+    failed but some could not run here (e.g. a CUDA library without a GPU)."""
+    report = check(args.library, param_card=args.param_card, sqrt_s=args.sqrt_s, timeout=args.timeout,
+                   probes=args.probe)
+    print(report.to_json() if args.json else report.to_table())
+    sys.stdout.flush()
+    return report.exit_code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pyumami.check LIB.so ...`` (the same as ``pyumami check``)."""
+    parser = argparse.ArgumentParser(prog="pyumami check", description=__doc__.splitlines()[0])
+    add_cli_arguments(parser)
+    return run_cli(parser.parse_args(argv))
