@@ -33,12 +33,21 @@ struct EeMuMu {
         for (int i = 0; i < kParticles; ++i) out[i] = 0.0;
     }
 
-    static REFME_HD void amplitudes(const double (&p)[kParticles][4], const int (&hel)[kParticles],
-                                    const Couplings& c, cx (&amp)[kDiagrams], cx (&jamp)[kColors]) {
-        const Wavefunction ep = oxxxxx(p[0], 0.0, hel[0], -1);
-        const Wavefunction em = ixxxxx(p[1], 0.0, hel[1], +1);
-        const Wavefunction mp = ixxxxx(p[2], 0.0, hel[2], -1);
-        const Wavefunction mm = oxxxxx(p[3], 0.0, hel[3], +1);
+    static REFME_HD Wavefunction external(int i, const double (&p)[4], int hel, const Couplings&) {
+        switch (i) {
+            case 0: return oxxxxx(p, 0.0, hel, -1);  // incoming e+
+            case 1: return ixxxxx(p, 0.0, hel, +1);  // incoming e-
+            case 2: return ixxxxx(p, 0.0, hel, -1);  // outgoing mu+
+            default: return oxxxxx(p, 0.0, hel, +1); // outgoing mu-
+        }
+    }
+
+    static REFME_HD void amplitudes(const Wavefunction* const (&w)[kParticles], const Couplings& c,
+                                    cx (&amp)[kDiagrams], cx (&jamp)[kColors]) {
+        const Wavefunction& ep = *w[0];
+        const Wavefunction& em = *w[1];
+        const Wavefunction& mp = *w[2];
+        const Wavefunction& mm = *w[3];
         // Diagram 1: s-channel photon.
         const ChiralCoupling photon = vector_coupling(c.gc_3);
         const Wavefunction a = ffv_offshell_vector(em, ep, photon, 0.0, 0.0);

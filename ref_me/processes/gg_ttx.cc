@@ -38,12 +38,21 @@ struct GgTtx {
         out[3] = in.MT;
     }
 
-    static REFME_HD void amplitudes(const double (&p)[kParticles][4], const int (&hel)[kParticles],
-                                    const Couplings& c, cx (&amp)[kDiagrams], cx (&jamp)[kColors]) {
-        const Wavefunction g1 = vxxxxx(p[0], 0.0, hel[0], -1);
-        const Wavefunction g2 = vxxxxx(p[1], 0.0, hel[1], -1);
-        const Wavefunction t = oxxxxx(p[2], c.mt, hel[2], +1);
-        const Wavefunction tb = ixxxxx(p[3], c.mt, hel[3], -1);
+    static REFME_HD Wavefunction external(int i, const double (&p)[4], int hel, const Couplings& c) {
+        switch (i) {
+            case 0:
+            case 1: return vxxxxx(p, 0.0, hel, -1);   // incoming gluons
+            case 2: return oxxxxx(p, c.mt, hel, +1);  // outgoing t
+            default: return ixxxxx(p, c.mt, hel, -1); // outgoing t~
+        }
+    }
+
+    static REFME_HD void amplitudes(const Wavefunction* const (&w)[kParticles], const Couplings& c,
+                                    cx (&amp)[kDiagrams], cx (&jamp)[kColors]) {
+        const Wavefunction& g1 = *w[0];
+        const Wavefunction& g2 = *w[1];
+        const Wavefunction& t = *w[2];
+        const Wavefunction& tb = *w[3];
         const ChiralCoupling gtt = vector_coupling(c.gc_11);
         // Diagram 1: s-channel gluon.
         const Wavefunction gs = vvv1_offshell(g1, g2, c.gc_10, 0.0, 0.0);

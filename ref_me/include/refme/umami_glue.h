@@ -11,9 +11,11 @@
 //   static REFME_HD int first_helicity(int particle);   // first row of the helicity table
 //   struct Couplings;                                   // POD, what the amplitudes need
 //   static REFME_HD Couplings couplings(const SmParameters&, double g_s);
-//   static REFME_HD void amplitudes(const double (&p)[kParticles][4],
-//                                   const int (&hel)[kParticles], const Couplings&,
-//                                   cx (&amp)[kDiagrams], cx (&jamp)[kColors]);
+//   static REFME_HD Wavefunction external(int particle, const double (&p)[4], int helicity,
+//                                         const Couplings&);   // ixxxxx/oxxxxx/vxxxxx
+//   static REFME_HD void amplitudes(const Wavefunction* const (&w)[kParticles],
+//                                   const Couplings&, cx (&amp)[kDiagrams],
+//                                   cx (&jamp)[kColors]);   // one helicity combination
 //   static REFME_HD double colour_sum(const cx (&jamp)[kColors]);
 //   static REFME_HD void masses(const SmInputs&, double* out);   // external masses, GeV
 //
@@ -71,14 +73,34 @@ struct EvalConfig {
     int good[P::kHelicities];    // their rows in the helicity table
 };
 
-// Row `row` of the helicity table: particle i flips its first-row sign when bit
-// (npar - 1 - i) of row is set (MadGraph's ordering, particle 0 slowest).
+// Helicity table: in row `row`, particle i has the opposite sign to its first-row
+// value when bit (npar - 1 - i) of row is set (MadGraph's order, particle 0 slowest).
+
+// External wavefunctions of one event for both helicity signs of every particle
+// (index 0: the sign of the table's first row, 1: flipped), computed once per event
+// and shared by all helicity combinations.
 template <class P>
-REFME_HD inline void helicity_row(int row, int (&hel)[P::kParticles]) {
+struct Externals {
+    Wavefunction w[P::kParticles][2];
+};
+
+template <class P>
+REFME_HD inline void compute_externals(const double (&p)[P::kParticles][4],
+                                       const typename P::Couplings& couplings, Externals<P>& ext) {
     for (int i = 0; i < P::kParticles; ++i) {
-        const int flip = (row >> (P::kParticles - 1 - i)) & 1;
-        hel[i] = flip ? -P::first_helicity(i) : P::first_helicity(i);
+        ext.w[i][0] = P::external(i, p[i], P::first_helicity(i), couplings);
+        ext.w[i][1] = P::external(i, p[i], -P::first_helicity(i), couplings);
     }
+}
+
+// Partial amplitudes of helicity combination `row`.
+template <class P>
+REFME_HD inline void helicity_amplitudes(const Externals<P>& ext, int row,
+                                         const typename P::Couplings& couplings,
+                                         cx (&amp)[P::kDiagrams], cx (&jamp)[P::kColors]) {
+    const Wavefunction* w[P::kParticles];
+    for (int i = 0; i < P::kParticles; ++i) w[i] = &ext.w[i][(row >> (P::kParticles - 1 - i)) & 1];
+    P::amplitudes(w, couplings, amp, jamp);
 }
 
 // First k with r < cumulative[k] / cumulative[n-1] (CUDACPP's rule); n - 1 when
@@ -105,13 +127,13 @@ REFME_HD inline void evaluate_event(size_t i, const Batch& b, const EvalConfig<P
     double jamp2[P::kColors];
     for (int d = 0; d < P::kDiagrams; ++d) amp2[d] = 0.0;
     for (int c = 0; c < P::kColors; ++c) jamp2[c] = 0.0;
+    Externals<P> ext;
+    compute_externals<P>(p, couplings, ext);
     double total = 0.0;
     for (int g = 0; g < cfg.n_good; ++g) {
-        int hel[np];
-        helicity_row<P>(cfg.good[g], hel);
         cx amp[P::kDiagrams];
         cx jamp[P::kColors];
-        P::amplitudes(p, hel, couplings, amp, jamp);
+        helicity_amplitudes<P>(ext, cfg.good[g], couplings, amp, jamp);
         total += P::colour_sum(jamp);
         cumulative_hel[g] = total;
         for (int d = 0; d < P::kDiagrams; ++d) amp2[d] += abs2(amp[d]);
@@ -192,11 +214,11 @@ inline void filter_helicities(EvalConfig<P>& cfg) {
         for (int variant = 0; variant < 2 && !nonzero; ++variant) {
             double p[np][4];
             sample_point(np, masses, variant, p);
-            int hel[np];
-            helicity_row<P>(row, hel);
+            Externals<P> ext;
+            compute_externals<P>(p, couplings, ext);
             cx amp[P::kDiagrams];
             cx jamp[P::kColors];
-            P::amplitudes(p, hel, couplings, amp, jamp);
+            helicity_amplitudes<P>(ext, row, couplings, amp, jamp);
             nonzero = P::colour_sum(jamp) != 0.0;
         }
         if (nonzero) cfg.good[cfg.n_good++] = row;
