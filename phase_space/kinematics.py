@@ -188,3 +188,34 @@ def boost_z_beta(p: Array, beta: Array) -> Array:
     """Boost p along +z with velocity beta (|beta| < 1, units of c)."""
     xp = namespace(p, beta)
     return boost_z(p, xp.atanh(beta))
+
+
+# --- appended by the RAMBO-family module (H3b) --------------------------------------
+
+
+def boost_from_rest_with_mass(p: Array, q: Array, m_q: Array) -> Array:
+    """`boost_from_rest` with the mass of q (GeV) given instead of recomputed from q.
+
+    For a fast parent, sqrt(E^2 - |q|^2) loses digits (relative error ~ eps E^2 / m^2),
+    which breaks momentum conservation of chained decays; a known mass avoids that.
+    m_q broadcasts against q[..., 0].
+    """
+    return _boost_with_mass(p, q, m_q, 1.0)
+
+
+def boost_to_rest_with_mass(p: Array, q: Array, m_q: Array) -> Array:
+    """`boost_to_rest` with the mass of q (GeV) given (inverse of `boost_from_rest_with_mass`)."""
+    return _boost_with_mass(p, q, m_q, -1.0)
+
+
+def _boost_with_mass(p: Array, q: Array, m_q: Array, sign: float) -> Array:
+    xp = namespace(p, q)
+    e_q = q[..., 0]
+    qx, qy, qz = sign * q[..., 1], sign * q[..., 2], sign * q[..., 3]
+    q_dot_p = qx * p[..., 1] + qy * p[..., 2] + qz * p[..., 3]
+    energy = (e_q * p[..., 0] + q_dot_p) / m_q
+    factor = (q_dot_p / (e_q + m_q) + p[..., 0]) / m_q
+    return xp.stack(
+        [energy, p[..., 1] + factor * qx, p[..., 2] + factor * qy, p[..., 3] + factor * qz],
+        axis=-1,
+    )

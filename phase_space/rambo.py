@@ -385,8 +385,10 @@ class DecayChainRambo:
             p_rest = kin.momentum_from_angles(q_abs, cos_theta, phi, m_i)
             rest_energy = xp.sqrt(q_abs * q_abs + m_chain[i] * m_chain[i])
             recoil_rest = xp.concat([rest_energy[:, None], -p_rest[:, 1:]], axis=-1)
-            momenta.append(kin.boost_from_rest(p_rest, parent))
-            parent = kin.boost_from_rest(recoil_rest, parent)
+            # the chain masses are known exactly; recomputing them from the boosted
+            # parent would lose digits for light, fast intermediate states
+            momenta.append(kin.boost_from_rest_with_mass(p_rest, parent, m_chain[i - 1]))
+            parent = kin.boost_from_rest_with_mass(recoil_rest, parent, m_chain[i - 1])
         momenta.append(parent)
 
         weight = self._weight(xp, k_masses, m_chain, mass_factor)
