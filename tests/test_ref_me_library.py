@@ -517,6 +517,30 @@ def test_instances_are_independent(gg_ttx):
     np.testing.assert_array_equal(gg_ttx.evaluate(first, p)[OutputKey.MATRIX_ELEMENT], reference)
 
 
+def test_concurrent_instances_give_serial_results(library, process):
+    """One instance per thread on disjoint slices of shared arrays (cffi releases the
+    GIL during the call): identical to one serial call."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    n, threads = 4000, 4
+    p = generic_momenta(process, n, seed=21)
+    handles = [library.initialize()[1] for _ in range(threads)]
+    serial = library.evaluate(handles[0], p)[OutputKey.MATRIX_ELEMENT]
+    momenta = umami_layout(p, n, 0)
+    me = np.full(n, CANARY)
+    bounds = np.linspace(0, n, threads + 1).astype(int)
+
+    def work(t):
+        lo, hi = bounds[t], bounds[t + 1]
+        return library.call(handles[t], hi - lo, n, lo, {InputKey.MOMENTA: momenta},
+                            {OutputKey.MATRIX_ELEMENT: me})
+
+    with ThreadPoolExecutor(threads) as pool:
+        statuses = list(pool.map(work, range(threads)))
+    assert statuses == [Status.SUCCESS] * threads
+    np.testing.assert_array_equal(me, serial)
+
+
 def test_free_null_handle_is_harmless(library):
     assert library.lib.umami_free(ffi.NULL) == Status.SUCCESS
 
