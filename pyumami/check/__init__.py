@@ -74,33 +74,32 @@ def check(
         results.append(ProbeResult("symbols", Outcome.FAIL, f"{path} does not exist or is not a file"))
         blocker = "the library file does not exist"
     for probe in PROBES:
-        if probe.name not in selected or (blocker and probe.name == "symbols"):
-            continue
-        if blocker:
-            skip(probe.name, probe.required, f"not run: {blocker}")
-            continue
-        device = facts.get("device")
-        if probe.name not in ("symbols", "metadata") and device not in (None, 0):
-            # device pointers are needed; the checker has no GPU memory path yet
-            skip(probe.name, probe.required,
-                 f"not run: the library's DEVICE is {'CUDA' if device == 1 else 'HIP' if device == 2 else device}; "
-                 "probes that initialize or evaluate need device memory, which this checker drives only on CPU")
-            continue
-        request = {"probe": probe.name, "path": str(path.resolve()), "param_card": card, "sqrt_s": sqrt_s,
-                   "seed": seed, "facts": facts}
-        verdict = run_isolated(request, timeout)
-        results.append(ProbeResult(
-            probe.name, Outcome(verdict["outcome"]), verdict["reason"], required=probe.required,
-            duration_s=round(verdict["duration_s"], 3), details=verdict.get("details", {}),
-        ))
-        facts.update(verdict.get("facts", {}))
-        if verdict["timed_out"]:
-            blocker = f"probe {probe.name!r} timed out (the library hangs)"
-        elif probe.name == "symbols" and verdict["outcome"] != Outcome.PASS.value:
-            blocker = "the symbols probe failed"
-        elif probe.name == "metadata" and "particle_count" not in facts:
-            blocker = "no valid PARTICLE_COUNT (see metadata)"
-        if probe.name == "capabilities" and STATUS_NUMBERING in selected:
+        if probe.name in selected and not (blocker and probe.name == "symbols"):
+            device = facts.get("device")
+            if blocker:
+                skip(probe.name, probe.required, f"not run: {blocker}")
+            elif probe.name not in ("symbols", "metadata") and device not in (None, 0):
+                # device pointers are needed; the checker has no GPU memory path yet
+                kind = {1: "CUDA", 2: "HIP"}.get(device, str(device))
+                skip(probe.name, probe.required,
+                     f"not run: the library's DEVICE is {kind}; probes that initialize or evaluate need "
+                     "device memory, which this checker drives only on the CPU")
+            else:
+                request = {"probe": probe.name, "path": str(path.resolve()), "param_card": card,
+                           "sqrt_s": sqrt_s, "seed": seed, "facts": facts}
+                verdict = run_isolated(request, timeout)
+                results.append(ProbeResult(
+                    probe.name, Outcome(verdict["outcome"]), verdict["reason"], required=probe.required,
+                    duration_s=round(verdict["duration_s"], 3), details=verdict.get("details", {}),
+                ))
+                facts.update(verdict.get("facts", {}))
+                if verdict["timed_out"]:
+                    blocker = f"probe {probe.name!r} timed out (the library hangs)"
+                elif probe.name == "symbols" and verdict["outcome"] != Outcome.PASS.value:
+                    blocker = "the symbols probe failed"
+                elif probe.name == "metadata" and "particle_count" not in facts:
+                    blocker = "no valid PARTICLE_COUNT (see metadata)"
+        if probe.name == "capabilities" and STATUS_NUMBERING in selected and not blocker:
             numbering = status_numbering(facts)
             results.append(ProbeResult(STATUS_NUMBERING, numbering.outcome, numbering.reason,
                                        required=False, details=numbering.details))
@@ -137,3 +136,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pyumami check", description=__doc__.splitlines()[0])
     add_cli_arguments(parser)
     return run_cli(parser.parse_args(argv))
+
+
+class _CallableModule(type(sys)):
+    """Makes ``pyumami.check(path, ...)`` (the issue's spelling of the API) call
+    `check` while ``pyumami.check`` stays the package holding the probes."""
+
+    def __call__(self, path: str | os.PathLike[str], **options) -> CheckReport:  # noqa: ANN003
+        return check(path, **options)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -667,8 +667,9 @@ def probe_threads(ctx: ProbeContext) -> Verdict:
         return Verdict(Outcome.SKIP, "not meaningful: two slices of one batch already differ from one call "
                        "without threads (see layout)")
     serial = serial.outputs
-    # rounds: at least 4, more for cheap libraries, within about 2 s of evaluation
-    rounds = int(min(40, max(4, 1.0 / max(serial_s, 1e-4))))
+    # a race shows only when both calls overlap in time: run at least MIN rounds,
+    # and more (up to MAX) while the time budget lasts
+    min_rounds, max_rounds, budget_s = 4, 200, 1.0
 
     # shared UMAMI-layout arrays, written by both threads
     in_arrays = {InputKey.MOMENTA: np.ascontiguousarray(np.transpose(momenta, (2, 1, 0)))}
@@ -681,7 +682,10 @@ def probe_threads(ctx: ProbeContext) -> Verdict:
     mismatched_rounds = 0
     worst = 0.0
 
-    for round_index in range(rounds):
+    rounds = 0
+    started = time.perf_counter()
+    while rounds < min_rounds or (rounds < max_rounds and time.perf_counter() - started < budget_s):
+        rounds += 1
         out_arrays = {k: np.zeros(output_layout(k, ctx.ndiag, n), dtype=OUTPUT_DTYPES[k]) for k in outputs}
         out_ptrs = {k: ffi.cast("void *", a.ctypes.data) for k, a in out_arrays.items()}
 

@@ -1,0 +1,75 @@
+"""`pyumami check` on the deliberately broken providers (tests/fixtures/broken_*.c):
+each defect is caught by the probe meant for it, with a reason that names it."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import fixture_library
+from pyumami.check import Outcome, check
+
+#: fixture -> (the probe that must catch it, text the reason must contain)
+CAUGHT_BY = {
+    "broken_missing_symbol": ("symbols", "missing mandatory entry point(s) umami_free"),
+    "broken_particle_count": ("metadata", "PARTICLE_COUNT is 2"),
+    "broken_ignores_offset": ("layout", "outside the slice [5, 18)"),
+    "broken_writes_outside": ("layout", "outside the slice [5, 18)"),
+    "broken_thread_unsafe": ("threads", "disagree with the serial result"),
+    "broken_segfault": ("capabilities", "killed by SIGSEGV in umami_matrix_element"),
+    "broken_nan": ("physics", "matrix elements are not finite"),
+    "broken_required_unread": ("capabilities",
+                               "advertises ALPHA_S as a required input, but a call without it succeeded"),
+    "broken_required_unadvertised": ("capabilities", "a call without ALPHA_S answered ERROR_MISSING_INPUT, "
+                                     "but umami_required_inputs does not list it"),
+}
+
+#: every required probe that fails in a full check (the toy is otherwise compliant)
+FAILING_IN_FULL_CHECK = {
+    "broken_missing_symbol": {"symbols"},
+    "broken_particle_count": {"metadata"},
+    "broken_ignores_offset": {"layout"},
+    "broken_writes_outside": {"layout", "count-zero"},
+    "broken_thread_unsafe": {"threads"},
+    "broken_segfault": {"capabilities", "layout", "determinism", "instances", "threads", "physics", "lorentz"},
+    "broken_nan": {"physics"},
+    "broken_required_unread": {"capabilities"},
+    "broken_required_unadvertised": {"capabilities"},
+}
+
+
+@pytest.mark.parametrize("fixture", sorted(CAUGHT_BY))
+def test_defect_caught_by_its_probe(fixture: str) -> None:
+    probe, text = CAUGHT_BY[fixture]
+    report = check(fixture_library(fixture), probes=["capabilities", probe])
+    result = report[probe]
+    assert result.outcome is Outcome.FAIL, report.to_table()
+    assert text in result.reason, report.to_table()
+    assert report.exit_code == 1
+    # nothing else in this selection fails (symbols, metadata, capabilities are compliant)
+    assert {r.name for r in report.failed} == {probe}, report.to_table()
+
+
+def test_hanging_library_times_out_and_stops_the_check() -> None:
+    report = check(fixture_library("broken_hang"), timeout=2.0)
+    result = report["capabilities"]
+    assert result.outcome is Outcome.FAIL
+    assert "timed out after 2 s in umami_matrix_element" in result.reason
+    later = [r for r in report.results if r.name not in ("symbols", "metadata", "capabilities")]
+    assert later and all(r.outcome is Outcome.SKIP and r.blocked for r in later)
+    assert all("timed out" in r.reason for r in later)
+    assert report.wall_s < 15.0, "the checker must not wait for the hung library once per probe"
+
+
+def test_segfault_is_reported_by_every_evaluating_probe_without_killing_the_checker() -> None:
+    report = check(fixture_library("broken_segfault"), probes=["capabilities", "layout", "physics"])
+    for name in ("capabilities", "layout", "physics"):
+        assert report[name].outcome is Outcome.FAIL
+        assert "SIGSEGV" in report[name].reason
+    # count 0 never reaches the faulty write: the probe is isolated, not poisoned by the crash
+    assert check(fixture_library("broken_segfault"), probes=["count-zero"])["count-zero"].outcome is Outcome.PASS
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fixture", sorted(FAILING_IN_FULL_CHECK))
+def test_full_check_fails_exactly_the_expected_probes(fixture: str) -> None:
+    report = check(fixture_library(fixture))
+    assert {r.name for r in report.failed} == FAILING_IN_FULL_CHECK[fixture], report.to_table()

@@ -1,0 +1,58 @@
+"""`pyumami check` passes correct libraries: the minimal one (four mandatory symbols),
+the one with the older status numbering (CUDACPP-like, with its warning) and every
+reference library."""
+from __future__ import annotations
+
+import pytest
+
+import ref_me
+from conftest import fixture_library
+from pyumami.check import PROBE_NAMES, Outcome, check
+
+
+def test_minimal_library_passes_with_optional_features_absent() -> None:
+    report = check(fixture_library("minimal"))
+    assert report.exit_code == 0, report.to_table()
+    assert "absent: set_parameter, get_parameter, supported_inputs, required_inputs, supported_outputs" \
+        in report["symbols"].reason
+    assert "by trial calls" in report["capabilities"].reason
+    assert report["status-numbering"].outcome is Outcome.PASS
+    for name in ("diagram-amp2", "indices", "alpha-s", "parameters"):
+        assert report[name].outcome is Outcome.SKIP and not report[name].blocked
+
+
+def test_old_numbering_library_passes_with_the_ambiguity_warning() -> None:
+    report = check(fixture_library("old_numbering"))
+    assert report.exit_code == 0, report.to_table()
+    numbering = report["status-numbering"]
+    assert numbering.outcome is Outcome.WARN and not numbering.required
+    assert "status codes 5 and 6 are ambiguous" in numbering.reason
+    assert report["parameters"].outcome is Outcome.SKIP
+    assert "NOT_IMPLEMENTED" in report["parameters"].reason
+    assert report["alpha-s"].reason.startswith("|M|^2 ~ alpha_s^2")
+    assert report["diagram-amp2"].outcome is Outcome.PASS
+
+
+def _reference_library(process: str, device: str = "cpu"):
+    try:
+        return ref_me.library_path(process, device)
+    except FileNotFoundError as exc:
+        pytest.skip(f"reference library not built yet: {exc}")
+
+
+@pytest.mark.parametrize("process", sorted(ref_me.PROCESSES))
+def test_reference_library_passes_every_probe(process: str) -> None:
+    report = check(_reference_library(process))
+    assert [r.name for r in report.results] == list(PROBE_NAMES)
+    assert all(r.outcome is Outcome.PASS for r in report.results), report.to_table()
+    assert report.exit_code == 0
+
+
+@pytest.mark.parametrize("process", sorted(ref_me.PROCESSES))
+def test_cuda_reference_library_is_reported_incomplete_without_gpu_probes(process: str) -> None:
+    report = check(_reference_library(process, "cuda"), probes=["symbols", "metadata", "layout"])
+    assert report["symbols"].outcome is Outcome.PASS
+    assert report["metadata"].outcome is Outcome.PASS and report["metadata"].reason.startswith("CUDA")
+    assert report["layout"].outcome is Outcome.SKIP and report["layout"].blocked
+    assert "device memory" in report["layout"].reason
+    assert report.exit_code == 2
