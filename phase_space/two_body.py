@@ -156,7 +156,9 @@ class TwoToTwoScattering:
         abs_t_min = -t_max
         abs_t, w_t = self.t_mapping.forward(r[..., 1], abs_t_min, abs_t_min + t_span)
         # cos theta measured from the lower end of |t| keeps it accurate near +1
-        cos_theta = xp.clip(1.0 - 2.0 * (abs_t - abs_t_min) / t_span, min=-1.0, max=1.0)
+        # at threshold the |t| range closes (t_span = 0) and any direction is the same point
+        safe_span = xp.where(t_span > 0.0, t_span, xp.ones_like(t_span))
+        cos_theta = xp.clip(1.0 - 2.0 * (abs_t - abs_t_min) / safe_span, min=-1.0, max=1.0)
         phi = TWO_PI * r[..., 0]
         q1, q2, _ = _daughters_at_rest(xp, m0, m1sq, m2sq, cos_theta, phi)
         p1 = boost_from_rest(rotate_from_z(q1, cos_a, phi_a), p0)
@@ -245,7 +247,9 @@ class DoubleInvariantBlock:
         )
         abs_t_min = -t_max
         abs_t, w_t = self.t_mapping.forward(r[..., 1], abs_t_min, abs_t_min + t_span)
-        cos_theta = xp.clip(1.0 - 2.0 * (abs_t - abs_t_min) / t_span, min=-1.0, max=1.0)
+        # at threshold the |t| range closes (t_span = 0) and any direction is the same point
+        safe_span = xp.where(t_span > 0.0, t_span, xp.ones_like(t_span))
+        cos_theta = xp.clip(1.0 - 2.0 * (abs_t - abs_t_min) / safe_span, min=-1.0, max=1.0)
         upper = r[..., 0] < 0.5
         u = xp.where(upper, 2.0 * r[..., 0], 2.0 - 2.0 * r[..., 0])
         half_angle = xp.acos(xp.clip(1.0 - 2.0 * u, min=-1.0, max=1.0))

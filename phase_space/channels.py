@@ -1,0 +1,401 @@
+"""Channel mappings: one invertible 2 -> n phase-space mapping per diagram topology.
+
+`ChannelMapping(topology, sqrt_s)` composes the blocks of this package following
+the paper's recursive decomposition (Sec. 2.2, Eq. 13):
+
+1. the invariants s_j of the s-channel Decay nodes, in the order of Sec. 2.2.7
+   (limits from the minimal masses of the tree, Eqs. 46-48), each with the
+   mapping its propagator suggests (Breit-Wigner for width > 0, power law with
+   exponent nu for massless lines, flat for stable massive ones);
+2. for a t-channel root with kappa propagators, the kappa - 1 time-like
+   invariants of the remaining clusters, generated inwards (Sec. 2.2.8, Eq. 49)
+   with the power law, then kappa 2 -> 2 blocks in (phi, |t|) whose |t| mapping
+   has its pole at the exchanged propagator (Eqs. 50-51);
+3. the 1 -> 2 (phi, cos theta) and 1 -> 3 decays of every Decay node, top down.
+
+Random numbers are laid out in exactly that order (see `ChannelMapping.layout`).
+The weight is the full Jacobian including (2 pi)^(4 - 3n), so its mean over
+uniform r is the phase-space volume Phi_n of the paper's Eq. 81.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from .invariants import (
+    DEFAULT_AUX_MASS_SQ,
+    DEFAULT_NU,
+    InvariantMapping,
+    PowerLawInvariant,
+    propagator_mapping,
+)
+from .kinematics import four_vector, mass_squared, namespace
+from .three_body import ThreeBodyDecay
+from .topology import Decay, TChannel, Topology, TopologyError
+from .two_body import TwoBodyDecay, TwoToTwoScattering
+
+Array = Any
+
+
+class ChannelShapeError(ValueError):
+    """Random numbers or momenta whose shape does not match the channel mapping."""
+
+
+@dataclass
+class _Node:
+    kind: str  # "root", "decay" or "leaf"
+    children: list[int]
+    parent: int | None
+    mass: float = 0.0  # leaf mass (GeV)
+    index: int = -1  # leaf: final-state index
+    mapping: InvariantMapping | None = None  # decay: invariant mapping of its s
+
+
+class ChannelMapping:
+    """Invertible 2 -> n phase-space mapping of one diagram topology.
+
+    Parameters
+    ----------
+    topology:
+        The diagram (see `phase_space.topology`); its masses are the final-state
+        masses in GeV.
+    sqrt_s:
+        Partonic centre-of-mass energy in GeV used by `forward`; `forward_at`
+        takes a per-event value instead (for hadronic collisions).
+    nu:
+        Power-law exponent for massless propagators and t-channel clusters.
+    aux_mass_sq:
+        Auxiliary pole shift (GeV^2) of the power-law mappings.
+
+    `forward(r)` with r of shape (batch, dim) returns momenta of shape
+    (batch, 2 + n, 4): the incoming pa, pb along +z / -z in the centre-of-mass
+    frame, then the final state in index order, and the weight (GeV^(2n - 4)).
+    `inverse(p)` returns (r, 1 / weight).
+    """
+
+    def __init__(self, topology: Topology, sqrt_s: float, nu: float = DEFAULT_NU,
+                 aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
+        if not isinstance(topology, Topology):
+            raise TypeError(f"ChannelMapping needs a phase_space.topology.Topology (got {type(topology)})")
+        self.topology = topology
+        self.sqrt_s = float(sqrt_s)
+        self.nu = float(nu)
+        self.n = topology.n
+        if sum(topology.masses) >= self.sqrt_s:
+            raise TopologyError(
+                f"sqrt_s = {self.sqrt_s} GeV is not above the final-state threshold "
+                f"{sum(topology.masses)} GeV; raise the energy or lower the masses"
+            )
+        self._nodes: list[_Node] = []
+        self._decays_preorder: list[int] = []
+        self._build(topology, nu, aux_mass_sq)
+        decay_ids = self._decays_preorder
+        if topology.s_order is not None:
+            self._s_order = [decay_ids[k] for k in topology.s_order]
+        else:
+            resonant = [i for i in decay_ids if self._is_resonant(i)]
+            self._s_order = resonant + [i for i in decay_ids if i not in resonant]
+        root = topology.root
+        self._t_channel = root if isinstance(root, TChannel) else None
+        self._cluster_mapping = PowerLawInvariant(0.0, nu, aux_mass_sq)
+        self._blocks: list[TwoToTwoScattering] = []
+        if self._t_channel is not None:
+            self._blocks = self._t_blocks(self._t_channel, nu, aux_mass_sq)
+        self._two_body = TwoBodyDecay()
+        self._three_body = ThreeBodyDecay()
+        self.layout = self._layout()
+        self.dim = sum(width for _, width in self.layout)
+        self._flux_factor = (2.0 * math.pi) ** (4 - 3 * self.n)
+
+    # ----------------------------------------------------------------- build
+    def _build(self, topology: Topology, nu: float, aux: float) -> None:
+        root = topology.root
+        self._nodes.append(_Node("root", [], None))
+        self._root_propagator = root.propagator if isinstance(root, Decay) else None
+        top = root.legs if isinstance(root, TChannel) else root.children
+        self._nodes[0].children = [self._add(child, 0, nu, aux) for child in top]
+
+    def _add(self, node: Any, parent: int, nu: float, aux: float) -> int:
+        node_id = len(self._nodes)
+        if isinstance(node, int):
+            self._nodes.append(_Node("leaf", [], parent, self.topology.masses[node], node))
+            return node_id
+        prop = node.propagator
+        self._nodes.append(
+            _Node("decay", [], parent, mapping=propagator_mapping(prop.mass, prop.width, nu, False, aux))
+        )
+        self._decays_preorder.append(node_id)
+        self._nodes[node_id].children = [self._add(c, node_id, nu, aux) for c in node.children]
+        self._nodes[node_id].propagator = prop  # type: ignore[attr-defined]
+        return node_id
+
+    def _is_resonant(self, node_id: int) -> bool:
+        return self._nodes[node_id].propagator.width > 0.0  # type: ignore[attr-defined]
+
+    def _t_blocks(self, chain: TChannel, nu: float, aux: float) -> list[TwoToTwoScattering]:
+        """One 2 -> 2 block per generation step, |t| mapped at its exchanged propagator."""
+        kappa = len(chain.legs) - 1
+        left, right = 0, kappa
+        blocks = []
+        for step in range(kappa):
+            if step < kappa - 1 and chain.order[step] == "b":
+                prop = chain.propagators[right - 1]
+                right -= 1
+            else:
+                prop = chain.propagators[left]
+                left += 1
+            t_map = propagator_mapping(prop.mass, prop.width, nu, space_like=True, aux_mass_sq=aux)
+            blocks.append(TwoToTwoScattering(t_map))
+        return blocks
+
+    def _layout(self) -> list[tuple[str, int]]:
+        out = [(f"s[decay {self._decays_preorder.index(i)}]", 1) for i in self._s_order]
+        if self._t_channel is not None:
+            kappa = len(self._t_channel.legs) - 1
+            out += [(f"s[t-channel cluster {i + 1}]", 1) for i in range(kappa - 1)]
+            out += [(f"(phi, |t|)[t-channel block {i + 1}]", 2) for i in range(kappa)]
+        for node_id in self._decay_order():
+            width = 2 if len(self._nodes[node_id].children) == 2 else 5
+            name = "root" if node_id == 0 else f"decay {self._decays_preorder.index(node_id)}"
+            out.append((f"angles[{name}]", width))
+        return out
+
+    def _decay_order(self) -> list[int]:
+        """Nodes whose children are generated by a decay block, parents first."""
+        return ([0] if self._t_channel is None else []) + self._decays_preorder
+
+    # ------------------------------------------------------ mass bookkeeping
+    def _m_min(self, node_id: int, s: dict[int, Array], xp: Any) -> Array:
+        node = self._nodes[node_id]
+        if node.kind == "leaf":
+            return node.mass
+        if node_id in s:
+            return xp.sqrt(s[node_id])
+        return sum(self._m_min(c, s, xp) for c in node.children)
+
+    def _m_max(self, node_id: int, s: dict[int, Array], xp: Any) -> Array:
+        """Eq. 47: the nearest sampled ancestor's mass minus everything branching off."""
+        v = node_id
+        branching: Array = 0.0
+        while True:
+            u = self._nodes[v].parent
+            for c in self._nodes[u].children:
+                if c != v:
+                    branching = branching + self._m_min(c, s, xp)
+            if u in s:
+                return xp.sqrt(s[u]) - branching
+            v = u
+
+    def _leg_mass(self, node_id: int, s: dict[int, Array], xp: Any) -> Array:
+        node = self._nodes[node_id]
+        return node.mass if node.kind == "leaf" else xp.sqrt(s[node_id])
+
+    # --------------------------------------------------------------- forward
+    def forward(self, r: Array) -> tuple[Array, Array]:
+        """Momenta (batch, 2 + n, 4) in GeV and weights (GeV^(2n-4)) for r (batch, dim)."""
+        xp = namespace(r)
+        self._check_r(r)
+        sqrt_s = xp.full(r.shape[:-1], self.sqrt_s, dtype=xp.float64)
+        return self.forward_at(r, sqrt_s)
+
+    def forward_at(self, r: Array, sqrt_s_hat: Array) -> tuple[Array, Array]:
+        """Like `forward` at a per-event centre-of-mass energy sqrt_s_hat (batch,) in GeV."""
+        xp = namespace(r, sqrt_s_hat)
+        self._check_r(r)
+        cols = iter(range(self.dim))
+        weight = xp.ones_like(sqrt_s_hat)
+        s: dict[int, Array] = {0: sqrt_s_hat * sqrt_s_hat}
+
+        for node_id in self._s_order:
+            s_min = self._m_min_unsampled(node_id, s, xp) ** 2
+            s_max = self._m_max(node_id, s, xp) ** 2
+            x, w = self._nodes[node_id].mapping.forward(r[..., next(cols)], s_min, s_max)
+            s[node_id] = x
+            weight = weight * w
+
+        zero = xp.zeros_like(sqrt_s_hat)
+        half = 0.5 * sqrt_s_hat
+        pa = four_vector(half, zero, zero, half)
+        pb = four_vector(half, zero, zero, -half)
+        mom: dict[int, Array] = {}
+
+        if self._t_channel is not None:
+            legs = self._nodes[0].children
+            kappa = len(legs) - 1
+            order = self._t_channel.order
+            cluster_s: list[Array] = []
+            s_prev = s[0]
+            left, right = 0, kappa
+            for step in range(kappa - 1):
+                if order[step] == "a":
+                    peeled, left = legs[left], left + 1
+                else:
+                    peeled, right = legs[right], right - 1
+                rest = sum(self._leg_mass(legs[k], s, xp) for k in range(left, right + 1))
+                s_min = rest**2 + zero
+                s_max = (xp.sqrt(s_prev) - self._leg_mass(peeled, s, xp)) ** 2
+                x, w = self._cluster_mapping.forward(r[..., next(cols)], s_min, s_max)
+                cluster_s.append(x)
+                weight = weight * w
+                s_prev = x
+            left, right = 0, kappa
+            for step in range(kappa):
+                c0, c1 = next(cols), next(cols)
+                rr = xp.stack([r[..., c0], r[..., c1]], axis=-1)
+                block = self._blocks[step]
+                if step == kappa - 1:
+                    m1 = self._leg_mass(legs[left], s, xp)
+                    m2 = self._leg_mass(legs[right], s, xp)
+                    p1, p2, w = block.forward(rr, pa, pb, m1, m2)
+                    mom[legs[left]], mom[legs[right]] = p1, p2
+                elif order[step] == "a":
+                    m1 = self._leg_mass(legs[left], s, xp)
+                    p1, p2, w = block.forward(rr, pa, pb, m1, xp.sqrt(cluster_s[step]))
+                    mom[legs[left]] = p1
+                    pa = pa - p1
+                    left += 1
+                else:
+                    m2 = self._leg_mass(legs[right], s, xp)
+                    p1, p2, w = block.forward(rr, pa, pb, xp.sqrt(cluster_s[step]), m2)
+                    mom[legs[right]] = p2
+                    pb = pb - p2
+                    right -= 1
+                weight = weight * w
+        else:
+            mom[0] = four_vector(sqrt_s_hat, zero, zero, zero)
+
+        for node_id in self._decay_order():
+            node = self._nodes[node_id]
+            width = 2 if len(node.children) == 2 else 5
+            rr = xp.stack([r[..., next(cols)] for _ in range(width)], axis=-1)
+            masses = [self._leg_mass(c, s, xp) for c in node.children]
+            if width == 2:
+                *daughters, w = self._two_body.forward(rr, mom[node_id], *masses)
+            else:
+                *daughters, w = self._three_body.forward(rr, mom[node_id], *masses)
+            for c, p in zip(node.children, daughters):
+                mom[c] = p
+            weight = weight * w
+
+        final = [None] * self.n
+        for node_id, node in enumerate(self._nodes):
+            if node.kind == "leaf":
+                final[node.index] = mom[node_id]
+        half = 0.5 * sqrt_s_hat
+        p_in = [four_vector(half, zero, zero, half), four_vector(half, zero, zero, -half)]
+        return xp.stack(p_in + final, axis=-2), weight * self._flux_factor
+
+    def _m_min_unsampled(self, node_id: int, s: dict[int, Array], xp: Any) -> Array:
+        return sum(self._m_min(c, s, xp) for c in self._nodes[node_id].children)
+
+    # --------------------------------------------------------------- inverse
+    def inverse(self, p: Array) -> tuple[Array, Array]:
+        """Random numbers (batch, dim) and 1 / weight for momenta p (batch, 2 + n, 4) in GeV.
+
+        p must be in the centre-of-mass frame of pa + pb (as `forward` returns it);
+        the energy is taken from the momenta, so this also inverts `forward_at`.
+        """
+        xp = namespace(p)
+        if p.ndim < 2 or p.shape[-2:] != (2 + self.n, 4):
+            raise ChannelShapeError(
+                f"momenta must have shape (batch, {2 + self.n}, 4) for this {self.n}-particle "
+                f"channel (got {p.shape})"
+            )
+        pa, pb = p[..., 0, :], p[..., 1, :]
+        mom: dict[int, Array] = {}
+        for node_id, node in enumerate(self._nodes):
+            if node.kind == "leaf":
+                mom[node_id] = p[..., 2 + node.index, :]
+        for node_id in reversed(self._decays_preorder):
+            children = self._nodes[node_id].children
+            mom[node_id] = _sum(mom[c] for c in children)
+        s_all = {i: mass_squared(mom[i]) for i in self._decays_preorder}
+        s: dict[int, Array] = {0: mass_squared(pa + pb)}
+        cols: list[Array] = []
+        w_inv = xp.ones_like(s[0])
+
+        for node_id in self._s_order:
+            s_min = self._m_min_unsampled(node_id, s, xp) ** 2
+            s_max = self._m_max(node_id, s, xp) ** 2
+            # rounding can put an invariant rebuilt from momenta just outside its range
+            x = xp.minimum(xp.maximum(s_all[node_id], s_min + xp.zeros_like(s[0])), s_max)
+            ri, wi = self._nodes[node_id].mapping.inverse(x, s_min, s_max)
+            cols.append(ri)
+            s[node_id] = x
+            w_inv = w_inv * wi
+
+        if self._t_channel is not None:
+            legs = self._nodes[0].children
+            kappa = len(legs) - 1
+            order = self._t_channel.order
+            zero = xp.zeros_like(s[0])
+            cluster_s: list[Array] = []
+            s_prev = s[0]
+            left, right = 0, kappa
+            for step in range(kappa - 1):
+                if order[step] == "a":
+                    peeled, left = legs[left], left + 1
+                else:
+                    peeled, right = legs[right], right - 1
+                x = mass_squared(_sum(mom[legs[k]] for k in range(left, right + 1)))
+                rest = sum(self._leg_mass(legs[k], s, xp) for k in range(left, right + 1))
+                s_max = (xp.sqrt(s_prev) - self._leg_mass(peeled, s, xp)) ** 2
+                x = xp.minimum(xp.maximum(x, rest**2 + zero), s_max)
+                ri, wi = self._cluster_mapping.inverse(x, rest**2 + zero, s_max)
+                cols.append(ri)
+                cluster_s.append(x)
+                w_inv = w_inv * wi
+                s_prev = x
+            left, right = 0, kappa
+            for step in range(kappa):
+                block = self._blocks[step]
+                if step == kappa - 1:
+                    p1, p2 = mom[legs[left]], mom[legs[right]]
+                    m1, m2 = self._leg_mass(legs[left], s, xp), self._leg_mass(legs[right], s, xp)
+                elif order[step] == "a":
+                    p1 = mom[legs[left]]
+                    p2 = _sum(mom[legs[k]] for k in range(left + 1, right + 1))
+                    m1, m2 = self._leg_mass(legs[left], s, xp), xp.sqrt(cluster_s[step])
+                else:
+                    p1 = _sum(mom[legs[k]] for k in range(left, right))
+                    p2 = mom[legs[right]]
+                    m1, m2 = xp.sqrt(cluster_s[step]), self._leg_mass(legs[right], s, xp)
+                rr, wi = block.inverse(p1, p2, pa, pb, m1, m2)
+                cols += [rr[..., 0], rr[..., 1]]
+                w_inv = w_inv * wi
+                if step < kappa - 1 and order[step] == "a":
+                    pa = pa - p1
+                    left += 1
+                elif step < kappa - 1:
+                    pb = pb - p2
+                    right -= 1
+        else:
+            mom[0] = pa + pb
+
+        for node_id in self._decay_order():
+            node = self._nodes[node_id]
+            daughters = [mom[c] for c in node.children]
+            if len(daughters) == 2:
+                rr, wi = self._two_body.inverse(*daughters)
+            else:
+                masses = [self._leg_mass(c, s, xp) for c in node.children]
+                rr, wi = self._three_body.inverse(*daughters, *masses)
+            cols += [rr[..., k] for k in range(rr.shape[-1])]
+            w_inv = w_inv * wi
+        return xp.stack(cols, axis=-1), w_inv / self._flux_factor
+
+    def _check_r(self, r: Array) -> None:
+        if r.ndim < 1 or r.shape[-1] != self.dim:
+            raise ChannelShapeError(
+                f"random numbers must have shape (batch, {self.dim}) for this channel "
+                f"(got {r.shape}); see ChannelMapping.layout"
+            )
+
+
+def _sum(arrays: Any) -> Array:
+    it = iter(arrays)
+    total = next(it)
+    for a in it:
+        total = total + a
+    return total

@@ -1,0 +1,315 @@
+"""Channel mappings built from diagram topologies: round trips, kinematics, volumes."""
+from __future__ import annotations
+
+import math
+import zlib
+
+import numpy as np
+import pytest
+
+from phase_space.channels import ChannelMapping, ChannelShapeError
+from phase_space.three_body import three_body_volume
+from phase_space.topology import Decay, Propagator, TChannel, Topology, TopologyError
+from phase_space.two_body import two_body_volume
+from tests.phase_space.conftest import to_numpy, to_xp
+
+SQRT_S = 1000.0
+W = Propagator(80.4, 2.1)
+TOP = Propagator(173.0, 1.5)
+
+
+def phi_n(n: int, sqrt_s: float) -> float:
+    """Massless n-body volume of the paper's Eq. 81 (pi restored)."""
+    return sqrt_s ** (2 * n - 4) / (
+        math.gamma(n) * math.gamma(n - 1) * math.pi ** (2 * n - 3) * 2 ** (4 * n - 5)
+    )
+
+
+def s_channel(indices):
+    """Pure s-channel cascade over the given final-state indices (a leaf if only one)."""
+    node = indices[0]
+    for i in indices[1:]:
+        node = Decay((node, i))
+    return node
+
+
+def pure_t(n):
+    return Topology.multi_peripheral((0.0,) * n)
+
+
+def pure_s(n):
+    """A balanced s-channel tree: root -> (first half) (second half)."""
+    if n == 2:
+        return Topology((0.0, 0.0), Decay((0, 1)))
+    half = n // 2
+    return Topology((0.0,) * n, Decay((s_channel(list(range(half))), s_channel(list(range(half, n))))))
+
+
+def mixed(n):
+    """One 2 -> 2 scattering whose outgoing legs decay (Fig. 7, centre)."""
+    if n == 2:
+        return pure_t(2)
+    half = n // 2
+    return Topology((0.0,) * n, TChannel((s_channel(list(range(half))), s_channel(list(range(half, n))))))
+
+
+def ttbar_decays():
+    """g g -> t t~ (t-channel top), t -> b W+ (W+ -> l+ nu), t~ -> b~ W- (W- -> l- nu~)."""
+    return Topology(
+        (4.7, 0.0, 0.0, 4.7, 0.0, 0.0),
+        TChannel((Decay((0, Decay((1, 2), W)), TOP), Decay((3, Decay((4, 5), W)), TOP)),
+                 (Propagator(173.0),)),
+    )
+
+
+def ttbar_g():
+    """g g -> t g t~ via a t-channel chain t - g - t~ (stable tops)."""
+    return Topology((173.0, 0.0, 173.0), TChannel((0, 1, 2), (Propagator(173.0), Propagator(173.0))))
+
+
+CASES = {
+    **{f"t{n}": pure_t(n) for n in range(2, 7)},
+    **{f"s{n}": pure_s(n) for n in range(2, 7)},
+    **{f"mixed{n}": mixed(n) for n in range(3, 7)},
+    "s_cascade5": Topology.s_channel_chain((0.0,) * 5),
+    "t5_order_bab": Topology((0.0,) * 5, TChannel((0, 1, 2, 3, 4), order=("b", "a", "b"))),
+    "three_body_root": Topology((0.0, 5.0, 10.0), Decay((0, 1, 2))),
+    "three_body_leg": Topology((0.0,) * 4, TChannel((Decay((0, 1, 2)), 3))),
+    "ttbar_decays": ttbar_decays(),
+    "ttbar_g": ttbar_g(),
+    "z_to_4": Topology((0.0,) * 4, Decay((Decay((0, 1), Propagator(91.19, 2.5)), Decay((2, 3))),
+                                         Propagator(91.19, 2.5))),
+}
+
+
+def minkowski(a, b):
+    return a[..., 0] * b[..., 0] - np.sum(a[..., 1:] * b[..., 1:], -1)
+
+
+def well_conditioned(p, s_hat, cut=1e-5):
+    """Events whose pair invariants 2 |p_i.p_j| all exceed cut * s_hat.
+
+    Nearly collinear or soft pairs make lab-frame float64 momenta lose their
+    invariant masses and rest-frame angles (relative error ~1e-16 s / (2 p_i.p_j)),
+    so their coordinates cannot be recovered to 1e-9; such events are excluded
+    from the r check (their momenta and weights are still checked).
+    """
+    k = p.shape[1]
+    smallest = np.full(p.shape[0], np.inf)
+    for i in range(k):
+        for j in range(i + 1, k):
+            if (i, j) != (0, 1):
+                smallest = np.minimum(smallest, 2 * np.abs(minkowski(p[:, i], p[:, j])))
+    return smallest > cut * s_hat
+
+
+def randoms(rng, n, dim):
+    """Uniform randoms; every 10th event gets one coordinate at 1e-9 or 1 - 1e-9.
+
+    Returns the randoms and the mask of those edge events.
+    """
+    r = rng.random((n, dim))
+    rows = np.arange(0, n, 10)
+    cols = rng.integers(0, dim, len(rows))
+    r[rows, cols] = np.where(rng.random(len(rows)) < 0.5, 1e-9, 1 - 1e-9)
+    edge = np.zeros(n, dtype=bool)
+    edge[rows] = True
+    return r, edge
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_dimension(name):
+    topo = CASES[name]
+    assert ChannelMapping(topo, SQRT_S).dim == 3 * topo.n - 4
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_round_trip_and_kinematics(xp, name):
+    topo = CASES[name]
+    mapping = ChannelMapping(topo, SQRT_S)
+    rng = np.random.default_rng(zlib.crc32(name.encode()))
+    r_np, edge = randoms(rng, 2000, mapping.dim)
+    p, w = mapping.forward(to_xp(xp, r_np))
+    r_back, w_inv = mapping.inverse(p)
+    p_np, w_np = to_numpy(p), to_numpy(w)
+    assert p_np.shape == (2000, 2 + topo.n, 4)
+    # momentum conservation, relative to sqrt(s)
+    balance = p_np[:, 2:].sum(1) - p_np[:, :2].sum(1)
+    assert np.max(np.abs(balance)) < 1e-10 * SQRT_S
+    np.testing.assert_allclose(p_np[:, :2].sum(1), np.tile([SQRT_S, 0, 0, 0], (2000, 1)), atol=1e-12)
+    masses = np.asarray(topo.masses)
+    np.testing.assert_allclose(minkowski(p_np[:, 2:], p_np[:, 2:]), np.broadcast_to(masses**2, (2000, topo.n)),
+                               atol=1e-9 * SQRT_S**2)
+    assert np.all(p_np[:, 2:, 0] > 0)
+    assert np.all(np.isfinite(w_np)) and np.all(w_np >= 0)
+    assert np.all(np.isfinite(to_numpy(r_back)))
+    ratio = w_np * to_numpy(w_inv)
+    d = np.abs(to_numpy(r_back) - r_np)
+    d = np.minimum(d, 1 - d)  # angles: r = 0 and 1 are the same point
+    ok = well_conditioned(p_np, SQRT_S**2)
+    assert np.count_nonzero(ok & ~edge) > 0.1 * len(ok)
+    # generic events: coordinates, Jacobians and momenta come back to 1e-9
+    tight = ok & ~edge
+    assert np.max(d[tight]) < 1e-9
+    np.testing.assert_allclose(ratio[tight], 1.0, rtol=1e-9)
+    p_again, _ = mapping.forward(r_back)
+    assert np.max(np.abs(to_numpy(p_again) - p_np)[tight]) < 1e-9 * SQRT_S
+    # edge events (a coordinate 1e-9 from 0 or 1: polar axes, thresholds) are
+    # ill-conditioned by nature; they must still come back to 1e-6
+    assert np.max(d[ok & edge]) < 1e-6
+    np.testing.assert_allclose(ratio[ok & edge], 1.0, rtol=1e-4)
+
+
+def test_randoms_in_unit_interval():
+    mapping = ChannelMapping(ttbar_decays(), SQRT_S)
+    import array_api_compat.numpy as xp
+
+    r = np.random.default_rng(5).random((5000, mapping.dim))
+    p, _ = mapping.forward(xp.asarray(r))
+    r_back, _ = mapping.inverse(p)
+    assert np.all(np.asarray(r_back) > -1e-12) and np.all(np.asarray(r_back) < 1 + 1e-12)
+
+
+VOLUME_N = 100_000
+
+
+def mean_and_error(mapping, n_points, seed):
+    import array_api_compat.numpy as xp
+
+    rng = np.random.default_rng(seed)
+    _, w = mapping.forward(xp.asarray(rng.random((n_points, mapping.dim))))
+    w = np.asarray(w)
+    return w.mean(), w.std() / math.sqrt(n_points)
+
+
+@pytest.mark.parametrize("n", range(2, 7))
+@pytest.mark.parametrize("kind", ["t", "mixed", "s"])
+def test_massless_volume(kind, n):
+    """Mean weight = Phi_n (Eq. 81) within 3 sigma, power law nu = 0.3 as in Sec. 4.1."""
+    topo = {"t": pure_t, "mixed": mixed, "s": pure_s}[kind](n)
+    mean, err = mean_and_error(ChannelMapping(topo, SQRT_S, nu=0.3), VOLUME_N, 100 + n)
+    expected = phi_n(n, SQRT_S)
+    assert abs(mean - expected) < 3 * err + 1e-12 * expected, (mean / expected, err / expected)
+    assert err / expected < 0.05
+
+
+@pytest.mark.parametrize("topo", [
+    Topology.multi_peripheral((173.0, 0.0, 80.0)),
+    Topology.s_channel_chain((173.0, 0.0, 80.0)),
+    Topology((173.0, 0.0, 80.0), TChannel((Decay((0, 1)), 2))),
+    Topology((173.0, 0.0, 80.0), Decay((0, 1, 2))),
+])
+def test_massive_three_body_volume(topo):
+    mean, err = mean_and_error(ChannelMapping(topo, SQRT_S), VOLUME_N, 7)
+    expected = three_body_volume(SQRT_S, 173.0, 0.0, 80.0) * (2 * math.pi) ** -5
+    assert abs(mean - expected) < 3 * err + 1e-6 * expected
+
+
+def test_massive_two_body_volume_is_exact():
+    mean, err = mean_and_error(ChannelMapping(Topology((173.0, 173.0), Decay((0, 1))), SQRT_S), 1000, 3)
+    assert mean == pytest.approx(two_body_volume(SQRT_S, 173.0, 173.0) / (2 * math.pi) ** 2, rel=1e-12)
+    mean, err = mean_and_error(ChannelMapping(Topology.multi_peripheral((173.0, 173.0)), SQRT_S), VOLUME_N, 4)
+    assert abs(mean - two_body_volume(SQRT_S, 173.0, 173.0) / (2 * math.pi) ** 2) < 3 * err
+
+
+@pytest.mark.parametrize("topo", [
+    Topology((0.0,) * 4, Decay((Decay((0, 1), Propagator(300.0, 150.0)), Decay((2, 3), Propagator(200.0, 100.0))))),
+    Topology((0.0,) * 4, TChannel((Decay((0, 1), Propagator(250.0, 120.0)), 2, 3),
+                                  (Propagator(173.0), Propagator(80.0)))),
+    Topology((0.0,) * 5, TChannel((0, Decay((1, 2, 3), Propagator(400.0, 200.0)), 4), order=None)),
+])
+def test_massless_volume_with_massive_propagators(topo):
+    """Breit-Wigner and massive t-channel mappings keep the volume (wide resonances keep the
+    variance small enough for 1e5 points; narrow ones are unbiased but need far more)."""
+    mean, err = mean_and_error(ChannelMapping(topo, SQRT_S), VOLUME_N, 14)
+    expected = phi_n(topo.n, SQRT_S)
+    assert abs(mean - expected) < 3 * err, (mean / expected, err / expected)
+    assert err / expected < 0.05
+
+
+def test_breit_wigner_peaks_at_the_resonance():
+    import array_api_compat.numpy as xp
+
+    mapping = ChannelMapping(ttbar_decays(), SQRT_S)
+    p, _ = mapping.forward(xp.asarray(np.random.default_rng(1).random((20000, mapping.dim))))
+    p = np.asarray(p)
+    m_w = np.sqrt(minkowski(p[:, 3] + p[:, 4], p[:, 3] + p[:, 4]))
+    m_top = np.sqrt(minkowski(p[:, 2] + p[:, 3] + p[:, 4], p[:, 2] + p[:, 3] + p[:, 4]))
+    assert np.mean(np.abs(m_w - 80.4) < 10 * 2.1) > 0.8
+    assert np.mean(np.abs(m_top - 173.0) < 10 * 1.5) > 0.8
+
+
+def test_forward_at_per_event_energy(xp):
+    mapping = ChannelMapping(mixed(4), SQRT_S)
+    rng = np.random.default_rng(21)
+    r_np = rng.random((500, mapping.dim))
+    sqrt_s_hat = rng.uniform(50.0, 5000.0, 500)
+    p, w = mapping.forward_at(to_xp(xp, r_np), to_xp(xp, sqrt_s_hat))
+    p_np = to_numpy(p)
+    np.testing.assert_allclose(p_np[:, :2, 0].sum(1), sqrt_s_hat, rtol=1e-14)
+    r_back, w_inv = mapping.inverse(p)
+    ok = well_conditioned(p_np, sqrt_s_hat**2)
+    assert np.max(np.abs(to_numpy(r_back) - r_np)[ok]) < 1e-9
+    np.testing.assert_allclose((to_numpy(w) * to_numpy(w_inv))[ok], 1.0, rtol=1e-9)
+    # at a constant energy it is the mapping built for that energy
+    fixed = ChannelMapping(mixed(4), 250.0)
+    p_fixed, w_fixed = fixed.forward(to_xp(xp, r_np))
+    p_at, w_at = mapping.forward_at(to_xp(xp, r_np), to_xp(xp, np.full(500, 250.0)))
+    np.testing.assert_allclose(to_numpy(p_at), to_numpy(p_fixed), rtol=0, atol=1e-12 * 250)
+    np.testing.assert_allclose(to_numpy(w_at), to_numpy(w_fixed), rtol=1e-13)
+
+
+def test_explicit_s_order_changes_the_mapping_not_the_volume():
+    topo = Topology((0.0,) * 4, Decay((Decay((0, 1)), Decay((2, 3)))), s_order=(1, 0))
+    default = Topology((0.0,) * 4, Decay((Decay((0, 1)), Decay((2, 3)))))
+    import array_api_compat.numpy as xp
+
+    r = xp.asarray(np.random.default_rng(2).random((10, 8)))
+    pa, _ = ChannelMapping(topo, SQRT_S).forward(r)
+    pb, _ = ChannelMapping(default, SQRT_S).forward(r)
+    assert not np.allclose(np.asarray(pa), np.asarray(pb))
+    mean, err = mean_and_error(ChannelMapping(topo, SQRT_S, nu=0.3), VOLUME_N, 12)
+    assert abs(mean - phi_n(4, SQRT_S)) < 3 * err
+
+
+def test_topology_errors():
+    with pytest.raises(TopologyError, match="exactly once"):
+        Topology((0.0, 0.0, 0.0), TChannel((0, 1)))
+    with pytest.raises(TopologyError, match="2 or 3 children"):
+        Decay((0, 1, 2, 3))
+    with pytest.raises(TopologyError, match="propagators"):
+        TChannel((0, 1, 2), (Propagator(),))
+    with pytest.raises(TopologyError, match="order"):
+        TChannel((0, 1, 2), order=("c",))
+    with pytest.raises(TopologyError, match="permutation"):
+        Topology((0.0,) * 4, Decay((Decay((0, 1)), Decay((2, 3)))), s_order=(0, 0))
+    with pytest.raises(TopologyError, match="threshold"):
+        ChannelMapping(Topology((600.0, 600.0), Decay((0, 1))), SQRT_S)
+
+
+def test_shape_errors():
+    import array_api_compat.numpy as xp
+
+    mapping = ChannelMapping(pure_t(3), SQRT_S)
+    with pytest.raises(ChannelShapeError, match=r"\(batch, 5\)"):
+        mapping.forward(xp.asarray(np.zeros((4, 4))))
+    with pytest.raises(ChannelShapeError, match=r"\(batch, 5, 4\)"):
+        mapping.inverse(xp.asarray(np.zeros((4, 4, 4))))
+
+
+def test_jit(jax_numpy):
+    import jax
+
+    mapping = ChannelMapping(ttbar_decays(), SQRT_S)
+
+    @jax.jit
+    def round_trip(r):
+        p, w = mapping.forward(r)
+        r2, wi = mapping.inverse(p)
+        return p, r2, w * wi
+
+    r = np.random.default_rng(3).random((64, mapping.dim))
+    p, r2, one = round_trip(jax_numpy.asarray(r))
+    ok = well_conditioned(np.asarray(p), SQRT_S**2)
+    assert np.max(np.abs(np.asarray(r2) - r)[ok]) < 1e-9
+    np.testing.assert_allclose(np.asarray(one)[ok], 1.0, rtol=1e-9)
