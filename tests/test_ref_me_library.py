@@ -674,3 +674,21 @@ def test_gg_ttx_analytic_other_top_mass(gg_ttx):
     assert gg_ttx.set(handle, "MT", 150.0) == Status.SUCCESS
     me = gg_ttx.evaluate(handle, p)[OutputKey.MATRIX_ELEMENT]
     np.testing.assert_allclose(me, gg_ttx_analytic(p, mt=150.0), rtol=1e-12, atol=0)
+
+
+def test_gg_ttx_massless_quarks_against_analytic_formula(gg_ttx):
+    """MT = 0 through set_parameter: massless spinor branches, helicity filter
+    recomputed (chirality zeros dropped), still the analytic result."""
+    p = two_to_two(np.full(5, 1000.0), 0.0, 0.0, np.array([-0.9, -0.3, 0.1, 0.5, 0.95]),
+                   np.full(5, 2.5))
+    _, handle = gg_ttx.initialize()
+    assert gg_ttx.set(handle, "MT", 0.0) == Status.SUCCESS
+    assert gg_ttx.set(handle, "WT", 0.0) == Status.SUCCESS
+    out = gg_ttx.evaluate(handle, p, outputs=(OutputKey.MATRIX_ELEMENT, OutputKey.HELICITY_INDEX))
+    np.testing.assert_allclose(out[OutputKey.MATRIX_ELEMENT], gg_ttx_analytic(p, mt=0.0),
+                               rtol=1e-12, atol=0)
+    # Massless quarks: t and t~ have opposite helicities (first row (-1,-1,-1,+1)).
+    rows = out[OutputKey.HELICITY_INDEX]
+    hel_t = -np.where((rows >> 1) & 1, -1, 1)
+    hel_tb = np.where(rows & 1, -1, 1)
+    assert np.all(hel_t == -hel_tb)

@@ -36,6 +36,7 @@ class Dump:
     momenta: np.ndarray
     me: np.ndarray
     channel: np.ndarray
+    helicity: np.ndarray  # SelHel, 1-based row of MadGraph's helicity table
 
 
 def read_dump(path: Path) -> Dump:
@@ -43,6 +44,7 @@ def read_dump(path: Path) -> Dump:
     events: list[list[list[float]]] = []
     me: list[float] = []
     channel: list[int] = []
+    helicity: list[int] = []
     for raw in path.read_text().splitlines():
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -54,18 +56,22 @@ def read_dump(path: Path) -> Dump:
             me.append(float(line.split()[1]))
         elif line.startswith("ChanId"):
             channel.append(int(line.split()[1]))
-        elif line.startswith("SelHel") or line.startswith("SelCol"):
+        elif line.startswith("SelHel"):
+            helicity.append(int(line.split()[1]))
+        elif line.startswith("SelCol"):
             continue
         else:
             fields = line.split()
             events[-1].append([float(x) for x in fields[1:5]])
     momenta = np.array(events, dtype=np.float64)
     assert momenta.shape[0] == len(me) == len(channel), f"inconsistent blocks in {path}"
-    return Dump(momenta, np.array(me), np.array(channel))
+    return Dump(momenta, np.array(me), np.array(channel), np.array(helicity))
 
 
-def call_library(path: Path, momenta: np.ndarray, alpha_s: np.ndarray | None = None):
-    """Evaluates ME and DIAGRAM_AMP2 for (n, npar, 4) momenta in one raw UMAMI call."""
+def call_library(path: Path, momenta: np.ndarray, alpha_s: np.ndarray | None = None,
+                 random_helicity: np.ndarray | None = None):
+    """Evaluates ME and DIAGRAM_AMP2 (and HELICITY_INDEX when random_helicity is
+    given) for (n, npar, 4) momenta in one raw UMAMI call."""
     lib = ffi.dlopen(str(path))
     n, npar, _ = momenta.shape
     ndiag = ffi.new("int*")
@@ -83,6 +89,12 @@ def call_library(path: Path, momenta: np.ndarray, alpha_s: np.ndarray | None = N
             in_data.append(ffi.from_buffer("double[]", alpha_s))
         out_keys = [OutputKey.MATRIX_ELEMENT, OutputKey.DIAGRAM_AMP2]
         out_data = [ffi.from_buffer("double[]", me), ffi.from_buffer("double[]", amp2)]
+        helicity = np.full(n, -1, dtype=np.int32)
+        if random_helicity is not None:
+            in_keys.append(InputKey.RANDOM_HELICITY)
+            in_data.append(ffi.from_buffer("double[]", random_helicity))
+            out_keys.append(OutputKey.HELICITY_INDEX)
+            out_data.append(ffi.from_buffer("int[]", helicity))
         status = lib.umami_matrix_element(
             handle[0], n, n, 0,
             len(in_keys), ffi.new("UmamiInputKey[]", in_keys),
@@ -93,6 +105,8 @@ def call_library(path: Path, momenta: np.ndarray, alpha_s: np.ndarray | None = N
         assert status == Status.SUCCESS, f"umami_matrix_element returned {status}"
     finally:
         lib.umami_free(handle[0])
+    if random_helicity is not None:
+        return me, amp2.T, helicity
     return me, amp2.T
 
 
@@ -154,3 +168,16 @@ def test_alpha_s_input_scales_as_the_coupling_power(ref_dir, process_name, power
     # alpha_s = 0.118 given explicitly is the default.
     me_default, _ = call_library(path, dump.momenta, alpha_s=np.full(len(dump.me), 0.118))
     np.testing.assert_allclose(me_default, dump.me, rtol=TOLERANCE, atol=0)
+
+
+def test_helicity_table_matches_madgraph(ref_dir):
+    """ee_mumu has 4 non-vanishing helicity rows; every row MadGraph selected
+    (SelHel - 1) must be one our library can select, i.e. the tables agree."""
+    dump = read_dump(dump_path(ref_dir, "ee_mumu", ".txt"))
+    grid = np.linspace(0, 0.999, 50)
+    momenta = np.repeat(dump.momenta, len(grid), axis=0)
+    _, _, rows = call_library(ref_me.library_path("ee_mumu"), momenta,
+                              random_helicity=np.tile(grid, len(dump.me)))
+    selectable = set(np.unique(rows).tolist())
+    assert len(selectable) == 4
+    assert set((dump.helicity - 1).tolist()) <= selectable
