@@ -254,7 +254,8 @@ class Chili:
             delta = xp.where(delta < 0.0, delta + 2.0 * math.pi, delta)
             r_phi = delta / (2.0 * math.pi)
             r_phi = xp.where(r_phi >= 1.0, r_phi - 1.0, r_phi)
-            columns += [r_pt, (y / y_max + 1.0) / 2.0, r_phi]
+            safe_y_max = xp.where(y_max > 0.0, y_max, zero + 1.0)  # y_max = 0 only on cut points
+            columns += [r_pt, (y / safe_y_max + 1.0) / 2.0, r_phi]
             px_sum, py_sum = px_sum + px, py_sum + py
             plus, minus = plus + mt * xp.exp(y), minus + mt * xp.exp(-y)
             weight = weight * w_pt * 2.0 * y_max
