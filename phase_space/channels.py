@@ -399,3 +399,51 @@ def _sum(arrays: Any) -> Array:
     for a in it:
         total = total + a
     return total
+
+
+class HadronicChannelMapping:
+    """A channel mapping composed with a `Luminosity`, returning lab-frame momenta.
+
+    Random numbers: the luminosity's (s-hat, x1) first, then the channel's.
+    forward(r) -> (p_lab (batch, 2 + n, 4), w) with w the product of the
+    luminosity weight (dx1 dx2) and the channel's phase-space weight at the
+    sampled s-hat; inverse(p_lab) -> (r, 1 / w), reading x1, x2 off the incoming
+    momenta. Parameters as for ChannelMapping, plus the luminosity, whose
+    s_hat_min must lie above the final-state threshold.
+    """
+
+    def __init__(self, topology: Topology, luminosity: "Luminosity", nu: float = DEFAULT_NU,
+                 aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
+        threshold = sum(topology.masses) ** 2
+        if luminosity.s_hat_min <= threshold and not luminosity.lepton:
+            raise TopologyError(
+                f"luminosity.s_hat_min = {luminosity.s_hat_min} GeV^2 must exceed the squared "
+                f"final-state threshold {threshold} GeV^2; pass s_hat_min to Luminosity"
+            )
+        self.luminosity = luminosity
+        self.channel = ChannelMapping(topology, luminosity.sqrt_s, nu, aux_mass_sq)
+        self.n = topology.n
+        self.dim = luminosity.dim + self.channel.dim
+
+    def forward(self, r: Array) -> tuple[Array, Array]:
+        """Lab-frame momenta (batch, 2 + n, 4) in GeV and the weight."""
+        from .luminosity import boost_to_lab
+
+        xp = namespace(r)
+        k = self.luminosity.dim
+        x, w_lumi = self.luminosity.forward(r[..., :k])
+        sqrt_s_hat = xp.sqrt(self.luminosity.s_hat(x))
+        p_cm, w = self.channel.forward_at(r[..., k:], sqrt_s_hat)
+        return boost_to_lab(p_cm, x), w * w_lumi
+
+    def inverse(self, p_lab: Array) -> tuple[Array, Array]:
+        """Random numbers (batch, dim) and 1 / weight for lab-frame momenta (batch, 2 + n, 4)."""
+        from .luminosity import boost_to_cm
+
+        xp = namespace(p_lab)
+        x = self.luminosity.fractions(p_lab)
+        if self.luminosity.lepton:
+            x = xp.ones_like(x)
+        r_lumi, w_inv_lumi = self.luminosity.inverse(x)
+        r_channel, w_inv = self.channel.inverse(boost_to_cm(p_lab, x))
+        return xp.concat([r_lumi, r_channel], axis=-1), w_inv * w_inv_lumi
