@@ -7,8 +7,9 @@ double precision, measures evaluations per second through pyumami (including
 its intake checks, the layout conversion and the thread split: the whole host
 overhead) and through the C driver ``bench/me_driver.c`` (compiled into
 build/bench on first use) calling the same library, and prints a table whose
-last column, pyumami / C, is the fraction of the bare library speed the host
-delivers. Several repeats; best and median are shown. Not a test: nothing here
+ratio pyumami / C is the fraction of the bare library speed the host delivers.
+The two are measured in interleaved rounds (so both see the same machine load);
+best and median over rounds are shown. Not a test: nothing here
 asserts on timing.
 """
 from __future__ import annotations
@@ -83,40 +84,50 @@ def momenta_for(lib: pyumami.MatrixElementLibrary, n: int, sqrt_s: float, seed: 
     return p
 
 
-def time_pyumami(path: Path, threads: int, batch: int, repeats: int) -> list[float]:
-    """Evaluations per second of ``lib(momenta)`` over ``repeats`` timed calls."""
+def pyumami_rate(lib: pyumami.MatrixElementLibrary, momenta: np.ndarray, calls: int) -> float:
+    """Evaluations per second of ``calls`` back-to-back ``lib(momenta)`` calls
+    (the C driver's definition: batch x calls / wall time)."""
+    start = time.perf_counter()
+    for _ in range(calls):
+        lib(momenta)
+    return momenta.shape[0] * calls / (time.perf_counter() - start)
+
+
+def driver_rate(driver: Path, path: Path, threads: int, batch: int, calls: int) -> float | None:
+    """evals_per_s printed by the C driver for ``calls`` calls after a warm-up."""
+    result = subprocess.run([str(driver), str(path), str(batch), str(threads), str(calls)],
+                            capture_output=True, text=True, timeout=600)
+    match = re.search(r"evals_per_s=([0-9.eE+-]+)", result.stdout)
+    if result.returncode != 0 or match is None:
+        print(f"note: C driver failed on {path} (rc {result.returncode}): {result.stderr.strip()}",
+              file=sys.stderr)
+        return None
+    return float(match.group(1))
+
+
+def measure(path: Path, driver: Path | None, threads: int, batch: int, rounds: int,
+            calls: int) -> tuple[list[float], list[float]]:
+    """Interleaved rounds (pyumami, then the C driver) so that both see the same
+    machine load; returns the per-round rates of each."""
+    host, c = [], []
     with pyumami.load(path, ref_me.default_param_card(), threads=threads) as lib:
-        momenta = momenta_for(lib, batch, sqrt_s=1000.0, seed=1)
+        momenta = momenta_for(lib, batch, sqrt_s=1500.0, seed=1)  # as the C driver
         lib(momenta)  # warm-up: instances created, buffer allocated, pages touched
-        rates = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            lib(momenta)
-            rates.append(batch / (time.perf_counter() - start))
-    return rates
-
-
-def time_driver(driver: Path, path: Path, threads: int, batch: int, repeats: int) -> list[float]:
-    """evals_per_s printed by the C driver, one run per repeat (each run does
-    ``repeats`` calls internally)."""
-    rates = []
-    for _ in range(repeats):
-        result = subprocess.run([str(driver), str(path), str(batch), str(threads), str(repeats)],
-                                capture_output=True, text=True, timeout=600)
-        match = re.search(r"evals_per_s=([0-9.eE+-]+)", result.stdout)
-        if result.returncode != 0 or match is None:
-            print(f"note: C driver failed on {path} (rc {result.returncode}): {result.stderr.strip()}",
-                  file=sys.stderr)
-            return []
-        rates.append(float(match.group(1)))
-    return rates
+        for _ in range(rounds):
+            host.append(pyumami_rate(lib, momenta, calls))
+            if driver is not None:
+                rate = driver_rate(driver, path, threads, batch, calls)
+                if rate is not None:
+                    c.append(rate)
+    return host, c
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=16384, help="events per call (default 16384)")
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
-    parser.add_argument("--repeats", type=int, default=7, help="timed repeats (default 7)")
+    parser.add_argument("--repeats", type=int, default=7, help="interleaved rounds (default 7)")
+    parser.add_argument("--calls", type=int, default=10, help="calls per round (default 10)")
     parser.add_argument("--processes", nargs="+", default=list(ref_me.PROCESSES), help="reference processes")
     parser.add_argument("--library", type=Path, action="append", default=[],
                         help="also time this UMAMI library (repeatable)")
@@ -134,28 +145,31 @@ def main(argv: list[str] | None = None) -> int:
     targets += [(path.stem.removeprefix("lib"), path) for path in args.library]
     for process, path in targets:
         for threads in args.threads:
-            host = time_pyumami(path, threads, args.batch, args.repeats)
-            c = time_driver(driver, path, threads, args.batch, args.repeats) if driver else []
+            host, c = measure(path, driver, threads, args.batch, args.repeats, args.calls)
             rows.append({
                 "process": process, "threads": threads, "batch": args.batch,
                 "pyumami_best": max(host), "pyumami_median": statistics.median(host),
                 "c_best": max(c) if c else None, "c_median": statistics.median(c) if c else None,
+                # per-round ratio: both sides of a round ran under the same load
+                "ratio_median": statistics.median(h / x for h, x in zip(host, c)) if c else None,
             })
 
     def fmt(x: float | None) -> str:
         return "-" if x is None else f"{x:.3e}"
 
     header = (f"{'process':<10} {'thr':>3} {'pyumami best':>13} {'median':>10} "
-              f"{'C best':>10} {'median':>10} {'pyumami/C':>9}")
-    print(f"ME evaluations per second, batch {args.batch}, double precision, {os.cpu_count()} cores "
-          f"(best and median of {args.repeats})")
+              f"{'C best':>10} {'median':>10} {'ratio best':>10} {'ratio med':>9}")
+    print(f"ME evaluations per second, batch {args.batch}, double precision, {os.cpu_count()} cores; "
+          f"{args.repeats} interleaved rounds of {args.calls} calls (best, median); "
+          f"ratio = pyumami / C (best/best, median of per-round ratios)")
     print(header)
     print("-" * len(header))
     for row in rows:
         ratio = "-" if not row["c_best"] else f"{row['pyumami_best'] / row['c_best']:.3f}"
+        ratio_median = "-" if row["ratio_median"] is None else f"{row['ratio_median']:.3f}"
         print(f"{row['process']:<10} {row['threads']:>3} {fmt(row['pyumami_best']):>13} "
               f"{fmt(row['pyumami_median']):>10} {fmt(row['c_best']):>10} {fmt(row['c_median']):>10} "
-              f"{ratio:>9}")
+              f"{ratio:>10} {ratio_median:>9}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2))

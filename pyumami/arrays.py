@@ -29,6 +29,7 @@ __all__ = [
     "host_array",
     "check_momenta",
     "MomentaBuffer",
+    "non_finite_error",
     "per_event_input",
     "device_pointer",
 ]
@@ -127,23 +128,43 @@ class MomentaBuffer:
         self.particle_count = particle_count
         self._storage = np.empty(0, dtype=np.float64)
 
+    def view(self, n: int) -> np.ndarray:
+        """The (4, n_particles, n) C-ordered view of the storage for a batch of n
+        events (grown if needed; contents undefined until filled)."""
+        size = 4 * self.particle_count * n
+        if self._storage.size < size:
+            self._storage = np.empty(size, dtype=np.float64)
+        return self._storage[:size].reshape(4, self.particle_count, n)
+
+    @staticmethod
+    def fill_slice(view: np.ndarray, momenta: np.ndarray, start: int, stop: int) -> bool:
+        """Convert events [start, stop) of momenta (n, n_particles, 4) into ``view``;
+        returns whether they are all finite. Slices of one batch may be filled
+        concurrently (NumPy releases the GIL while copying)."""
+        target = view[:, :, start:stop]
+        np.copyto(target, momenta[start:stop].transpose(2, 1, 0))
+        return bool(np.isfinite(target).all())
+
     def fill(self, momenta: np.ndarray) -> np.ndarray:
         """Copy momenta (n, n_particles, 4) into the buffer, once, and return the
         (4, n_particles, n) C-ordered view; raises NonFiniteMomentaError for NaN/inf."""
         n = momenta.shape[0]
-        size = 4 * self.particle_count * n
-        if self._storage.size < size:
-            self._storage = np.empty(size, dtype=np.float64)
-        view = self._storage[:size].reshape(4, self.particle_count, n)
-        np.copyto(view, momenta.transpose(2, 1, 0))
-        if not np.isfinite(view).all():
-            bad = np.flatnonzero(~np.isfinite(view).all(axis=(0, 1)))
-            raise NonFiniteMomentaError(
-                f"momenta of {bad.size} event(s) contain NaN or infinite components "
-                f"(first at event index {int(bad[0])}); remove or repair those events "
-                f"(e.g. mask with numpy.isfinite(momenta).all(axis=(1, 2)))"
-            )
+        view = self.view(n)
+        if not self.fill_slice(view, momenta, 0, n):
+            raise non_finite_error(momenta)
         return view
+
+
+def non_finite_error(momenta: np.ndarray) -> NonFiniteMomentaError:
+    """The error for momenta (n, n_particles, 4) with NaN or infinite components,
+    naming how many events and the first one."""
+    bad = np.flatnonzero(~np.isfinite(momenta).all(axis=(1, 2)))
+    first = int(bad[0]) if bad.size else -1
+    return NonFiniteMomentaError(
+        f"momenta of {bad.size} event(s) contain NaN or infinite components "
+        f"(first at event index {first}); remove or repair those events "
+        f"(e.g. mask with numpy.isfinite(momenta).all(axis=(1, 2)))"
+    )
 
 
 def per_event_input(value: Any, n: int, dtype: np.dtype, name: str) -> np.ndarray:

@@ -30,6 +30,7 @@ from .arrays import (
     device_pointer,
     host_array,
     memory_kind,
+    non_finite_error,
     per_event_input,
 )
 from .errors import (
@@ -530,21 +531,29 @@ class MatrixElementLibrary:
         if n > 0:
             with self._call_lock:
                 self._check_open()  # a close() may have won the race for the lock
-                buffer = self._momenta_buffer.fill(m)
+                buffer = self._momenta_buffer.view(n)
                 in_keys = [InputKey.MOMENTA] + [key for _, key, _ in inputs]
                 out_keys = [key for _, key, _ in requested]
-                self._run_split(n, in_keys, [buffer] + in_arrays, out_keys, out_arrays)
+                self._run_split(m, buffer, in_keys, [buffer] + in_arrays, out_keys, out_arrays)
         return {name: (np.ascontiguousarray(array.T) if key == OutputKey.DIAGRAM_AMP2 else array)
                 for (name, key, _), array in zip(requested, out_arrays)}
 
-    def _run_split(self, n: int, in_keys, in_arrays, out_keys, out_arrays) -> None:
+    def _run_split(self, momenta: np.ndarray, buffer: np.ndarray, in_keys, in_arrays,
+                   out_keys, out_arrays) -> None:
+        """Evaluate the batch in slices, one per thread and instance. Each thread
+        converts its own slice of momenta into the UMAMI layout first (so the
+        conversion runs in parallel too) and calls the library only when that
+        slice is finite: non-finite momenta never reach a library."""
+        n = momenta.shape[0]
         jobs = max(1, min(self.threads, n // MIN_EVENTS_PER_THREAD))
         chunk = -(-n // jobs)
         slices = [(k * chunk, min(chunk, n - k * chunk)) for k in range(jobs) if k * chunk < n]
         handles = [self._instance(k) for k in range(len(slices))]
 
-        def run(k: int) -> int:
+        def run(k: int) -> int | None:
             offset, count = slices[k]
+            if not self._momenta_buffer.fill_slice(buffer, momenta, offset, offset + count):
+                return None
             return self._call(handles[k], count, n, offset, in_keys, in_arrays, out_keys, out_arrays)
 
         if len(slices) == 1:
@@ -552,6 +561,8 @@ class MatrixElementLibrary:
         else:
             futures = [self._executor().submit(run, k) for k in range(1, len(slices))]
             statuses = [run(0)] + [f.result() for f in futures]
+        if any(status is None for status in statuses):
+            raise non_finite_error(momenta)
         for (offset, count), status in zip(slices, statuses):
             if status != Status.SUCCESS:
                 self._raise_call_status(status, f"events [{offset}, {offset + count})")

@@ -152,3 +152,13 @@ def test_per_event_input_property(n, length, value):
     else:
         with pytest.raises(pyumami.InputLengthError):
             per_event_input(array, n, np.dtype(np.float64), "alpha_s")
+
+
+def test_non_finite_momenta_in_a_threaded_batch():
+    with pyumami.load(fixture_library("old_numbering"), threads=3) as lib:
+        p = two_to_two(3000, seed=12)
+        p[2500, 3, 0] = -np.inf
+        with pytest.raises(pyumami.NonFiniteMomentaError, match="1 event.*index 2500"):
+            lib(p)
+        p[2500, 3, 0] = 500.0
+        assert np.all(np.isfinite(lib(p)))  # the buffer is usable again afterwards
