@@ -68,7 +68,6 @@ def test_segfault_is_reported_by_every_evaluating_probe_without_killing_the_chec
     assert check(fixture_library("broken_segfault"), probes=["count-zero"])["count-zero"].outcome is Outcome.PASS
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("fixture", sorted(FAILING_IN_FULL_CHECK))
 def test_full_check_fails_exactly_the_expected_probes(fixture: str) -> None:
     report = check(fixture_library(fixture))

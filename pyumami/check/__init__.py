@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Iterable
 
-from pyumami.check.isolation import run_isolated
+from pyumami.check.isolation import ProbeRunner
 from pyumami.check.probes import PROBES, STATUS_NUMBERING, probe_by_name, status_numbering
 from pyumami.check.report import CheckReport, Outcome, ProbeResult
 
@@ -35,6 +35,7 @@ def check(
     timeout: float | None = None,
     probes: Iterable[str] | None = None,
     seed: int = 20261125,
+    fork_server: bool = True,
 ) -> CheckReport:
     """Check the UMAMI library at `path` for conformance.
 
@@ -50,6 +51,9 @@ def check(
         probes: names of the probes to run (default all; `symbols` and `metadata`
             always run, as the others depend on their findings).
         seed: seed of the phase-space points and random inputs.
+        fork_server: run each probe in a child forked from one pre-started worker
+            (fast); False starts a fresh interpreter per probe (slower, the
+            fallback where fork is unavailable).
 
     Returns the report; it never raises for a faulty library.
     """
@@ -67,12 +71,19 @@ def check(
     results: list[ProbeResult] = []
     blocker: str | None = None
 
-    def skip(name: str, required: bool, reason: str, blocked: bool = True) -> None:
-        results.append(ProbeResult(name, Outcome.SKIP, reason, required=required, blocked=blocked))
-
     if not path.is_file():
         results.append(ProbeResult("symbols", Outcome.FAIL, f"{path} does not exist or is not a file"))
         blocker = "the library file does not exist"
+    with ProbeRunner(use_fork_server=fork_server) as runner:
+        blocker = _run_probes(runner, path, selected, card, sqrt_s, seed, timeout, blocker, facts, results)
+    return CheckReport(str(path), results, wall_s=round(time.perf_counter() - t0, 3), options=options)
+
+
+def _run_probes(runner: ProbeRunner, path: Path, selected: set[str], card: str | None, sqrt_s: float | None,
+                seed: int, timeout: float, blocker: str | None, facts: dict, results: list[ProbeResult]) -> str | None:
+    def skip(name: str, required: bool, reason: str, blocked: bool = True) -> None:
+        results.append(ProbeResult(name, Outcome.SKIP, reason, required=required, blocked=blocked))
+
     for probe in PROBES:
         if probe.name in selected and not (blocker and probe.name == "symbols"):
             device = facts.get("device")
@@ -87,7 +98,7 @@ def check(
             else:
                 request = {"probe": probe.name, "path": str(path.resolve()), "param_card": card,
                            "sqrt_s": sqrt_s, "seed": seed, "facts": facts}
-                verdict = run_isolated(request, timeout)
+                verdict = runner.run(request, timeout)
                 results.append(ProbeResult(
                     probe.name, Outcome(verdict["outcome"]), verdict["reason"], required=probe.required,
                     duration_s=round(verdict["duration_s"], 3), details=verdict.get("details", {}),
@@ -103,7 +114,7 @@ def check(
             numbering = status_numbering(facts)
             results.append(ProbeResult(STATUS_NUMBERING, numbering.outcome, numbering.reason,
                                        required=False, details=numbering.details))
-    return CheckReport(str(path), results, wall_s=round(time.perf_counter() - t0, 3), options=options)
+    return blocker
 
 
 def add_cli_arguments(parser: argparse.ArgumentParser) -> None:

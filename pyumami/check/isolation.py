@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 
 from pyumami.check.report import Outcome
 
-__all__ = ["run_isolated", "IsolatedVerdict"]
+__all__ = ["run_isolated", "ProbeRunner", "IsolatedVerdict"]
 
 
 class IsolatedVerdict(dict):
@@ -64,14 +65,51 @@ def _last_line(stderr: str) -> str:
     return lines[-1][:200] if lines else ""
 
 
+def _worker_env() -> dict[str, str]:
+    env = dict(os.environ)
+    # glibc writes heap-corruption messages to the terminal unless told otherwise
+    env["LIBC_FATAL_STDERR_"] = "1"
+    # a forked child must not inherit a BLAS thread pool it cannot use
+    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(name, "1")
+    return env
+
+
+def _interpret(returncode: int, stdout: str, stderr: str, timed_out: bool, timeout: float,
+               duration: float) -> IsolatedVerdict:
+    """Turn what a worker left behind into a verdict, naming a signal or timeout."""
+    if timed_out:
+        dump = stderr[stderr.find("Timeout ("):] if "Timeout (" in stderr else ""
+        site = _crash_site(dump.replace("Thread 0x", "Current thread 0x", 1)) if dump else ""
+        return IsolatedVerdict(
+            outcome=Outcome.FAIL.value,
+            reason=f"timed out after {timeout:g} s{site} (worker killed); the library hangs",
+            details={}, facts={}, duration_s=duration, timed_out=True,
+        )
+    verdict = None
+    if stdout:
+        try:
+            verdict = json.loads(stdout)
+        except json.JSONDecodeError:
+            verdict = None
+    if returncode != 0 or verdict is None:
+        tail = _last_line(stderr)
+        return IsolatedVerdict(
+            outcome=Outcome.FAIL.value,
+            reason=f"worker {_describe_death(returncode)}{_crash_site(stderr)}"
+            + (f" [stderr: {tail}]" if tail else "")
+            + (" after the verdict" if verdict is not None else ""),
+            details={"returncode": returncode, **({"verdict_before_death": verdict} if verdict else {})},
+            facts={}, duration_s=duration, timed_out=False,
+        )
+    return IsolatedVerdict(**verdict, duration_s=duration, timed_out=False)
+
+
 def run_isolated(request: dict[str, Any], timeout: float) -> IsolatedVerdict:
     """Run the probe described by `request` (see `pyumami.check.worker`) in a fresh
     interpreter with a wall-clock `timeout` (seconds); never raises for a library
     fault."""
     request = {**request, "deadline": time.time() + timeout}
-    env = dict(os.environ)
-    # glibc writes heap-corruption messages to the terminal unless told otherwise
-    env["LIBC_FATAL_STDERR_"] = "1"
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(
@@ -79,33 +117,94 @@ def run_isolated(request: dict[str, Any], timeout: float) -> IsolatedVerdict:
             input=json.dumps(request).encode(),
             capture_output=True,
             timeout=timeout,
-            env=env,
+            env=_worker_env(),
         )
     except subprocess.TimeoutExpired as exc:
-        stderr = (exc.stderr or b"").decode(errors="replace")
-        dump = stderr[stderr.find("Timeout ("):] if "Timeout (" in stderr else ""
-        site = _crash_site(dump.replace("Thread 0x", "Current thread 0x", 1)) if dump else ""
-        return IsolatedVerdict(
-            outcome=Outcome.FAIL.value,
-            reason=f"timed out after {timeout:g} s{site} (worker killed); the library hangs",
-            details={}, facts={}, duration_s=time.perf_counter() - t0, timed_out=True,
-        )
-    duration = time.perf_counter() - t0
-    verdict = None
-    if proc.stdout:
+        return _interpret(-signal.SIGKILL, "", (exc.stderr or b"").decode(errors="replace"), True, timeout,
+                          time.perf_counter() - t0)
+    return _interpret(proc.returncode, proc.stdout.decode(errors="replace"), proc.stderr.decode(errors="replace"),
+                      False, timeout, time.perf_counter() - t0)
+
+
+class ProbeRunner:
+    """Runs probes in forked children of one fork server (``python -m
+    pyumami.check.worker --serve``), which saves interpreter and NumPy start-up
+    per probe; each probe still gets a process of its own that loads the library
+    afresh. Falls back to `run_isolated` (one interpreter per probe) if the server
+    cannot be started or stops answering. Use as a context manager.
+    """
+
+    #: seconds the server may take beyond a probe's timeout to answer
+    GRACE_S = 10.0
+
+    def __init__(self, use_fork_server: bool = True):
+        self._server: subprocess.Popen[bytes] | None = None
+        self._wanted = use_fork_server and hasattr(os, "fork")
+
+    def __enter__(self) -> "ProbeRunner":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> bool:
         try:
-            verdict = json.loads(proc.stdout)
-        except json.JSONDecodeError:
-            verdict = None
-    if proc.returncode != 0 or verdict is None:
-        stderr = proc.stderr.decode(errors="replace")
-        tail = _last_line(stderr)
-        return IsolatedVerdict(
-            outcome=Outcome.FAIL.value,
-            reason=f"worker {_describe_death(proc.returncode)}{_crash_site(stderr)}"
-            + (f" [stderr: {tail}]" if tail else "")
-            + (" after the verdict" if verdict is not None else ""),
-            details={"returncode": proc.returncode, **({"verdict_before_death": verdict} if verdict else {})},
-            facts={}, duration_s=duration, timed_out=False,
-        )
-    return IsolatedVerdict(**verdict, duration_s=duration, timed_out=False)
+            self._server = subprocess.Popen(
+                [sys.executable, "-m", "pyumami.check.worker", "--serve"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=_worker_env(),
+            )
+            hello = self._read_line(60.0)
+            if hello is None or not json.loads(hello).get("ready"):
+                raise RuntimeError("fork server did not start")
+            return True
+        except (OSError, RuntimeError, json.JSONDecodeError):
+            self.close()
+            self._wanted = False
+            return False
+
+    def _read_line(self, timeout: float) -> str | None:
+        assert self._server is not None and self._server.stdout is not None
+        stream = self._server.stdout
+        ready, _, _ = select.select([stream], [], [], timeout)
+        if not ready:
+            return None
+        line = stream.readline()
+        return line.decode() if line else None
+
+    def run(self, request: dict[str, Any], timeout: float) -> IsolatedVerdict:
+        """Run one probe with a wall-clock `timeout` (seconds)."""
+        if self._server is None and not (self._wanted and self._start()):
+            return run_isolated(request, timeout)
+        assert self._server is not None and self._server.stdin is not None
+        request = {**request, "deadline": time.time() + timeout}
+        t0 = time.perf_counter()
+        try:
+            self._server.stdin.write((json.dumps(request) + "\n").encode())
+            self._server.stdin.flush()
+            line = self._read_line(timeout + self.GRACE_S)
+            reply = json.loads(line) if line else None
+        except (OSError, json.JSONDecodeError):
+            reply = None
+        if reply is None:
+            # the server itself misbehaved (it never loads the library): fall back
+            self.close()
+            self._wanted = False
+            return run_isolated({k: v for k, v in request.items() if k != "deadline"}, timeout)
+        return _interpret(reply["returncode"], reply["stdout"], reply["stderr"], reply["timed_out"], timeout,
+                          time.perf_counter() - t0)
+
+    def close(self) -> None:
+        """Stop the fork server (idempotent)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        try:
+            if server.stdin:
+                server.stdin.close()
+            server.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired):
+            server.kill()
+            server.wait()
+        finally:
+            if server.stdout:
+                server.stdout.close()
