@@ -110,3 +110,13 @@ def test_unknown_command_exits_with_usage():
     with pytest.raises(SystemExit) as info:
         cli.main(["frobnicate"])
     assert info.value.code == 2
+
+
+def test_check_runs_the_real_checker():
+    check = pytest.importorskip("pyumami.check")
+    if not hasattr(check, "run_cli"):
+        pytest.skip("pyumami.check has no run_cli yet")
+    result = subprocess.run([sys.executable, "-m", "pyumami", "check", str(fixture_library("minimal")),
+                             "--probe", "symbols"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "symbols" in result.stdout
