@@ -955,7 +955,8 @@ def param_card_names(path: str | None) -> list[str]:
             continue
         data, comment = line.split("#", 1)
         words = comment.split()
-        if not data.split() or not words or ":" in comment or data.split()[0].lower() == "block":
+        # "21 0.0 # g : 0.0" documents a particle's mass/width expression, not a parameter
+        if not data.split() or not words or words[1:2] == [":"] or data.split()[0].lower() == "block":
             continue
         names.append(words[0])
     return list(dict.fromkeys(names))
