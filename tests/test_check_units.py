@@ -142,3 +142,13 @@ def test_python_api_spelling_and_probe_names():
     report = pyumami.check(fixture_library("minimal"), probes=["symbols"])
     assert report["symbols"].outcome is Outcome.PASS
     assert PROBE_NAMES[0] == "symbols" and "status-numbering" in PROBE_NAMES and len(set(PROBE_NAMES)) == 16
+
+
+def test_energy_below_threshold_blocks_the_evaluating_probes_instead_of_failing_the_library():
+    # the toy of the broken fixtures is compliant apart from its one defect: NaN
+    # matrix elements, which cannot be seen without phase-space points
+    report = check(fixture_library("broken_nan"), sqrt_s=300.0, probes=["physics"])
+    physics = report["physics"]
+    assert physics.outcome is Outcome.SKIP and physics.blocked
+    assert "not above the final-state threshold 346 GeV" in physics.reason
+    assert report.exit_code == 2

@@ -101,7 +101,7 @@ def _run_probes(runner: ProbeRunner, path: Path, selected: set[str], card: str |
                 verdict = runner.run(request, timeout)
                 results.append(ProbeResult(
                     probe.name, Outcome(verdict["outcome"]), verdict["reason"], required=probe.required,
-                    duration_s=round(verdict["duration_s"], 3), details=verdict.get("details", {}),
+                    blocked=bool(verdict.get("blocked", False)), duration_s=round(verdict["duration_s"], 3), details=verdict.get("details", {}),
                 ))
                 facts.update(verdict.get("facts", {}))
                 if verdict["timed_out"]:
@@ -110,6 +110,12 @@ def _run_probes(runner: ProbeRunner, path: Path, selected: set[str], card: str |
                     blocker = "the symbols probe failed"
                 elif probe.name == "metadata" and "particle_count" not in facts:
                     blocker = "no valid PARTICLE_COUNT (see metadata)"
+                elif probe.name == "metadata" and sqrt_s is not None and facts.get("masses") is not None \
+                        and sqrt_s <= sum(facts["masses"][2:]):
+                    blocker = (f"--sqrt-s {sqrt_s:g} GeV is not above the final-state threshold "
+                               f"{sum(facts['masses'][2:]):g} GeV; pass a larger --sqrt-s")
+                elif probe.name == "capabilities" and verdict["outcome"] == Outcome.SKIP.value:
+                    blocker = f"the capabilities probe could not run ({verdict['reason']})"
         if probe.name == "capabilities" and STATUS_NUMBERING in selected and not blocker:
             numbering = status_numbering(facts)
             results.append(ProbeResult(STATUS_NUMBERING, numbering.outcome, numbering.reason,

@@ -33,7 +33,7 @@ from pyumami.check.points import NoPointsError, default_sqrt_s, phase_space_poin
 from pyumami.check.raw_library import INPUT_DTYPES, OUTPUT_DTYPES, FencedArray, RawLibrary, output_layout
 from pyumami.check.report import Outcome
 
-__all__ = ["Probe", "ProbeContext", "Verdict", "ProbeFailure", "PROBES", "probe_by_name"]
+__all__ = ["Probe", "ProbeContext", "Verdict", "ProbeFailure", "ProbeBlocked", "PROBES", "probe_by_name"]
 
 #: statuses meaning "a required input was not given" under the 1.0 (7) and the older (6) numbering
 MISSING_INPUT_STATUSES = (int(Status.ERROR_MISSING_INPUT), 6)
@@ -64,6 +64,11 @@ class ProbeFailure(Exception):
     """Raised inside a probe: the library failed the probe for the reason given."""
 
 
+class ProbeBlocked(Exception):
+    """Raised inside a probe: the checker cannot run it with these options (e.g. no
+    phase-space points below threshold); the probe is skipped as blocked."""
+
+
 @dataclasses.dataclass
 class Verdict:
     """What a probe returns: outcome, one-line reason, numbers, facts for later probes."""
@@ -72,6 +77,8 @@ class Verdict:
     reason: str
     details: dict[str, Any] = dataclasses.field(default_factory=dict)
     facts: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: for SKIP: could not be checked (as opposed to "does not apply")
+    blocked: bool = False
 
 
 @dataclasses.dataclass
@@ -128,7 +135,7 @@ class ProbeContext:
         try:
             return phase_space_points(self.masses(), self.energy(), n, self.seed + salt)
         except NoPointsError as exc:
-            raise ProbeFailure(f"cannot generate phase-space points: {exc}") from None
+            raise ProbeBlocked(f"not run: no phase-space points: {exc}") from None
 
     def standard_inputs(self, n: int, salt: int = 0) -> dict[InputKey, np.ndarray]:
         """Per-event inputs every probe passes: the required ones and the supported

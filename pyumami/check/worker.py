@@ -31,7 +31,7 @@ from typing import Any
 
 def run_probe(request: dict[str, Any]) -> dict[str, Any]:
     """Run the probe `request` names in this process; the verdict as a dict."""
-    from pyumami.check.probes import ProbeContext, ProbeFailure, Verdict, probe_by_name
+    from pyumami.check.probes import ProbeBlocked, ProbeContext, ProbeFailure, Verdict, probe_by_name
     from pyumami.check.report import Outcome
 
     if request.get("deadline"):
@@ -48,11 +48,13 @@ def run_probe(request: dict[str, Any]) -> dict[str, Any]:
         verdict = probe_by_name(request["probe"]).func(ctx)
     except ProbeFailure as exc:
         verdict = Verdict(Outcome.FAIL, str(exc))
+    except ProbeBlocked as exc:
+        verdict = Verdict(Outcome.SKIP, str(exc), blocked=True)
     except Exception as exc:  # a checker bug, or a library answer it did not foresee
         traceback.print_exc()
         verdict = Verdict(Outcome.FAIL, f"the probe itself raised {type(exc).__name__}: {exc} "
                           "(report this to pyumami if the library is not at fault)")
-    return {"outcome": verdict.outcome.value, "reason": verdict.reason,
+    return {"outcome": verdict.outcome.value, "reason": verdict.reason, "blocked": verdict.blocked,
             "details": verdict.details, "facts": verdict.facts}
 
 
