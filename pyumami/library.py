@@ -190,8 +190,7 @@ class MatrixElementLibrary:
             self._read_metadata()
             self._momenta_buffer = MomentaBuffer(self.particle_count)
             self._instance(0)
-            if self.masses is None and self._meta_statuses.get(MetaKey.MASSES) == Status.ERROR_UNINITIALIZED_META:
-                self.masses = self._meta_masses()  # known only once an instance exists
+            self._retry_uninitialized_metadata()
             self.numbering = self._infer_numbering()
             self._read_capabilities()
             self.has_parameters = self._probe_parameters()
@@ -237,13 +236,27 @@ class MatrixElementLibrary:
         self.color_count = self._get_meta_int(MetaKey.COLOR_COUNT)
         self.masses = self._meta_masses()
 
+    def _retry_uninitialized_metadata(self) -> None:
+        """Ask again, now that an instance exists, every key that answered 5
+        (UNINITIALIZED_META under the current numbering; under the old one it
+        is UNSUPPORTED_META and the second answer is the same)."""
+        uninitialized = int(Status.ERROR_UNINITIALIZED_META)
+        for key, attribute in ((MetaKey.DIAGRAM_COUNT, "diagram_count"),
+                               (MetaKey.HELICITY_COUNT, "helicity_count"),
+                               (MetaKey.COLOR_COUNT, "color_count")):
+            if self._meta_statuses.get(key) == uninitialized:
+                setattr(self, attribute, self._get_meta_int(key))
+        if self._meta_statuses.get(MetaKey.MASSES) == uninitialized:
+            self.masses = self._meta_masses()
+
     def _infer_numbering(self) -> str:
         """Which header's status numbering the library likely uses.
 
         Capability queries and a MASSES answer exist only in the current header.
         A metadata query answering 6 is UNSUPPORTED_META under the current
         numbering (under the old one 6 is MISSING_INPUT, which get_meta cannot
-        mean); a 5 after initialisation is UNSUPPORTED_META under the old one.
+        mean); a 5 still answered after initialisation (the statuses recorded
+        are the last answers) is UNSUPPORTED_META under the old one.
         Otherwise a library without queries and MASSES is presumably old.
         """
         if any(self.optional_symbols[s] for s in

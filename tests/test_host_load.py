@@ -91,12 +91,25 @@ def test_parameters_absent(minimal):
         minimal.set_parameter("MT", 172.5)
 
 
-@pytest.mark.skipif(shutil.which("cc") is None, reason="needs a C compiler to build the variant")
-def test_missing_mandatory_symbol_is_named(tmp_path):
-    target = tmp_path / "libno_free.so"
-    subprocess.run(["cc", "-std=c99", "-fPIC", "-shared", "-DMINIMAL_OMIT_FREE",
+def minimal_variant(tmp_path, define: str):
+    """Build tests/fixtures/minimal.c with ``-D<define>`` into tmp_path."""
+    if shutil.which("cc") is None:
+        pytest.skip("needs a C compiler to build the fixture variant")
+    target = tmp_path / f"lib{define.lower()}.so"
+    subprocess.run(["cc", "-std=c99", "-fPIC", "-shared", f"-D{define}",
                     "-I", str(REPO / "umami_abi" / "include"), "-o", str(target),
                     str(REPO / "tests" / "fixtures" / "minimal.c")], check=True)
+    return target
+
+
+def test_masses_known_only_after_initialize_are_asked_again(tmp_path):
+    with pyumami.load(minimal_variant(tmp_path, "MINIMAL_LATE_MASSES")) as lib:
+        assert lib.masses == (0.0, 0.0, 0.0, 0.0)
+        assert lib.numbering == "current"
+
+
+def test_missing_mandatory_symbol_is_named(tmp_path):
+    target = minimal_variant(tmp_path, "MINIMAL_OMIT_FREE")
     with pytest.raises(pyumami.MissingSymbolError, match="umami_free") as info:
         pyumami.load(target)
     assert info.value.symbol == "umami_free"
