@@ -73,6 +73,8 @@ class ThreeBodyDecay:
     """1 -> 3 decay block in (E1, E2, phi, beta, cos theta); see module docstring."""
 
     dim = 5
+    #: columns of r that are angles (phi, beta): r = 0 and r = 1 are the same point
+    periodic = (2, 3)
 
     def forward(self, r: Array, p0: Array, m1: Array, m2: Array, m3: Array) -> tuple[Array, Array, Array, Array]:
         """Daughters p1, p2, p3 (..., 4) of p0 (GeV) with masses m1..m3 (GeV), and w (GeV^2)."""

@@ -79,6 +79,8 @@ class TwoBodyDecay:
     """
 
     dim = 2
+    #: columns of r that are angles (r = 0 and r = 1 are the same point)
+    periodic = (0,)
 
     def forward(self, r: Array, p0: Array, m1: Array, m2: Array) -> tuple[Array, Array, Array]:
         """Daughters p1, p2 (..., 4) of parent p0 (GeV) with masses m1, m2 (GeV), and w.
@@ -120,6 +122,8 @@ class TwoToTwoScattering:
     """
 
     dim = 2
+    #: columns of r that are angles (r = 0 and r = 1 are the same point)
+    periodic = (0,)
 
     def __init__(self, t_mapping: InvariantMapping | None = None, nu: float = DEFAULT_NU) -> None:
         self.t_mapping = t_mapping if t_mapping is not None else PowerLawInvariant(0.0, nu)
@@ -210,6 +214,8 @@ class DoubleInvariantBlock:
     """
 
     dim = 2
+    #: r_s = 0 and r_s -> 1 both give phi = 0 (mod 2 pi)
+    periodic = (0,)
 
     def __init__(self, t_mapping: InvariantMapping | None = None, nu: float = DEFAULT_NU) -> None:
         self.t_mapping = t_mapping if t_mapping is not None else PowerLawInvariant(0.0, nu)
