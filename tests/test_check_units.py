@@ -141,7 +141,7 @@ def test_python_api_spelling_and_probe_names():
 
     report = pyumami.check(fixture_library("minimal"), probes=["symbols"])
     assert report["symbols"].outcome is Outcome.PASS
-    assert PROBE_NAMES[0] == "symbols" and "status-numbering" in PROBE_NAMES and len(set(PROBE_NAMES)) == 16
+    assert PROBE_NAMES[0] == "symbols" and "status-numbering" in PROBE_NAMES and len(set(PROBE_NAMES)) == 17
 
 
 def test_energy_below_threshold_blocks_the_evaluating_probes_instead_of_failing_the_library():

@@ -1025,6 +1025,69 @@ def probe_parameters(ctx: ProbeContext) -> Verdict:
 
 
 # ---------------------------------------------------------------------------
+# the pyumami host
+# ---------------------------------------------------------------------------
+
+#: keyword of `MatrixElementLibrary.evaluate` for each input, name of each output
+HOST_INPUT_NAMES = {
+    InputKey.ALPHA_S: "alpha_s", InputKey.FLAVOR_INDEX: "flavor", InputKey.RANDOM_COLOR: "random_color",
+    InputKey.RANDOM_HELICITY: "random_helicity", InputKey.RANDOM_DIAGRAM: "random_diagram",
+    InputKey.HELICITY_INDEX: "helicity", InputKey.DIAGRAM_INDEX: "diagram", InputKey.CHANNEL_INDEX: "channel",
+}
+HOST_OUTPUT_NAMES = {
+    OutputKey.MATRIX_ELEMENT: "matrix_element", OutputKey.DIAGRAM_AMP2: "diagram_amp2",
+    OutputKey.COLOR_INDEX: "color_index", OutputKey.HELICITY_INDEX: "helicity_index",
+    OutputKey.DIAGRAM_INDEX: "diagram_index",
+}
+
+
+def probe_host(ctx: ProbeContext) -> Verdict:
+    """Informational: ``pyumami.load`` (two threads) describes the library as the
+    checker found it, and its `evaluate` agrees bit for bit with one direct call."""
+    import pyumami
+
+    n = 1001  # odd, so the two threads get unequal slices
+    momenta = ctx.points(n, salt=11)
+    inputs = ctx.standard_inputs(n, salt=11)
+    outputs = ctx.standard_outputs()
+    with ctx.instance() as handle:
+        direct = _evaluate(ctx, handle, momenta, inputs, outputs).outputs
+    try:
+        with pyumami.load(ctx.path, ctx.param_card, threads=2) as host:
+            seen = {
+                "particle_count": (host.particle_count, ctx.npar),
+                "supported inputs": (set(host.supported_inputs), ctx.supported_inputs),
+                "required inputs": (set(host.required_inputs), ctx.required_inputs),
+                "supported outputs": (set(host.supported_outputs) - {OutputKey.GPU_STREAM},
+                                      ctx.supported_outputs - {OutputKey.GPU_STREAM}),
+            }
+            result = host.evaluate(momenta, outputs=[HOST_OUTPUT_NAMES[k] for k in outputs],
+                                   **{HOST_INPUT_NAMES[k]: v for k, v in inputs.items()})
+            numbering = host.numbering
+    except Exception as exc:  # any host exception is the finding
+        return Verdict(Outcome.WARN, f"pyumami.load / evaluate raised {type(exc).__name__}: {exc}")
+    if "capability_source" not in ctx.facts:  # the capabilities probe did not run: nothing to compare
+        seen = {"particle_count": seen["particle_count"]}
+    disagree = [f"{what}: host {_fmt(a)}, checker {_fmt(b)}" for what, (a, b) in seen.items() if a != b]
+    identical, worst = _compare(direct, {k: np.asarray(result[HOST_OUTPUT_NAMES[k]]) for k in outputs})
+    details = {"events": n, "bit_identical": identical, "max_relative_difference": worst,
+               "host_status_numbering": numbering}
+    if disagree:
+        return Verdict(Outcome.WARN, "pyumami's host reads the library differently: " + "; ".join(disagree), details)
+    if not identical:
+        return Verdict(Outcome.WARN, f"pyumami.load(threads=2).evaluate differs from one direct call "
+                       f"(max relative difference {worst:.3g})", details)
+    return Verdict(Outcome.PASS, f"pyumami.load(threads=2) agrees on capabilities and its evaluate is bit-identical "
+                   f"to a direct call ({n} events; host numbering: {numbering})", details)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (set, frozenset)):
+        return "{" + _names(value) + "}"
+    return repr(value)
+
+
+# ---------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------
 
@@ -1058,6 +1121,7 @@ PROBES: tuple[Probe, ...] = (
     Probe("indices", probe_indices, "selected helicity/colour/diagram in range"),
     Probe("alpha-s", probe_alpha_s, "|M|^2 scales as an integer power of alpha_s"),
     Probe("parameters", probe_parameters, "set/get round trip; unknown name rejected", evaluates=False),
+    Probe("host", probe_host, "pyumami.load agrees with the checker and with direct calls", required=False),
 )
 
 #: computed by the parent from the facts (no worker): statuses 5/6 ambiguity
