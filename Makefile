@@ -62,7 +62,7 @@ $(BUILD)/lib/libref_%_cuda.so: ref_me/processes/%.cc $(REF_HEADERS)
 
 fixtures: $(FIXTURE_LIBS)
 
-$(BUILD)/fixtures/lib%.so: tests/fixtures/%.c $(ABI_INC)/umami.h
+$(BUILD)/fixtures/lib%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(ABI_INC)/umami.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_FIXTURE) -I$(ABI_INC) -shared -o $@ $< -lm -lpthread
 
