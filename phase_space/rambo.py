@@ -35,8 +35,9 @@ Array = Any
 #: FastRambo approximation, so a handful suffices; fixed so the code is jit-able).
 DIET_NEWTON_STEPS = 6
 
-#: Newton steps used by the massive classic RAMBO to find the momentum rescaling.
-RAMBO_XI_NEWTON_STEPS = 40
+#: Newton steps used by the massive classic RAMBO to find the momentum rescaling
+#: (measured: <= 5 reach rounding from sum(m)/sqrt(s) = 0.1 to 1 - 1e-6; 10 for margin).
+RAMBO_XI_NEWTON_STEPS = 10
 
 
 class BelowThresholdError(ValueError):
