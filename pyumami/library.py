@@ -544,15 +544,20 @@ class MatrixElementLibrary:
         if n > 0:
             with self._call_lock:
                 self._check_open()  # a close() may have won the race for the lock
-                buffer = self._momenta_buffer.view(n)
+                umami_view = m.transpose(2, 1, 0)
+                # Momenta that already are (the transposed view of) a C-ordered
+                # UMAMI-layout array are passed as they are: no copy at all.
+                in_place = umami_view.flags.c_contiguous
+                buffer = umami_view if in_place else self._momenta_buffer.view(n)
                 in_keys = [InputKey.MOMENTA] + [key for _, key, _ in inputs]
                 out_keys = [key for _, key, _ in requested]
-                self._run_split(m, buffer, in_keys, [buffer] + in_arrays, out_keys, out_arrays)
+                self._run_split(m, buffer, in_keys, [buffer] + in_arrays, out_keys, out_arrays,
+                                convert=not in_place)
         return {name: (np.ascontiguousarray(array.T) if key == OutputKey.DIAGRAM_AMP2 else array)
                 for (name, key, _), array in zip(requested, out_arrays)}
 
     def _run_split(self, momenta: np.ndarray, buffer: np.ndarray, in_keys, in_arrays,
-                   out_keys, out_arrays) -> None:
+                   out_keys, out_arrays, convert: bool = True) -> None:
         """Evaluate the batch in slices, one per thread and instance. Each thread
         converts its own slice of momenta into the UMAMI layout first (so the
         conversion runs in parallel too) and calls the library only when that
@@ -565,7 +570,11 @@ class MatrixElementLibrary:
 
         def run(k: int) -> int | None:
             offset, count = slices[k]
-            if not self._momenta_buffer.fill_slice(buffer, momenta, offset, offset + count):
+            if convert:
+                finite = self._momenta_buffer.fill_slice(buffer, momenta, offset, offset + count)
+            else:
+                finite = bool(np.isfinite(buffer[:, :, offset:offset + count]).all())
+            if not finite:
                 return None
             return self._call(handles[k], count, n, offset, in_keys, in_arrays, out_keys, out_arrays)
 

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pyumami
-from conftest import fixture_library
+from tests.conftest import fixture_library
 
 DEFAULT_GS = 1.2177157847767195
 
@@ -205,3 +205,17 @@ def test_split_uses_one_instance_per_thread():
         assert len({int(pyumami.abi.ffi.cast("uintptr_t", h)) for h in handles}) == 4
         lib(two_to_two(4000, seed=12))
         assert lib._resources.handles == handles  # kept, not re-created
+
+
+def test_momenta_already_in_umami_layout_are_not_copied():
+    p = two_to_two(1000, seed=13)
+    umami_layout = np.ascontiguousarray(p.transpose(2, 1, 0))  # (4, npar, n), C order
+    with pyumami.load(fixture_library("old_numbering"), threads=3) as lib:
+        size_after_load = lib._momenta_buffer._storage.size  # the 2-event trial calls
+        me = lib(umami_layout.transpose(2, 1, 0))
+        assert lib._momenta_buffer._storage.size == size_after_load  # buffer never used
+        assert me.tobytes() == lib(p).tobytes()
+        bad = umami_layout.copy()
+        bad[0, 1, 999] = np.nan
+        with pytest.raises(pyumami.NonFiniteMomentaError, match="index 999"):
+            lib(bad.T)
