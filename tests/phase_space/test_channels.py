@@ -7,6 +7,9 @@ import zlib
 import numpy as np
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from phase_space.channels import ChannelMapping, ChannelShapeError
 from phase_space.three_body import three_body_volume
 from phase_space.topology import Decay, Propagator, TChannel, Topology, TopologyError
@@ -322,3 +325,39 @@ def test_jit(jax_numpy):
     ok = well_conditioned(np.asarray(p), SQRT_S**2)
     assert np.max(np.abs(np.asarray(r2) - r)[ok]) < 1e-9
     np.testing.assert_allclose(np.asarray(one)[ok], 1.0, rtol=1e-9)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    fractions=st.lists(st.floats(0.0, 1.0), min_size=4, max_size=4),
+    headroom=st.floats(1.01, 50.0),
+    shape=st.sampled_from(["t", "mixed", "s", "cascade"]),
+    seed=st.integers(0, 2**16),
+)
+def test_random_masses_and_energies(fractions, headroom, shape, seed):
+    """Any masses, any energy above threshold: kinematics exact, generic events invert."""
+    import array_api_compat.numpy as xp
+
+    masses = tuple(100.0 * f for f in fractions)
+    sqrt_s = max(sum(masses), 1.0) * headroom
+    topo = {
+        "t": Topology.multi_peripheral(masses),
+        "mixed": Topology(masses, TChannel((Decay((0, 1)), Decay((2, 3))), (Propagator(50.0),))),
+        "s": Topology(masses, Decay((Decay((0, 1), Propagator(80.0, 10.0)), Decay((2, 3))))),
+        "cascade": Topology.s_channel_chain(masses),
+    }[shape]
+    mapping = ChannelMapping(topo, sqrt_s)
+    r = np.random.default_rng(seed).random((300, mapping.dim))
+    p, w = mapping.forward(xp.asarray(r))
+    p = np.asarray(p)
+    assert np.max(np.abs(p[:, 2:].sum(1) - p[:, :2].sum(1))) < 1e-10 * sqrt_s
+    np.testing.assert_allclose(minkowski(p[:, 2:], p[:, 2:]), np.broadcast_to(np.square(masses), (300, 4)),
+                               atol=1e-9 * sqrt_s**2)
+    assert np.all(p[:, 2:, 0] > 0) and np.all(np.asarray(w) >= 0)
+    r_back, w_inv = mapping.inverse(xp.asarray(p))
+    d = np.abs(np.asarray(r_back) - r)
+    for c in mapping.periodic_columns:
+        d[:, c] = np.minimum(d[:, c], 1 - d[:, c])
+    ok = well_conditioned(p, sqrt_s**2)
+    assert np.all(d[ok] < 1e-9)
+    np.testing.assert_allclose((np.asarray(w) * np.asarray(w_inv))[ok], 1.0, rtol=1e-9)

@@ -140,3 +140,20 @@ def test_hadronic_volume():
     w = np.asarray(w)
     expected = lumi.volume() / (8 * math.pi)
     assert abs(w.mean() - expected) < 3 * w.std() / math.sqrt(n)
+
+
+def test_jit(jax_numpy):
+    import jax
+
+    lumi = Luminosity(SQRT_S, s_hat_min=100.0**2)
+
+    @jax.jit
+    def round_trip(r):
+        x, w = lumi.forward(r)
+        r2, wi = lumi.inverse(x)
+        return r2, w * wi
+
+    r = jax_numpy.asarray(np.random.default_rng(8).random((16, 2)))
+    r2, one = round_trip(r)
+    np.testing.assert_allclose(np.asarray(r2), np.asarray(r), atol=1e-12)
+    np.testing.assert_allclose(np.asarray(one), 1.0, rtol=1e-12)
