@@ -361,3 +361,21 @@ def test_random_masses_and_energies(fractions, headroom, shape, seed):
     ok = well_conditioned(p, sqrt_s**2)
     assert np.all(d[ok] < 1e-9)
     np.testing.assert_allclose((np.asarray(w) * np.asarray(w_inv))[ok], 1.0, rtol=1e-9)
+
+
+def test_jax_grad_of_log_weight(jax_numpy):
+    """The weight is differentiable in r (e.g. for flow training): jax.grad vs finite differences."""
+    import jax
+
+    mapping = ChannelMapping(Topology((0.0, 0.0, 0.0), TChannel((Decay((0, 1), W), 2))), SQRT_S)
+    log_weight = jax.jit(lambda r: jax_numpy.log(mapping.forward(r)[1]))
+    r = np.random.default_rng(4).random((2, mapping.dim))
+    grad = np.asarray(jax.jit(jax.grad(lambda r: jax_numpy.sum(log_weight(r))))(jax_numpy.asarray(r)))
+    # central differences, all (event, column) shifts in one batch
+    h = 1e-6
+    shifts = np.tile(np.eye(mapping.dim) * h, (2, 1))
+    rows = np.repeat(r, mapping.dim, axis=0)
+    fd = (np.asarray(log_weight(jax_numpy.asarray(rows + shifts)))
+          - np.asarray(log_weight(jax_numpy.asarray(rows - shifts)))) / (2 * h)
+    fd = fd.reshape(2, mapping.dim)
+    assert np.all(np.abs(grad - fd) < 1e-5 * (np.abs(fd) + 1e-2))
