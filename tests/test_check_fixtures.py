@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import fixture_library
+from tests.conftest import fixture_library
 from pyumami.check import Outcome, check
 
 #: fixture -> (the probe that must catch it, text the reason must contain)

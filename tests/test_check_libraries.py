@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import ref_me
-from conftest import fixture_library
+from tests.conftest import fixture_library
 from pyumami.check import PROBE_NAMES, Outcome, check
 
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import fixture_library
+from tests.conftest import fixture_library
 from pyumami.check import PROBE_NAMES, Outcome, check
 from pyumami.check.isolation import _interpret
 from pyumami.check.points import phase_space_points, random_lorentz_transform

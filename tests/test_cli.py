@@ -10,8 +10,8 @@ import pytest
 
 import pyumami
 from pyumami import cli
-from conftest import fixture_library
-from test_host_evaluate import two_to_two
+from tests.conftest import fixture_library
+from tests.test_host_evaluate import two_to_two
 
 
 def test_info_text(capsys):

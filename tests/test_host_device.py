@@ -7,8 +7,8 @@ import pytest
 
 import pyumami
 from pyumami.arrays import MemoryKind, memory_kind
-from conftest import fixture_library
-from test_host_evaluate import two_to_two
+from tests.conftest import fixture_library
+from tests.test_host_evaluate import two_to_two
 
 
 class FakeCudaArray:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 import pyumami
 from pyumami.errors import StatusError, status_readings
-from conftest import fixture_library
-from test_host_evaluate import two_to_two
+from tests.conftest import fixture_library
+from tests.test_host_evaluate import two_to_two
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import pytest
 
 import pyumami
 from pyumami import InputKey, OutputKey
-from conftest import REPO, fixture_library
+from tests.conftest import REPO, fixture_library
 
 
 @pytest.fixture

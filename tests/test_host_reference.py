@@ -8,7 +8,7 @@ import pytest
 
 import pyumami
 import ref_me
-from test_madspace_client import two_body_events
+from tests.test_madspace_client import two_body_events
 
 
 def _library(process: str):

@@ -9,8 +9,8 @@ import pytest
 
 import pyumami
 import ref_me
-from conftest import fixture_library
-from test_host_evaluate import two_to_two
+from tests.conftest import fixture_library
+from tests.test_host_evaluate import two_to_two
 
 ms = pytest.importorskip("madspace", reason="MadSpace (PyPI madspace) is a test dependency")
 
