@@ -210,12 +210,30 @@ def boost_to_rest_with_mass(p: Array, q: Array, m_q: Array) -> Array:
 
 def _boost_with_mass(p: Array, q: Array, m_q: Array, sign: float) -> Array:
     xp = namespace(p, q)
-    e_q = q[..., 0]
-    qx, qy, qz = sign * q[..., 1], sign * q[..., 2], sign * q[..., 3]
-    q_dot_p = qx * p[..., 1] + qy * p[..., 2] + qz * p[..., 3]
-    energy = (e_q * p[..., 0] + q_dot_p) / m_q
-    factor = (q_dot_p / (e_q + m_q) + p[..., 0]) / m_q
-    return xp.stack(
-        [energy, p[..., 1] + factor * qx, p[..., 2] + factor * qy, p[..., 3] + factor * qz],
-        axis=-1,
+    components = boost_components_with_mass(
+        (p[..., 0], p[..., 1], p[..., 2], p[..., 3]),
+        (q[..., 0], q[..., 1], q[..., 2], q[..., 3]),
+        m_q,
+        sign,
     )
+    return xp.stack(components, axis=-1)
+
+
+def boost_components_with_mass(
+    p: tuple[Array, Array, Array, Array],
+    q: tuple[Array, Array, Array, Array],
+    m_q: Array,
+    sign: float = 1.0,
+) -> tuple[Array, Array, Array, Array]:
+    """Component form of `boost_from_rest_with_mass` (sign = +1) / `boost_to_rest_with_mass` (-1).
+
+    p and q are (E, px, py, pz) tuples of equal-shape arrays (GeV); returns the
+    boosted (E, px, py, pz). Working on separate components avoids stacking and
+    strided reads in long decay chains.
+    """
+    e_q = q[0]
+    qx, qy, qz = sign * q[1], sign * q[2], sign * q[3]
+    q_dot_p = qx * p[1] + qy * p[2] + qz * p[3]
+    energy = (e_q * p[0] + q_dot_p) / m_q
+    factor = (q_dot_p / (e_q + m_q) + p[0]) / m_q
+    return energy, p[1] + factor * qx, p[2] + factor * qy, p[3] + factor * qz

@@ -376,25 +376,38 @@ class DecayChainRambo:
         k_masses.append(zero)
         m_chain = [k_masses[i - 1] + tails[i - 1] for i in range(1, n + 1)]
 
-        parent = kin.four_vector(zero + sqrt_s, zero, zero, zero)
+        # four-vectors are kept as (E, px, py, pz) component tuples until the end:
+        # stacking every intermediate costs more than the arithmetic on NumPy
+        parent = (zero + sqrt_s, zero, zero, zero)
         momenta = []
         for i in range(1, n):
-            m_i = self._mass(xp, i) + zero
+            m_i = self._mass(xp, i)
             q_abs = kin.two_body_momentum(m_chain[i - 1], m_i, m_chain[i])
             cos_theta = 2.0 * r[:, self._cos_column(i)] - 1.0
             phi = 2.0 * math.pi * r[:, self._phi_column(i)] - math.pi
-            p_rest = kin.momentum_from_angles(q_abs, cos_theta, phi, m_i)
-            rest_energy = xp.sqrt(q_abs * q_abs + m_chain[i] * m_chain[i])
-            recoil_rest = xp.concat([rest_energy[:, None], -p_rest[:, 1:]], axis=-1)
+            sin_theta = xp.sqrt(xp.clip(1.0 - cos_theta * cos_theta, min=0.0))
+            px = q_abs * sin_theta * xp.cos(phi)
+            py = q_abs * sin_theta * xp.sin(phi)
+            pz = q_abs * cos_theta
+            q2 = q_abs * q_abs
+            p_rest = (xp.sqrt(q2 + m_i * m_i), px, py, pz)
+            recoil_rest = (xp.sqrt(q2 + m_chain[i] * m_chain[i]), -px, -py, -pz)
+            if i == 1:  # Q_1 is at rest in the centre-of-mass frame
+                momenta.append(p_rest)
+                parent = recoil_rest
+                continue
             # the chain masses are known exactly; recomputing them from the boosted
             # parent would lose digits for light, fast intermediate states
-            momenta.append(kin.boost_from_rest_with_mass(p_rest, parent, m_chain[i - 1]))
-            parent = kin.boost_from_rest_with_mass(recoil_rest, parent, m_chain[i - 1])
+            momenta.append(kin.boost_components_with_mass(p_rest, parent, m_chain[i - 1]))
+            parent = kin.boost_components_with_mass(recoil_rest, parent, m_chain[i - 1])
         momenta.append(parent)
 
         weight = self._weight(xp, k_masses, m_chain, mass_factor)
-        p = xp.concat([incoming_momenta(xp, sqrt_s, zero), xp.stack(momenta, axis=1)], axis=1)
-        return p, weight
+        half = zero + sqrt_s / 2.0
+        beams = [(half, zero, zero, half), (half, zero, zero, -half)]
+        # one stack into (batch, 4 (n + 2)) and a reshape: a single pass over memory
+        flat = xp.stack([c for p_i in beams + momenta for c in p_i], axis=1)
+        return xp.reshape(flat, (flat.shape[0], n + 2, 4)), weight
 
     def inverse(self, p: Array) -> tuple[Array, Array]:
         """Random numbers (batch, 3 n - 4) and 1 / weight (batch,) from momenta (batch, 2 + n, 4)."""
@@ -406,14 +419,20 @@ class DecayChainRambo:
         out = p[:, 2:, :]
         zero = xp.zeros_like(out[:, 0, 0])
 
-        # parents[i - 1] = Q_i = p_i + ... + p_n, built from the end
-        parents = [out[:, n - 1, :]]
+        # parents[i - 1] = Q_i = p_i + ... + p_n, built from the end, as component tuples
+        comps = [tuple(out[:, j, c] for c in range(4)) for j in range(n)]
+        parents = [comps[n - 1]]
         for i in range(n - 1, 0, -1):
-            parents.insert(0, out[:, i - 1, :] + parents[0])
+            parents.insert(0, tuple(a + b for a, b in zip(comps[i - 1], parents[0])))
+
+        def mass_of(q: tuple[Array, ...]) -> Array:
+            return xp.sqrt(xp.clip(q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3], min=0.0))
+
         m_chain = [zero + sqrt_s]
-        m_chain += [kin.mass(parents[i - 1]) for i in range(2, n)]
+        m_chain += [mass_of(parents[i - 1]) for i in range(2, n)]
         m_chain.append(zero + tails[n - 1])
         k_masses = [m_chain[i - 1] - tails[i - 1] for i in range(1, n)] + [zero]
+        boost_masses = [mass_of(parents[0])] + m_chain[1 : n - 1]
 
         columns: dict[int, Array] = {}
         mass_factor = xp.ones_like(zero)
@@ -425,9 +444,11 @@ class DecayChainRambo:
             columns[self._mass_column(i)] = r_mass
             mass_factor = mass_factor * (k + 1) * (1.0 - u * u) / dr_dy
         for i in range(1, n):
-            p_rest = kin.boost_to_rest(out[:, i - 1, :], parents[i - 1])
-            cos_theta = xp.clip(p_rest[:, 3] / kin.momentum_abs(p_rest), min=-1.0, max=1.0)
-            phi = xp.atan2(p_rest[:, 2], p_rest[:, 1])
+            _, px, py, pz = kin.boost_components_with_mass(
+                comps[i - 1], parents[i - 1], boost_masses[i - 1], -1.0
+            )
+            cos_theta = xp.clip(pz / xp.sqrt(px * px + py * py + pz * pz), min=-1.0, max=1.0)
+            phi = xp.atan2(py, px)
             columns[self._cos_column(i)] = (cos_theta + 1.0) / 2.0
             columns[self._phi_column(i)] = (phi + math.pi) / (2.0 * math.pi)
         r = xp.stack([columns[c] for c in range(self.dim)], axis=1)

@@ -89,7 +89,9 @@ def test_round_trip_property(xp, draw, fraction, n_massless, seed):
     check_physical(p, masses, sqrt_s)
     r_back, w_inv = mapping.inverse(p)
     np.testing.assert_allclose(to_numpy(r_back), r, atol=1e-9, rtol=0)
-    np.testing.assert_allclose(to_numpy(w) * to_numpy(w_inv), 1.0, rtol=1e-9)
+    # 1e-8: at a mass random 1 - 1e-9 near threshold the massive two-body density
+    # vanishes like sqrt(K_{i-1} - K_i), which the inverse re-derives from momenta
+    np.testing.assert_allclose(to_numpy(w) * to_numpy(w_inv), 1.0, rtol=1e-8)
     assert np.all(to_numpy(w) > 0)
 
 
