@@ -31,8 +31,9 @@ from .invariants import (
     propagator_mapping,
 )
 from .kinematics import four_vector, mass_squared, namespace
+from .luminosity import Luminosity, boost_to_cm, boost_to_lab
 from .three_body import ThreeBodyDecay
-from .topology import Decay, TChannel, Topology, TopologyError
+from .topology import Decay, Propagator, TChannel, Topology, TopologyError
 from .two_body import TwoBodyDecay, TwoToTwoScattering
 
 Array = Any
@@ -50,6 +51,7 @@ class _Node:
     mass: float = 0.0  # leaf mass (GeV)
     index: int = -1  # leaf: final-state index
     mapping: InvariantMapping | None = None  # decay: invariant mapping of its s
+    propagator: Propagator | None = None  # decay: its propagator
 
 
 class ChannelMapping:
@@ -114,7 +116,6 @@ class ChannelMapping:
     def _build(self, topology: Topology, nu: float, aux: float) -> None:
         root = topology.root
         self._nodes.append(_Node("root", [], None))
-        self._root_propagator = root.propagator if isinstance(root, Decay) else None
         top = root.legs if isinstance(root, TChannel) else root.children
         self._nodes[0].children = [self._add(child, 0, nu, aux) for child in top]
 
@@ -125,15 +126,15 @@ class ChannelMapping:
             return node_id
         prop = node.propagator
         self._nodes.append(
-            _Node("decay", [], parent, mapping=propagator_mapping(prop.mass, prop.width, nu, False, aux))
+            _Node("decay", [], parent, mapping=propagator_mapping(prop.mass, prop.width, nu, False, aux),
+                  propagator=prop)
         )
         self._decays_preorder.append(node_id)
         self._nodes[node_id].children = [self._add(c, node_id, nu, aux) for c in node.children]
-        self._nodes[node_id].propagator = prop  # type: ignore[attr-defined]
         return node_id
 
     def _is_resonant(self, node_id: int) -> bool:
-        return self._nodes[node_id].propagator.width > 0.0  # type: ignore[attr-defined]
+        return self._nodes[node_id].propagator.width > 0.0
 
     def _t_blocks(self, chain: TChannel, nu: float, aux: float) -> list[TwoToTwoScattering]:
         """One 2 -> 2 block per generation step, |t| mapped at its exchanged propagator."""
@@ -216,21 +217,28 @@ class ChannelMapping:
         """Like `forward` at a per-event centre-of-mass energy sqrt_s_hat (batch,) in GeV."""
         xp = namespace(r, sqrt_s_hat)
         self._check_r(r)
-        cols = iter(range(self.dim))
+        cursor = 0
+
+        def take(width: int) -> Array:
+            nonlocal cursor
+            cursor += width
+            return r[..., cursor - width:cursor]
+
         weight = xp.ones_like(sqrt_s_hat)
         s: dict[int, Array] = {0: sqrt_s_hat * sqrt_s_hat}
 
         for node_id in self._s_order:
             s_min = self._m_min_unsampled(node_id, s, xp) ** 2
             s_max = self._m_max(node_id, s, xp) ** 2
-            x, w = self._nodes[node_id].mapping.forward(r[..., next(cols)], s_min, s_max)
+            x, w = self._nodes[node_id].mapping.forward(take(1)[..., 0], s_min, s_max)
             s[node_id] = x
             weight = weight * w
 
         zero = xp.zeros_like(sqrt_s_hat)
         half = 0.5 * sqrt_s_hat
-        pa = four_vector(half, zero, zero, half)
-        pb = four_vector(half, zero, zero, -half)
+        p_in = [four_vector(half, zero, zero, half), four_vector(half, zero, zero, -half)]
+        # incoming legs of the next 2 -> 2 block; they turn space-like as legs are peeled
+        leg_a, leg_b = p_in
         mom: dict[int, Array] = {}
 
         if self._t_channel is not None:
@@ -248,31 +256,30 @@ class ChannelMapping:
                 rest = sum(self._leg_mass(legs[k], s, xp) for k in range(left, right + 1))
                 s_min = rest**2 + zero
                 s_max = (xp.sqrt(s_prev) - self._leg_mass(peeled, s, xp)) ** 2
-                x, w = self._cluster_mapping.forward(r[..., next(cols)], s_min, s_max)
+                x, w = self._cluster_mapping.forward(take(1)[..., 0], s_min, s_max)
                 cluster_s.append(x)
                 weight = weight * w
                 s_prev = x
             left, right = 0, kappa
             for step in range(kappa):
-                c0, c1 = next(cols), next(cols)
-                rr = xp.stack([r[..., c0], r[..., c1]], axis=-1)
+                rr = take(2)
                 block = self._blocks[step]
                 if step == kappa - 1:
                     m1 = self._leg_mass(legs[left], s, xp)
                     m2 = self._leg_mass(legs[right], s, xp)
-                    p1, p2, w = block.forward(rr, pa, pb, m1, m2)
+                    p1, p2, w = block.forward(rr, leg_a, leg_b, m1, m2)
                     mom[legs[left]], mom[legs[right]] = p1, p2
                 elif order[step] == "a":
                     m1 = self._leg_mass(legs[left], s, xp)
-                    p1, p2, w = block.forward(rr, pa, pb, m1, xp.sqrt(cluster_s[step]))
+                    p1, p2, w = block.forward(rr, leg_a, leg_b, m1, xp.sqrt(cluster_s[step]))
                     mom[legs[left]] = p1
-                    pa = pa - p1
+                    leg_a = leg_a - p1
                     left += 1
                 else:
                     m2 = self._leg_mass(legs[right], s, xp)
-                    p1, p2, w = block.forward(rr, pa, pb, xp.sqrt(cluster_s[step]), m2)
+                    p1, p2, w = block.forward(rr, leg_a, leg_b, xp.sqrt(cluster_s[step]), m2)
                     mom[legs[right]] = p2
-                    pb = pb - p2
+                    leg_b = leg_b - p2
                     right -= 1
                 weight = weight * w
         else:
@@ -281,7 +288,7 @@ class ChannelMapping:
         for node_id in self._decay_order():
             node = self._nodes[node_id]
             width = 2 if len(node.children) == 2 else 5
-            rr = xp.stack([r[..., next(cols)] for _ in range(width)], axis=-1)
+            rr = take(width)
             masses = [self._leg_mass(c, s, xp) for c in node.children]
             if width == 2:
                 *daughters, w = self._two_body.forward(rr, mom[node_id], *masses)
@@ -295,8 +302,6 @@ class ChannelMapping:
         for node_id, node in enumerate(self._nodes):
             if node.kind == "leaf":
                 final[node.index] = mom[node_id]
-        half = 0.5 * sqrt_s_hat
-        p_in = [four_vector(half, zero, zero, half), four_vector(half, zero, zero, -half)]
         return xp.stack(p_in + final, axis=-2), weight * self._flux_factor
 
     def _m_min_unsampled(self, node_id: int, s: dict[int, Array], xp: Any) -> Array:
@@ -425,7 +430,7 @@ class HadronicChannelMapping:
     s_hat_min must lie above the final-state threshold.
     """
 
-    def __init__(self, topology: Topology, luminosity: "Luminosity", nu: float = DEFAULT_NU,
+    def __init__(self, topology: Topology, luminosity: Luminosity, nu: float = DEFAULT_NU,
                  aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
         threshold = sum(topology.masses) ** 2
         if luminosity.s_hat_min <= threshold and not luminosity.lepton:
@@ -440,8 +445,6 @@ class HadronicChannelMapping:
 
     def forward(self, r: Array) -> tuple[Array, Array]:
         """Lab-frame momenta (batch, 2 + n, 4) in GeV and the weight."""
-        from .luminosity import boost_to_lab
-
         xp = namespace(r)
         k = self.luminosity.dim
         x, w_lumi = self.luminosity.forward(r[..., :k])
@@ -451,8 +454,6 @@ class HadronicChannelMapping:
 
     def inverse(self, p_lab: Array) -> tuple[Array, Array]:
         """Random numbers (batch, dim) and 1 / weight for lab-frame momenta (batch, 2 + n, 4)."""
-        from .luminosity import boost_to_cm
-
         xp = namespace(p_lab)
         x = self.luminosity.fractions(p_lab)
         if self.luminosity.lepton:
