@@ -268,3 +268,40 @@ def test_jit_scattering(jax_numpy):
     r2, one = round_trip(r)
     np.testing.assert_allclose(np.asarray(r2), np.asarray(r), atol=1e-10)
     np.testing.assert_allclose(np.asarray(one), 1.0, rtol=1e-10)
+
+
+def test_double_invariant_weight_matches_gram_determinant():
+    """w = |ds~/dr_s| |dt/dr_t| / (16 sqrt(-Delta_4)) with Delta_4 of Eq. 33.
+
+    The paper's density 1 / (8 sqrt(-Delta_4)) sums the two mirror configurations of
+    one (s~, t); each half of r_s covers one of them, hence 16 (and ds~/dr_s is twice
+    the s~ range).
+    """
+    import array_api_compat.numpy as xp
+
+    rng = np.random.default_rng(3)
+    n = 20
+    p_cluster, _, pa, p_next, m_i, s_prev = double_invariant_setup(rng, n)
+    args = [xp.asarray(v) for v in (p_cluster, pa, p_next, m_i, s_prev)]
+    block = DoubleInvariantBlock()
+    r = np.column_stack([rng.uniform(0.02, 0.98, n), rng.uniform(0.02, 0.98, n)])
+    r[:, 0] = np.where(np.abs(r[:, 0] - 0.5) < 0.02, 0.3, r[:, 0])
+    p_i, p_prev, w = (np.asarray(v) for v in block.forward(xp.asarray(r), *args))
+
+    def invariants(rr):
+        a, b, _ = block.forward(xp.asarray(rr), *args)
+        return [np.asarray(v) for v in block.invariants(a, b, args[1], args[2])]
+
+    h = 1e-7
+    (s_hi, _), (s_lo, _) = invariants(r + [h, 0]), invariants(r - [h, 0])
+    (_, t_hi), (_, t_lo) = invariants(r + [0, h]), invariants(r - [0, h])
+    ds, dt = (s_hi - s_lo) / (2 * h), (t_hi - t_lo) / (2 * h)
+    q = [pa, pa - p_prev, pa - p_cluster, pa - (p_cluster + p_next)]
+    gram = np.stack([np.stack([minkowski4(a, b) for b in q], -1) for a in q], -2)
+    delta4 = np.linalg.det(gram)  # = (1/16) det(2 k_i.k_j), Eq. 33
+    assert np.all(delta4 < 0)
+    np.testing.assert_allclose(w, np.abs(ds * dt) / (16 * np.sqrt(-delta4)), rtol=1e-5)
+
+
+def minkowski4(a, b):
+    return a[..., 0] * b[..., 0] - np.sum(a[..., 1:] * b[..., 1:], -1)
