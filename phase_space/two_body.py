@@ -208,7 +208,8 @@ class DoubleInvariantBlock:
     r_s in [0, 1/2) -> phi in [0, pi], r_s in [1/2, 1) -> phi in [pi, 2 pi),
     with s~ linear in r_s on each half. The weight is the exact Jacobian
     w = (d|t|/dr_t) / (2 sqrt(s_i) |pa| |sin phi|), |pa| in the P_i rest frame,
-    which equals the paper's 1 / (8 sqrt(-Delta_4)) times d|t|/dr_t ds~/dr_s.
+    which equals (s~_max - s~_min) (d|t|/dr_t) / (8 sqrt(-Delta_4)) with the Gram
+    determinant of Eq. 33: the paper's density sums both mirror configurations.
     Its variance is (logarithmically) infinite at phi -> 0, pi, as for any flat
     s~ sampling.
     """
