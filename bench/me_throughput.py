@@ -7,7 +7,9 @@ double precision, measures evaluations per second through pyumami (including
 its intake checks, the layout conversion and the thread split: the whole host
 overhead) and through the C driver ``bench/me_driver.c`` (compiled into
 build/bench on first use) calling the same library, and prints a table whose
-ratio pyumami / C is the fraction of the bare library speed the host delivers.
+ratio pyumami / C is the fraction of the bare library speed the host delivers;
+the last column is the same ratio for momenta handed over already in the UMAMI
+layout (no conversion: what remains is the call, checks and output allocation).
 The two are measured in interleaved rounds (so both see the same machine load);
 best and median over rounds are shown. Not a test: nothing here
 asserts on timing.
@@ -106,20 +108,24 @@ def driver_rate(driver: Path, path: Path, threads: int, batch: int, calls: int) 
 
 
 def measure(path: Path, driver: Path | None, threads: int, batch: int, rounds: int,
-            calls: int) -> tuple[list[float], list[float]]:
-    """Interleaved rounds (pyumami, then the C driver) so that both see the same
-    machine load; returns the per-round rates of each."""
-    host, c = [], []
+            calls: int) -> tuple[list[float], list[float], list[float]]:
+    """Interleaved rounds (pyumami on (n, npar, 4) NumPy momenta, pyumami on
+    momenta already in the UMAMI layout, then the C driver) so that all see the
+    same machine load; returns the per-round rates of each."""
+    host, host_umami, c = [], [], []
     with pyumami.load(path, ref_me.default_param_card(), threads=threads) as lib:
         momenta = momenta_for(lib, batch, sqrt_s=1500.0, seed=1)  # as the C driver
+        # the transposed view of a C-ordered (4, npar, n) array: passed without a copy
+        umami_layout = np.ascontiguousarray(momenta.transpose(2, 1, 0)).transpose(2, 1, 0)
         lib(momenta)  # warm-up: instances created, buffer allocated, pages touched
         for _ in range(rounds):
             host.append(pyumami_rate(lib, momenta, calls))
+            host_umami.append(pyumami_rate(lib, umami_layout, calls))
             if driver is not None:
                 rate = driver_rate(driver, path, threads, batch, calls)
                 if rate is not None:
                     c.append(rate)
-    return host, c
+    return host, host_umami, c
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,20 +151,23 @@ def main(argv: list[str] | None = None) -> int:
     targets += [(path.stem.removeprefix("lib"), path) for path in args.library]
     for process, path in targets:
         for threads in args.threads:
-            host, c = measure(path, driver, threads, args.batch, args.repeats, args.calls)
+            host, host_umami, c = measure(path, driver, threads, args.batch, args.repeats, args.calls)
             rows.append({
                 "process": process, "threads": threads, "batch": args.batch,
                 "pyumami_best": max(host), "pyumami_median": statistics.median(host),
                 "c_best": max(c) if c else None, "c_median": statistics.median(c) if c else None,
                 # per-round ratio: both sides of a round ran under the same load
                 "ratio_median": statistics.median(h / x for h, x in zip(host, c)) if c else None,
+                "umami_layout_median": statistics.median(host_umami),
+                "umami_layout_ratio_median":
+                    statistics.median(h / x for h, x in zip(host_umami, c)) if c else None,
             })
 
     def fmt(x: float | None) -> str:
         return "-" if x is None else f"{x:.3e}"
 
     header = (f"{'process':<10} {'thr':>3} {'pyumami best':>13} {'median':>10} "
-              f"{'C best':>10} {'median':>10} {'ratio best':>10} {'ratio med':>9}")
+              f"{'C best':>10} {'median':>10} {'ratio best':>10} {'ratio med':>9} {'UMAMI-layout ratio med':>22}")
     print(f"ME evaluations per second, batch {args.batch}, double precision, {os.cpu_count()} cores; "
           f"{args.repeats} interleaved rounds of {args.calls} calls (best, median); "
           f"ratio = pyumami / C (best/best, median of per-round ratios)")
@@ -167,9 +176,11 @@ def main(argv: list[str] | None = None) -> int:
     for row in rows:
         ratio = "-" if not row["c_best"] else f"{row['pyumami_best'] / row['c_best']:.3f}"
         ratio_median = "-" if row["ratio_median"] is None else f"{row['ratio_median']:.3f}"
+        layout = row["umami_layout_ratio_median"]
+        layout = "-" if layout is None else f"{layout:.3f}"
         print(f"{row['process']:<10} {row['threads']:>3} {fmt(row['pyumami_best']):>13} "
               f"{fmt(row['pyumami_median']):>10} {fmt(row['c_best']):>10} {fmt(row['c_median']):>10} "
-              f"{ratio:>10} {ratio_median:>9}")
+              f"{ratio:>10} {ratio_median:>9} {layout:>22}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2))
