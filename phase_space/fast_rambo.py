@@ -18,6 +18,7 @@ The decay chain, random-number layout and massive reweighting are shared with
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from phase_space import kinematics as kin
@@ -137,7 +138,7 @@ class FastRambo(DecayChainRambo):
 
     _name = "FastRambo"
 
-    def __init__(self, masses, sqrt_s) -> None:
+    def __init__(self, masses: Sequence[float], sqrt_s: float) -> None:
         super().__init__(masses, sqrt_s)
         self.parameters = {k: rqf_parameter(k) for k in range(1, self.n - 1)}
 
