@@ -1,4 +1,4 @@
-"""Cross-checks against MadSpace (PyPI `madspace`): FastRambo and the two-body decay.
+"""Cross-checks against MadSpace (PyPI `madspace`): FastRambo, the two-body decay, Chili.
 
 Random-number conventions: our FastRambo / RamboOnDiet use MadSpace's layout
 ([cos_1, phi_1, m_2, cos_2, phi_2, ...], cos = 2 r - 1, phi = 2 pi r - pi, pure
@@ -6,7 +6,8 @@ boosts), so the comparison is point by point. MadSpace's weights omit the
 (2 pi)^(4 - 3n) factor that ours include. MadSpace's TwoBodyDecay takes
 (r_phi, r_cos) with phi = 2 pi r - pi; phase_space.two_body.TwoBodyDecay uses
 phi = 2 pi r (the same decay rotated by pi about z), so that pair is compared
-point by point up to that rotation, and by distributions.
+point by point up to that rotation, and by distributions. MadSpace's ChiliMapping
+uses another random layout, so Chili is compared by statistics only.
 """
 from __future__ import annotations
 
@@ -155,3 +156,42 @@ def test_two_body_decay(m0, m1, m2):
     p, w_full = ours.forward(r[:, ::-1].copy())  # our layout is (r_cos, r_phi)
     np.testing.assert_allclose(p[:, 2], q1, atol=1e-9 * m0)
     np.testing.assert_allclose(w_full, w_theirs / (2 * math.pi) ** 2, rtol=1e-12)
+
+
+def madspace_chili(masses, r, pt_min):
+    """MadSpace ChiliMapping forward: (lab momenta (batch, n + 2, 4), weight incl. (2 pi)^(4-3n))."""
+    n, batch = len(masses), r.shape[0]
+    mapping = madspace.ChiliMapping(n, [100.0] * n, [pt_min or 0.0] * n)
+    conditions = [np.full(batch, SQRT_S)] + [np.full(batch, float(m)) for m in masses]
+    out = mapping.map_forward([np.ascontiguousarray(r[:, i]) for i in range(r.shape[1])], conditions)
+    p = np.stack([np.asarray(out[i]) for i in range(n + 2)], axis=1)
+    return p, np.asarray(out[n + 2]) * (2 * math.pi) ** (4 - 3 * n)
+
+
+@pytest.mark.parametrize(
+    ("masses", "pt_min"), [([173.0, 173.0, 0.0], None), ([0.0, 0.0, 0.0], 20.0)], ids=["ttg", "3g-ptmin20"]
+)
+def test_chili_statistics(masses, pt_min):
+    """Chili vs MadSpace's ChiliMapping (random layouts differ, so by statistics only):
+    mean weight (= int dx1 dx2 Phi_n), technical-cut fraction and the weighted m_12 spectrum
+    per generated event."""
+    from phase_space.chili import Chili
+
+    size = 200_000
+    chili = Chili(masses, SQRT_S, pt_min=[pt_min] * (len(masses) - 1) + [None] if pt_min else None)
+    p, w = chili.forward(np.random.default_rng(20).random((size, chili.dim)))
+    p_theirs, w_theirs = madspace_chili(masses, np.random.default_rng(21).random((size, chili.dim)), pt_min)
+    sigma = math.hypot(w.std(), w_theirs.std()) / math.sqrt(size)
+    assert abs(w.mean() - w_theirs.mean()) < 3 * sigma
+    cut, cut_theirs = np.mean(w == 0), np.mean(w_theirs == 0)
+    assert abs(cut - cut_theirs) < 5 * math.sqrt(cut * (1 - cut) * 2 / size)
+    bins = np.linspace(masses[0] + masses[1], SQRT_S, 21)
+
+    def m12(momenta, weight):
+        # cut points (w = 0) carry no weight; park them in the first bin (MadSpace's may be NaN)
+        with np.errstate(invalid="ignore"):
+            values = kin.mass(momenta[:, 2] + momenta[:, 3])
+        return np.where(weight > 0, values, bins[0])
+
+    chi2, ndf = weighted_chi2(m12(p, w), w, m12(p_theirs, w_theirs), w_theirs, bins)
+    assert chi2 < ndf + 5 * math.sqrt(2 * ndf), (chi2, ndf)
