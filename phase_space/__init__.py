@@ -1,1 +1,47 @@
-"""Phase-space mappings on the Python array API (see README)."""
+"""Invertible phase-space mappings written once against the Python array API.
+
+The same code runs on NumPy, CuPy, JAX (jit, grad) and PyTorch: every function
+takes its namespace from its array arguments. Every mapping offers
+``forward(r) -> (x, w)`` and ``inverse(x) -> (r, w_inv)`` with ``w`` the exact
+Jacobian and ``w_inv = 1 / w`` computed from ``x`` alone; full 2 -> n mappings
+include the (2 pi) factors, so their mean weight is the phase-space volume.
+
+User guide: docs/phase_space.md (RAMBO family, FastRambo, Chili, random numbers)
+and docs/phase_space_blocks.md (invariants, luminosity, two- and three-body
+blocks, topologies and channel mappings).
+"""
+from .channels import ChannelMapping, ChannelShapeError, HadronicChannelMapping
+from .chili import Chili
+from .fast_rambo import FastRambo
+from .invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant, propagator_mapping
+from .luminosity import Luminosity, LuminosityError, boost_to_cm, boost_to_lab
+from .rambo import (
+    BelowThresholdError,
+    MomentumShapeError,
+    Rambo,
+    RamboOnDiet,
+    RandomShapeError,
+    massless_volume,
+)
+from .rng import RandomSource, random_source, uniform
+from .three_body import ThreeBodyDecay, three_body_volume
+from .topology import Decay, Propagator, TChannel, Topology, TopologyError
+from .two_body import DoubleInvariantBlock, TwoBodyDecay, TwoToTwoScattering, two_body_volume
+
+__all__ = [
+    # full 2 -> n mappings
+    "Rambo", "RamboOnDiet", "FastRambo", "Chili", "ChannelMapping", "HadronicChannelMapping",
+    # building blocks
+    "FlatInvariant", "PowerLawInvariant", "BreitWignerInvariant", "propagator_mapping",
+    "Luminosity", "boost_to_lab", "boost_to_cm",
+    "TwoBodyDecay", "TwoToTwoScattering", "DoubleInvariantBlock", "ThreeBodyDecay",
+    # diagram descriptions
+    "Topology", "TChannel", "Decay", "Propagator",
+    # analytic volumes
+    "massless_volume", "two_body_volume", "three_body_volume",
+    # random numbers
+    "RandomSource", "random_source", "uniform",
+    # errors
+    "BelowThresholdError", "RandomShapeError", "MomentumShapeError", "ChannelShapeError",
+    "LuminosityError", "TopologyError",
+]
