@@ -397,10 +397,13 @@ class MatrixElementLibrary:
                 status = self._trial_status([k for k in everything if k != key], me)
                 if status in _MISSING_INPUT_CODES:
                     required.add(key)
-        outputs = set()
+        # Outputs are probed with the smallest input set that works; if none
+        # does, MATRIX_ELEMENT (the ABI's minimum) is assumed and the library's
+        # status will speak at evaluation.
+        outputs = {OutputKey.MATRIX_ELEMENT}
         base_inputs = sorted(required)
-        if self._trial_status(base_inputs, me) == Status.SUCCESS:
-            outputs.add(OutputKey.MATRIX_ELEMENT)
+        if self._trial_status(base_inputs, me) != Status.SUCCESS:
+            base_inputs = everything
         for key in OutputKey:
             if key in (OutputKey.MATRIX_ELEMENT, OutputKey.GPU_STREAM):
                 continue
