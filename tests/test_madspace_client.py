@@ -80,6 +80,20 @@ def test_minimal_fixture_through_madspace(threads):
     assert difference <= RTOL
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_old_numbering_fixture_through_madspace(threads):
+    # a CUDACPP-like library (older status numbering, no capability queries)
+    path = fixture_library("old_numbering")
+    p = two_to_two(N_EVENTS, seed=22)
+    alpha_s = np.random.default_rng(6).uniform(0.1, 0.13, N_EVENTS)
+    me_ms, amp2_ms = madspace_evaluate(path, ref_me.default_param_card(), p, threads, alpha_s=alpha_s, amp2=True)
+    with pyumami.load(path, threads=2) as lib:
+        ours = lib.evaluate(p, alpha_s=alpha_s, outputs=("matrix_element", "diagram_amp2"))
+    assert amp2_ms.shape == ours["diagram_amp2"].shape == (N_EVENTS, 3)
+    assert max_relative_difference(me_ms, ours["matrix_element"]) <= RTOL
+    assert max_relative_difference(amp2_ms, ours["diagram_amp2"]) <= RTOL
+
+
 def _reference_library(process: str):
     try:
         return ref_me.library_path(process)
