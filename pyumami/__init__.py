@@ -36,6 +36,7 @@ __version__ = "0.1.0"
 __all__ = [
     "abi",
     "load",
+    "check",
     "MatrixElementLibrary",
     "INPUT_NAMES",
     "OUTPUT_NAMES",
@@ -63,3 +64,14 @@ __all__ = [
     "InitializationError",
     "ParameterNotSupportedError",
 ]
+
+
+def __getattr__(name: str):
+    # The checker pulls in phase_space and subprocess machinery; load it only
+    # when asked for. `pyumami.check` is the callable module pyumami.check, so
+    # both `pyumami.check(path)` and `pyumami.check.check(path)` work.
+    if name == "check":
+        import importlib
+
+        return importlib.import_module(".check", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

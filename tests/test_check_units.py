@@ -152,3 +152,11 @@ def test_energy_below_threshold_blocks_the_evaluating_probes_instead_of_failing_
     assert physics.outcome is Outcome.SKIP and physics.blocked
     assert "not above the final-state threshold 346 GeV" in physics.reason
     assert report.exit_code == 2
+
+
+def test_check_is_reachable_from_the_top_level_package(tmp_path):
+    import pyumami
+
+    report = pyumami.check(fixture_library("minimal"), probes=["symbols", "metadata"])
+    assert {r.name for r in report.results} >= {"symbols", "metadata"}
+    assert report.passed
