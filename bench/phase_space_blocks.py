@@ -1,0 +1,229 @@
+"""Phase-space building blocks and channel mappings: accuracy, volumes, throughput.
+
+    .venv/bin/python bench/phase_space_blocks.py [--points N] [--roundtrip] [--volumes] [--throughput]
+
+--roundtrip: |r - inverse(forward(r))| (median, 99.9th percentile, max; angles
+compared on the circle) and |w * w_inv - 1| per mapping (invariants, luminosity,
+two- and three-body blocks, the (s~, t) block, channel mappings of the test
+topologies), N points each (default 1e6, in chunks of 1e5).
+--volumes: mean weight / Phi_n (Eq. 81) of the pure t-channel, mixed and pure
+s-channel channel mappings, massless n = 2..6 at sqrt(s) = 1 TeV, nu = 0.3 and 0.8.
+--throughput: forward and inverse events/s of channel mappings at batch 1e5 on
+NumPy and JAX-jit (float64).
+With no flag, all three. The topologies and setups are the test suite's own
+(tests/phase_space/test_channels.py, test_two_body.py), so the numbers speak of
+what the tests check. Not a test: nothing here asserts.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import array_api_compat.numpy as xp  # noqa: E402
+
+from phase_space.channels import ChannelMapping  # noqa: E402
+from phase_space.invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant  # noqa: E402
+from phase_space.luminosity import Luminosity  # noqa: E402
+from phase_space.three_body import ThreeBodyDecay  # noqa: E402
+from phase_space.two_body import DoubleInvariantBlock, TwoBodyDecay, TwoToTwoScattering  # noqa: E402
+from tests.phase_space.test_channels import CASES, mixed, phi_n, pure_s, pure_t  # noqa: E402
+from tests.phase_space.test_two_body import double_invariant_setup, incoming, random_momenta  # noqa: E402
+
+N = 1_000_000
+CHUNK = 100_000
+rows = []
+
+
+def summarise(name, d, ratio):
+    err = d.max(axis=1)
+    dev = np.abs(ratio - 1)
+    q = lambda a, x: np.quantile(a, x)
+    rows.append((name, q(err, 0.5), q(err, 0.999), err.max(), q(dev, 0.5), q(dev, 0.999), dev.max(),
+                 np.mean(err > 1e-9)))
+    print("%-28s r: med %.1e  p99.9 %.1e  max %.1e | w*winv-1: med %.1e p99.9 %.1e max %.1e | frac>1e-9 %.1e" % rows[-1],
+          flush=True)
+
+
+def run(name, one_chunk, periodic=()):
+    ds, rs = [], []
+    for k in range(N // CHUNK):
+        rng = np.random.default_rng(1000 + k)
+        r, r_back, w, w_inv = one_chunk(rng)
+        d = np.abs(np.asarray(r_back) - r)
+        for c in periodic:
+            d[:, c] = np.minimum(d[:, c], 1 - d[:, c])
+        ds.append(d)
+        rs.append(np.asarray(w) * np.asarray(w_inv))
+    summarise(name, np.concatenate(ds), np.concatenate(rs))
+
+
+def invariant(mapping):
+    def chunk(rng):
+        r = rng.random(CHUNK)
+        lo = rng.uniform(0, 1e4, CHUNK)
+        hi = lo + rng.uniform(1.0, 1e6, CHUNK)
+        x, w = mapping.forward(xp.asarray(r), xp.asarray(lo), xp.asarray(hi))
+        rb, wi = mapping.inverse(x, xp.asarray(lo), xp.asarray(hi))
+        return r[:, None], np.asarray(rb)[:, None], w, wi
+    return chunk
+
+
+def lumi_chunk(rng):
+    lumi = Luminosity(13000.0, s_hat_min=100.0**2)
+    r = rng.random((CHUNK, 2))
+    x, w = lumi.forward(xp.asarray(r))
+    rb, wi = lumi.inverse(x)
+    return r, rb, w, wi
+
+
+def decay_chunk(rng):
+    r = rng.random((CHUNK, 2))
+    p0, m0 = random_momenta(rng, CHUNK, 50.0, 1000.0, 300.0)
+    m1, m2 = (rng.uniform(0, 0.45, CHUNK) * m0 for _ in range(2))
+    p1, p2, w = TwoBodyDecay().forward(xp.asarray(r), xp.asarray(p0), xp.asarray(m1), xp.asarray(m2))
+    rb, wi = TwoBodyDecay().inverse(p1, p2)
+    return r, rb, w, wi
+
+
+def scattering_chunk(rng):
+    r = rng.random((CHUNK, 2))
+    pa, pb = incoming(rng, CHUNK, ma_sq_lo=-300.0**2)
+    s0 = (pa + pb)[:, 0] ** 2 - np.sum((pa + pb)[:, 1:] ** 2, 1)
+    m1, m2 = (rng.uniform(0, 0.45, CHUNK) * np.sqrt(s0) for _ in range(2))
+    block = TwoToTwoScattering()
+    a = [xp.asarray(v) for v in (pa, pb, m1, m2)]
+    p1, p2, w = block.forward(xp.asarray(r), *a)
+    rb, wi = block.inverse(p1, p2, *a)
+    return r, rb, w, wi
+
+
+def double_chunk(rng):
+    r = rng.random((CHUNK, 2))
+    p_cluster, _, pa, p_next, m_i, s_prev = double_invariant_setup(rng, CHUNK)
+    block = DoubleInvariantBlock()
+    a = [xp.asarray(v) for v in (p_cluster, pa, p_next, m_i, s_prev)]
+    p_i, p_prev, w = block.forward(xp.asarray(r), *a)
+    rb, wi = block.inverse(p_i, p_prev, a[1], a[2], a[3])
+    return r, rb, w, wi
+
+
+def three_chunk(rng):
+    r = rng.random((CHUNK, 5))
+    p0, m0 = random_momenta(rng, CHUNK, 20.0, 1000.0, 300.0)
+    masses = [xp.asarray(rng.uniform(0, 0.3, CHUNK) * m0) for _ in range(3)]
+    block = ThreeBodyDecay()
+    p1, p2, p3, w = block.forward(xp.asarray(r), xp.asarray(p0), *masses)
+    rb, wi = block.inverse(p1, p2, p3, *masses)
+    return r, rb, w, wi
+
+
+def channel(topo):
+    mapping = ChannelMapping(topo, 1000.0)
+
+    def chunk(rng):
+        r = rng.random((CHUNK, mapping.dim))
+        p, w = mapping.forward(xp.asarray(r))
+        rb, wi = mapping.inverse(p)
+        return r, rb, w, wi
+    return chunk, mapping.periodic_columns
+
+
+def round_trips():
+    print(f"== round trips, {N} points per mapping ==")
+    run("FlatInvariant", invariant(FlatInvariant()))
+    run("PowerLawInvariant nu=0.8", invariant(PowerLawInvariant(0.0, 0.8)))
+    run("PowerLawInvariant nu=1 (log)", invariant(PowerLawInvariant(0.0, 1.0)))
+    run("BreitWignerInvariant Z", invariant(BreitWignerInvariant(91.19, 2.5)))
+    run("Luminosity 13 TeV", lumi_chunk)
+    run("TwoBodyDecay", decay_chunk, (0,))
+    run("TwoToTwoScattering", scattering_chunk, (0,))
+    run("DoubleInvariantBlock", double_chunk, (0,))
+    run("ThreeBodyDecay", three_chunk, (2, 3))
+    for name in ["t4", "mixed4", "s4", "t6", "mixed6", "s6", "ttbar_decays", "ttbar_g", "three_body_leg"]:
+        chunk, periodic = channel(CASES[name])
+        run(f"ChannelMapping {name}", chunk, periodic)
+
+
+def volumes(nu):
+    print(f"== volumes: mean weight / Phi_n, massless, sqrt(s) = 1 TeV, {N} points, nu = {nu} ==")
+    for kind, build in [("pure t", pure_t), ("mixed", mixed), ("pure s", pure_s)]:
+        cells = []
+        for n in range(2, 7):
+            mapping = ChannelMapping(build(n), 1000.0, nu=nu)
+            s1 = s2 = 0.0
+            for k in range(N // CHUNK):
+                _, w = mapping.forward(xp.asarray(np.random.default_rng(50 + k).random((CHUNK, mapping.dim))))
+                w = np.asarray(w) / phi_n(n, 1000.0)
+                s1 += w.sum()
+                s2 += (w * w).sum()
+            mean = s1 / N
+            err = math.sqrt(max(s2 / N - mean**2, 0.0) / N)
+            cells.append(f"{mean:.5f} ± {err:.5f}")
+        print(f"{kind:8s} | " + " | ".join(cells), flush=True)
+
+
+def throughput() -> None:
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    batch = 100_000
+    print(f"== throughput, batch {batch}, events/s (best of 3) ==")
+    for name in ["t4", "mixed4", "s4", "t6", "ttbar_decays", "ttbar_g"]:
+        mapping = ChannelMapping(CASES[name], 1000.0)
+        r = xp.asarray(np.random.default_rng(0).random((batch, mapping.dim)))
+        p, _ = mapping.forward(r)
+        fwd_jit, inv_jit = jax.jit(mapping.forward), jax.jit(mapping.inverse)
+        r_jax = jnp.asarray(np.asarray(r))
+        p_jax = fwd_jit(r_jax)[0].block_until_ready()
+        rates = [
+            batch / best_of(lambda: mapping.forward(r)),
+            batch / best_of(lambda: mapping.inverse(p)),
+            batch / best_of(lambda: fwd_jit(r_jax)[0].block_until_ready()),
+            batch / best_of(lambda: inv_jit(p_jax)[0].block_until_ready()),
+        ]
+        print(f"{name:14s} numpy fwd {rates[0]:9.3g} inv {rates[1]:9.3g} | "
+              f"jax-jit fwd {rates[2]:9.3g} inv {rates[3]:9.3g}", flush=True)
+
+
+def best_of(call, repeats: int = 3) -> float:
+    call()
+    best = math.inf
+    for _ in range(repeats):
+        start = time.perf_counter()
+        call()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def main() -> None:
+    global N
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--points", type=int, default=N, help="points per mapping (multiple of 1e5)")
+    parser.add_argument("--roundtrip", action="store_true")
+    parser.add_argument("--volumes", action="store_true")
+    parser.add_argument("--throughput", action="store_true")
+    args = parser.parse_args()
+    N = max(CHUNK, args.points // CHUNK * CHUNK)
+    everything = not (args.roundtrip or args.volumes or args.throughput)
+    t0 = time.time()
+    if everything or args.roundtrip:
+        round_trips()
+    if everything or args.volumes:
+        volumes(0.3)
+        volumes(0.8)
+    if everything or args.throughput:
+        throughput()
+    print(f"total {time.time() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
