@@ -20,6 +20,7 @@ from phase_space.rambo import diet_mass_map, massless_volume
 from tests.phase_space.conftest import to_numpy, to_xp
 from tests.phase_space.test_rambo import (
     check_physical,
+    cos_columns,
     mass_columns,
     mass_lists,
     masses_and_energy,
@@ -84,7 +85,9 @@ def test_rqf_with_c2_is_rambo_on_diet_k1():
 def test_round_trip_property(xp, draw, fraction, n_massless, seed):
     masses, sqrt_s = masses_and_energy(draw, fraction, n_massless)
     mapping = FastRambo(masses, sqrt_s)
-    r = randoms_with_edges(np.random.default_rng(seed), 30, mapping.dim, mass_columns(mapping))
+    r = randoms_with_edges(
+        np.random.default_rng(seed), 30, mapping.dim, mass_columns(mapping), cos_columns(mapping)
+    )
     p, w = mapping.forward(to_xp(xp, r))
     check_physical(p, masses, sqrt_s)
     r_back, w_inv = mapping.inverse(p)
