@@ -11,8 +11,8 @@ and docs/phase_space_blocks.md (invariants, luminosity, two- and three-body
 blocks, topologies and channel mappings).
 """
 from .channels import ChannelMapping, ChannelShapeError, HadronicChannelMapping
-from .chili import Chili
-from .fast_rambo import FastRambo
+from .chili import Chili, chili_massless_volume
+from .fast_rambo import RQF_PARAMETERS, FastRambo, fit_rqf_parameter
 from .invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant, propagator_mapping
 from .luminosity import Luminosity, LuminosityError, boost_to_cm, boost_to_lab
 from .rambo import (
@@ -38,7 +38,9 @@ __all__ = [
     # diagram descriptions
     "Topology", "TChannel", "Decay", "Propagator",
     # analytic volumes
-    "massless_volume", "two_body_volume", "three_body_volume",
+    "massless_volume", "two_body_volume", "three_body_volume", "chili_massless_volume",
+    # FastRambo's rational-quadratic parameters c_k (Table 1) and their fit (Eq. 66)
+    "RQF_PARAMETERS", "fit_rqf_parameter",
     # random numbers
     "RandomSource", "random_source", "uniform",
     # errors

@@ -2,14 +2,35 @@
 
 `xp` runs a test on NumPy and on array_api_strict: passing under the strict
 namespace proves the code uses only the array API standard, which is how CuPy
-support is tested on a machine without a GPU.
+support is tested on a machine without a GPU. Where CuPy (with a CUDA device)
+or PyTorch is installed, every `xp` test runs on them too.
 """
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-BACKENDS = ["numpy", "array_api_strict"]
+
+def _gpu_backends() -> list[str]:
+    """CuPy (with a visible CUDA device) and PyTorch join the suite where present."""
+    found = []
+    try:
+        import cupy
+
+        if cupy.cuda.runtime.getDeviceCount() > 0:
+            found.append("cupy")
+    except Exception:  # not installed, or no usable CUDA driver
+        pass
+    try:
+        import torch  # noqa: F401
+
+        found.append("torch")
+    except ImportError:
+        pass
+    return found
+
+
+BACKENDS = ["numpy", "array_api_strict", *_gpu_backends()]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -19,6 +40,14 @@ def xp(request):
         import array_api_compat.numpy as xp_numpy
 
         return xp_numpy
+    if request.param == "cupy":
+        import array_api_compat.cupy as xp_cupy
+
+        return xp_cupy
+    if request.param == "torch":
+        import array_api_compat.torch as xp_torch
+
+        return xp_torch
     return pytest.importorskip("array_api_strict")
 
 
@@ -28,7 +57,11 @@ def to_xp(xp, values, dtype=None):
 
 
 def to_numpy(x) -> np.ndarray:
-    """Any backend's array as NumPy, for assertions."""
+    """Any backend's array as NumPy, for assertions (device arrays are copied to the host)."""
+    if hasattr(x, "get"):  # CuPy
+        return x.get()
+    if hasattr(x, "detach"):  # PyTorch
+        return x.detach().cpu().numpy()
     return np.asarray(x)
 
 
