@@ -33,7 +33,7 @@ from .invariants import (
 from .kinematics import four_vector, mass_squared, namespace
 from .luminosity import Luminosity, boost_to_cm, boost_to_lab
 from .three_body import ThreeBodyDecay
-from .topology import Decay, Propagator, TChannel, Topology, TopologyError
+from .topology import Propagator, TChannel, Topology, TopologyError
 from .two_body import TwoBodyDecay, TwoToTwoScattering
 
 Array = Any

@@ -103,11 +103,13 @@ threshold_fraction = st.floats(0.05, 0.95)
 # --- RamboOnDiet --------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("cls", [RamboOnDiet, FastRambo])
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(mass_lists, threshold_fraction, st.integers(0, 3), st.integers(0, 2**32 - 1))
-def test_rambo_on_diet_round_trip_property(xp, draw, fraction, n_massless, seed):
+@given(mass_lists, threshold_fraction, st.integers(0, 4), st.integers(0, 2**32 - 1))
+def test_decay_chain_round_trip_property(xp, cls, draw, fraction, n_massless, seed):
+    """RamboOnDiet and FastRambo: r back to 1e-9, w * w_inv = 1, physical momenta."""
     masses, sqrt_s = masses_and_energy(draw, fraction, n_massless)
-    mapping = RamboOnDiet(masses, sqrt_s)
+    mapping = cls(masses, sqrt_s)
     r = randoms_with_edges(
         np.random.default_rng(seed), 30, mapping.dim, mass_columns(mapping), cos_columns(mapping)
     )
