@@ -1,0 +1,25 @@
+"""`pip install .` ships the CPU libraries and the header (slow: builds a wheel)."""
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+import ref_me
+from tests.conftest import REPO
+
+
+@pytest.mark.slow
+def test_wheel_ships_libraries_and_header(tmp_path):
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("pyumami-*.whl")
+    assert "py3-none-any" not in wheel.name  # it holds compiled code: platform-specific
+    names = set(zipfile.ZipFile(wheel).namelist())
+    assert "umami_abi/include/umami.h" in names
+    assert "ref_me/cards/param_card.dat" in names
+    for process in ref_me.PROCESSES:
+        assert f"ref_me/lib/libref_{process}.so" in names
+    assert not any(name.endswith("_cuda.so") for name in names)
