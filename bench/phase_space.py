@@ -161,8 +161,9 @@ def volumes(args: argparse.Namespace) -> None:
                 error = ref * math.sqrt(max(total2 / points - shift * shift, 0.0) / points)
                 if error <= target * mean or points >= max_points:
                     break
-            pull = (mean - ref) / error if error > 0 else 0.0
-            print(f"{label:12} {n:2d} {points:10d} {mean / ref:10.6f} {error / ref:9.2e} {pull:6.2f}", flush=True)
+            # A flat weight has only rounding spread; a pull against it means nothing.
+            pull = f"{(mean - ref) / error:6.2f}" if error > 1e-12 * ref else " exact"
+            print(f"{label:12} {n:2d} {points:10d} {mean / ref:10.6f} {error / ref:9.2e} {pull}", flush=True)
 
 
 def roundtrip(args: argparse.Namespace) -> None:
