@@ -7,7 +7,9 @@ compared on the circle) and |w * w_inv - 1| per mapping (invariants, luminosity,
 two- and three-body blocks, the (s~, t) block, channel mappings of the test
 topologies), N points each (default 1e6, in chunks of 1e5).
 --volumes: mean weight / Phi_n (Eq. 81) of the pure t-channel, mixed and pure
-s-channel channel mappings, massless n = 2..6 at sqrt(s) = 1 TeV, nu = 0.3 and 0.8.
+s-channel channel mappings, massless n = 2..6 at sqrt(s) = 1 TeV, nu = 0.3 and 0.8
+(--n, --nu select; --target 1e-4 samples each cell until that relative error, as
+in the paper's Fig. 8 left: `--volumes --n 4 --nu 0.3 --target 1e-4`).
 --throughput: forward and inverse events/s of channel mappings at batch 1e5 on
 NumPy and JAX-jit (float64).
 With no flag, all three. The topologies and setups are the test suite's own
@@ -151,21 +153,32 @@ def round_trips():
         run(f"ChannelMapping {name}", chunk, periodic)
 
 
-def volumes(nu):
-    print(f"== volumes: mean weight / Phi_n, massless, sqrt(s) = 1 TeV, {N} points, nu = {nu} ==")
+def volumes(nu: float, ns=range(2, 7), target: float | None = None) -> None:
+    """Mean weight / Phi_n per topology and n: N points, or (with `target`) chunks
+    of 1e5 until the relative MC error is below `target` (at most 50 N points)."""
+    goal = f"until rel. error < {target:g}" if target else f"{N} points"
+    print(f"== volumes: mean weight / Phi_n, massless, sqrt(s) = 1 TeV, {goal}, nu = {nu} ==")
     for kind, build in [("pure t", pure_t), ("mixed", mixed), ("pure s", pure_s)]:
         cells = []
-        for n in range(2, 7):
+        for n in ns:
             mapping = ChannelMapping(build(n), 1000.0, nu=nu)
             s1 = s2 = 0.0
-            for k in range(N // CHUNK):
-                _, w = mapping.forward(xp.asarray(np.random.default_rng(50 + k).random((CHUNK, mapping.dim))))
-                w = np.asarray(w) / phi_n(n, 1000.0)
-                s1 += w.sum()
-                s2 += (w * w).sum()
-            mean = s1 / N
-            err = math.sqrt(max(s2 / N - mean**2, 0.0) / N)
-            cells.append(f"{mean:.5f} ± {err:.5f}")
+            points = 0
+            while True:
+                rng = np.random.default_rng(50 + points // CHUNK)
+                _, w = mapping.forward(xp.asarray(rng.random((CHUNK, mapping.dim))))
+                d = np.asarray(w) / phi_n(n, 1000.0) - 1.0  # sums of w/Phi - 1: no cancellation
+                s1 += d.sum()
+                s2 += (d * d).sum()
+                points += CHUNK
+                shift = s1 / points
+                err = math.sqrt(max(s2 / points - shift**2, 0.0) / points)
+                if target is None and points >= N:
+                    break
+                if target is not None and ((points >= 10 * CHUNK and err <= target) or points >= 50 * N):
+                    break
+            suffix = f" ({points:.1e} pts)" if target else ""
+            cells.append(f"{1.0 + shift:.5f} ± {err:.5f}{suffix}")
         print(f"{kind:8s} | " + " | ".join(cells), flush=True)
 
 
@@ -211,6 +224,10 @@ def main() -> None:
     parser.add_argument("--roundtrip", action="store_true")
     parser.add_argument("--volumes", action="store_true")
     parser.add_argument("--throughput", action="store_true")
+    parser.add_argument("--n", type=int, nargs="*", default=list(range(2, 7)), help="final-state multiplicities")
+    parser.add_argument("--nu", type=float, nargs="*", default=[0.3, 0.8], help="power-law exponents")
+    parser.add_argument("--target", type=float, default=None,
+                        help="volumes: sample until this relative MC error (e.g. 1e-4) instead of --points")
     args = parser.parse_args()
     N = max(CHUNK, args.points // CHUNK * CHUNK)
     everything = not (args.roundtrip or args.volumes or args.throughput)
@@ -218,8 +235,8 @@ def main() -> None:
     if everything or args.roundtrip:
         round_trips()
     if everything or args.volumes:
-        volumes(0.3)
-        volumes(0.8)
+        for nu in args.nu:
+            volumes(nu, args.n, args.target)
     if everything or args.throughput:
         throughput()
     print(f"total {time.time() - t0:.0f} s")
