@@ -1,4 +1,5 @@
-"""`pip install .` ships the CPU libraries and the header (slow: builds a wheel)."""
+"""`pip install .` ships the CPU libraries and the header (slow: builds an sdist and,
+from it alone, a wheel, so a file missing from the sdist breaks the test)."""
 import subprocess
 import sys
 import zipfile
@@ -10,9 +11,13 @@ from tests.conftest import REPO
 
 
 @pytest.mark.slow
-def test_wheel_ships_libraries_and_header(tmp_path):
+def test_wheel_built_from_the_sdist_ships_libraries_and_header(tmp_path):
+    pytest.importorskip("build", reason="the `build` package is a test extra")
+    subprocess.run([sys.executable, "-m", "build", "--sdist", "-o", str(tmp_path), str(REPO)],
+                   check=True, capture_output=True)
+    (sdist,) = tmp_path.glob("pyumami-*.tar.gz")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(sdist)],
         check=True,
     )
     (wheel,) = tmp_path.glob("pyumami-*.whl")
