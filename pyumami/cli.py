@@ -112,7 +112,7 @@ def _run_info(args) -> int:
         f"required inputs  {', '.join(info['required_inputs'])}",
         f"outputs          {', '.join(info['supported_outputs'])}",
         f"parameters       {'yes' if info['has_parameters'] else 'no'}",
-        f"status numbering {info['status_numbering']}",
+        f"status numbering {info['numbering']}",
         f"optional symbols {', '.join(optional) if optional else 'none'}",
     ]
     print("\n".join(lines))
@@ -128,7 +128,7 @@ def _run_eval(args) -> int:
     output = Path(args.output)
     with load(args.library, args.param_card, threads=args.threads) as lib:
         results = lib.evaluate(momenta, alpha_s=args.alpha_s, outputs=tuple(dict.fromkeys(args.outputs)))
-    if len(results) == 1:
+    if len(results) == 1 and output.suffix != ".npz":
         np.save(output, next(iter(results.values())))
         written = output if output.suffix == ".npy" else output.with_name(output.name + ".npy")
     else:

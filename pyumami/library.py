@@ -725,11 +725,12 @@ class MatrixElementLibrary:
             "required_inputs": [k.name for k in sorted(self.required_inputs)],
             "supported_outputs": [k.name for k in sorted(self.supported_outputs)],
             "capabilities_source": self.capabilities_source,
-            "status_numbering": self.numbering,
+            "numbering": self.numbering,
             "has_parameters": self.has_parameters,
             "optional_symbols": dict(self.optional_symbols),
             "param_card": self.param_card,
             "threads": self.threads,
+            "closed": self.closed,
         }
 
     def __repr__(self) -> str:

@@ -120,3 +120,12 @@ def test_check_runs_the_real_checker():
                              "--probe", "symbols"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "symbols" in result.stdout
+
+
+def test_eval_single_output_to_npz_keeps_the_name(tmp_path):
+    momenta = tmp_path / "p.npy"
+    np.save(momenta, two_to_two(5, seed=3))
+    out = tmp_path / "me.npz"
+    assert cli.main(["eval", str(fixture_library("minimal")), str(momenta), "-o", str(out)]) == 0
+    assert sorted(np.load(out).files) == ["matrix_element"]
+    assert not (tmp_path / "me.npz.npy").exists()

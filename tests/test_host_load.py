@@ -72,7 +72,7 @@ def test_describe_is_json_serialisable(old):
 
     info = json.loads(json.dumps(old.describe()))
     assert info["particle_count"] == 4
-    assert info["status_numbering"] == "old"
+    assert info["numbering"] == "old"
     assert "DIAGRAM_AMP2" in info["supported_outputs"]
     assert info["optional_symbols"]["umami_set_parameter"] is True
     assert info["optional_symbols"]["umami_supported_inputs"] is False
