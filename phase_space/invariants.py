@@ -34,6 +34,9 @@ _LOG_LIMIT = 1e-9
 class InvariantMapping(Protocol):
     """What every invariant mapping offers (see module docstring)."""
 
+    #: random numbers consumed per event
+    dim: int
+
     def forward(self, r: Array, x_min: Array, x_max: Array) -> tuple[Array, Array]: ...
 
     def inverse(self, x: Array, x_min: Array, x_max: Array) -> tuple[Array, Array]: ...
@@ -52,6 +55,8 @@ def _arrays(*values: Array) -> tuple[Any, list[Array]]:
 
 class FlatInvariant:
     """Uniform sampling x = x_min + (x_max - x_min) r (Eq. 20, nu = 0)."""
+
+    dim = 1  # random numbers per event
 
     def forward(self, r: Array, x_min: Array, x_max: Array) -> tuple[Array, Array]:
         """x (GeV^2) and w = x_max - x_min (GeV^2)."""
@@ -88,6 +93,8 @@ class PowerLawInvariant:
         (x_min = m^2 = 0) becomes -a, as the paper prescribes, and a pole inside
         the range never produces NaN. The physical integrand is unchanged.
     """
+
+    dim = 1  # random numbers per event
 
     def __init__(self, pole: float = 0.0, nu: float = DEFAULT_NU,
                  aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
@@ -153,6 +160,8 @@ class BreitWignerInvariant:
 
     Parameters: mass m (GeV) and width Gamma > 0 (GeV).
     """
+
+    dim = 1  # random numbers per event
 
     def __init__(self, mass: float, width: float) -> None:
         if not width > 0.0:

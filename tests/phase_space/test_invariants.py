@@ -137,3 +137,10 @@ def test_jit(jax_numpy):
     r2, one = round_trip(r)
     np.testing.assert_allclose(np.asarray(r2), np.asarray(r), atol=1e-12)
     np.testing.assert_allclose(np.asarray(one), 1.0, rtol=1e-12)
+
+
+def test_every_invariant_mapping_states_its_random_dimension():
+    from phase_space.invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant
+
+    for mapping in (FlatInvariant(), PowerLawInvariant(0.0, 0.8), BreitWignerInvariant(91.19, 2.5)):
+        assert mapping.dim == 1
