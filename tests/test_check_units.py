@@ -160,3 +160,18 @@ def test_check_is_reachable_from_the_top_level_package(tmp_path):
     report = pyumami.check(fixture_library("minimal"), probes=["symbols", "metadata"])
     assert {r.name for r in report.results} >= {"symbols", "metadata"}
     assert report.passed
+
+
+def test_a_missing_param_card_is_the_callers_error_not_a_failing_library(tmp_path, capsys):
+    import argparse
+
+    import pyumami.check as checker
+
+    missing = tmp_path / "no_such_card.dat"
+    with pytest.raises(FileNotFoundError, match="no_such_card.dat"):
+        checker.check(fixture_library("minimal"), param_card=missing)
+    parser = argparse.ArgumentParser()
+    checker.add_cli_arguments(parser)
+    args = parser.parse_args([str(fixture_library("minimal")), "--param-card", str(missing)])
+    assert checker.run_cli(args) == 2
+    assert "does not exist" in capsys.readouterr().err

@@ -55,7 +55,9 @@ def check(
             (fast); False starts a fresh interpreter per probe (slower, the
             fallback where fork is unavailable).
 
-    Returns the report; it never raises for a faulty library.
+    Returns the report; it never raises for a faulty library. Raises
+    FileNotFoundError when `param_card` does not exist (a mistake of the caller,
+    not of the library, so no probe should be blamed for it).
     """
     t0 = time.perf_counter()
     path = Path(path)
@@ -66,6 +68,10 @@ def check(
             probe_by_name(name)  # KeyError naming the known probes
     selected |= {"symbols", "metadata"}
     card = None if param_card is None else str(Path(param_card).resolve())
+    if card is not None and not Path(card).is_file():
+        raise FileNotFoundError(
+            f"param card {param_card} does not exist; pass the path of an SLHA card, or omit "
+            f"--param-card to let the library use its defaults")
     options = {"param_card": card, "sqrt_s": sqrt_s, "timeout": timeout, "seed": seed}
     facts: dict = {}
     results: list[ProbeResult] = []
@@ -141,8 +147,12 @@ def run_cli(args: argparse.Namespace) -> int:
     """Run ``pyumami check`` with parsed `args`; returns the exit status: 0 when every
     required probe passed (or does not apply), 1 when one failed, 2 when none
     failed but some could not run here (e.g. a CUDA library without a GPU)."""
-    report = check(args.library, param_card=args.param_card, sqrt_s=args.sqrt_s, timeout=args.timeout,
-                   probes=args.probe)
+    try:
+        report = check(args.library, param_card=args.param_card, sqrt_s=args.sqrt_s,
+                       timeout=args.timeout, probes=args.probe)
+    except FileNotFoundError as error:
+        print(f"pyumami check: error: {error}", file=sys.stderr)
+        return 2
     print(report.to_json() if args.json else report.to_table())
     sys.stdout.flush()
     return report.exit_code
