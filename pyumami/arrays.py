@@ -167,12 +167,14 @@ def non_finite_error(momenta: np.ndarray) -> NonFiniteMomentaError:
     )
 
 
-def per_event_input(value: Any, n: int, dtype: np.dtype, name: str) -> np.ndarray:
+def per_event_input(value: Any, n: int, dtype: np.dtype, name: str, *,
+                    unit_interval: bool = False) -> np.ndarray:
     """A contiguous host array of length ``n`` and ``dtype`` for a per-event
     input: a scalar is broadcast, an array must have length ``n``.
 
     Integer inputs refuse non-integer values (DtypeError) and negative values for
-    the unsigned ABI types; floating inputs take any real numeric input.
+    the unsigned ABI types; floating inputs take real numbers (not booleans) that
+    are finite and, with ``unit_interval`` (the random numbers), in [0, 1).
     """
     array = host_array(value, name) if not np.isscalar(value) else np.asarray(value)
     target = np.dtype(dtype)
@@ -186,8 +188,17 @@ def per_event_input(value: Any, n: int, dtype: np.dtype, name: str) -> np.ndarra
             raise InputValueError(
                 f"{name} must be >= 0 (the ABI type is unsigned int), got minimum {int(array.min())}"
             )
-    elif array.dtype.kind not in "fiub":
+    elif array.dtype.kind not in "fiu":
         raise DtypeError(f"{name} must be a real number or array of real numbers, got dtype {array.dtype}")
+    else:
+        finite = np.isfinite(array)
+        if not finite.all():
+            raise InputValueError(
+                f"{name} has {int((~finite).sum())} NaN or infinite value(s); every event needs a finite {name}")
+        if unit_interval and array.size and (float(array.min()) < 0.0 or float(array.max()) >= 1.0):
+            raise InputValueError(
+                f"{name} must lie in [0, 1) (a uniform random number), got values in "
+                f"[{float(array.min())}, {float(array.max())}]")
     if array.ndim == 0:
         return np.full(n, array, dtype=target)
     if array.ndim != 1 or array.shape[0] != n:

@@ -66,6 +66,8 @@ INPUT_NAMES: Mapping[str, tuple[InputKey, np.dtype]] = {
     "channel": (InputKey.CHANNEL_INDEX, np.dtype(np.uint32)),
 }
 _INPUT_NAME_OF = {key: name for name, (key, _) in INPUT_NAMES.items()}
+#: The inputs that are uniform random numbers: the ABI defines them on [0, 1).
+_UNIT_INTERVAL_INPUTS = frozenset({"random_color", "random_helicity", "random_diagram"})
 _INPUT_NAME_OF[InputKey.MOMENTA] = "momenta"
 
 #: Output names accepted by ``evaluate(outputs=...)``, with their element types.
@@ -541,7 +543,8 @@ class MatrixElementLibrary:
             else host_array(momenta, "momenta")
         check_momenta(m, self.particle_count)
         n = m.shape[0]
-        in_arrays = [per_event_input(given[name], n, dtype, name) for name, _, dtype in inputs]
+        in_arrays = [per_event_input(given[name], n, dtype, name, unit_interval=name in _UNIT_INTERVAL_INPUTS)
+                     for name, _, dtype in inputs]
         out_arrays = [np.empty((self.diagram_count, n)) if key == OutputKey.DIAGRAM_AMP2
                       else np.empty(n, dtype=dtype) for _, key, dtype in requested]
         if n > 0:
@@ -621,7 +624,7 @@ class MatrixElementLibrary:
         for name, key, dtype in inputs:
             value = given[name]
             if memory_kind(value) is MemoryKind.HOST:
-                value = per_event_input(value, n, dtype, name)
+                value = per_event_input(value, n, dtype, name, unit_interval=name in _UNIT_INTERVAL_INPUTS)
             else:
                 value = xp.reshape(value, (-1,))
                 if value.shape[0] != n:

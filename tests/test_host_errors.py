@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pyumami
+import ref_me
 from pyumami.errors import StatusError, status_readings
 from tests.conftest import fixture_library
 from tests.test_host_evaluate import two_to_two
@@ -162,3 +163,33 @@ def test_non_finite_momenta_in_a_threaded_batch():
             lib(p)
         p[2500, 3, 0] = 500.0
         assert np.all(np.isfinite(lib(p)))  # the buffer is usable again afterwards
+
+
+@pytest.mark.parametrize(
+    "inputs, message",
+    [
+        ({"alpha_s": np.nan}, "alpha_s has 1 NaN or infinite"),
+        ({"alpha_s": np.array([0.1, np.inf, 0.1, 0.1])}, "alpha_s has 1 NaN or infinite"),
+        ({"random_helicity": 1.5}, r"random_helicity must lie in \[0, 1\)"),
+        ({"random_color": -0.1}, r"random_color must lie in \[0, 1\)"),
+        ({"random_diagram": 1.0}, r"random_diagram must lie in \[0, 1\)"),
+    ],
+)
+def test_bad_per_event_values_are_refused(inputs, message):
+    with pyumami.load(ref_me.library_path("gg_ttx")) as lib:
+        with pytest.raises(pyumami.InputValueError, match=message):
+            lib.evaluate(two_to_two_massive(4), **inputs)
+
+
+def test_boolean_alpha_s_is_refused():
+    with pyumami.load(ref_me.library_path("gg_ttx")) as lib:
+        with pytest.raises(pyumami.DtypeError, match="alpha_s must be a real number"):
+            lib.evaluate(two_to_two_massive(4), alpha_s=True)
+
+
+def two_to_two_massive(n):
+    from phase_space import Rambo
+
+    mapping = Rambo([173.0, 173.0], 1000.0)
+    momenta, _ = mapping.forward(np.random.default_rng(5).random((n, mapping.dim)))
+    return np.asarray(momenta)
