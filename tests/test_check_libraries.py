@@ -56,3 +56,15 @@ def test_cuda_reference_library_is_reported_incomplete_without_gpu_probes(proces
     assert report["layout"].outcome is Outcome.SKIP and report["layout"].blocked
     assert "device memory" in report["layout"].reason
     assert report.exit_code == 2
+
+
+def test_a_card_the_library_rejects_fails_once_and_blocks_the_rest(tmp_path):
+    card = tmp_path / "broken_card.dat"
+    card.write_text("BLOCK MASS\n  6 not-a-number # MT\n")
+    report = check(ref_me.library_path("gg_ttx"), param_card=card)
+    outcome = {r.name: str(r.outcome.value) for r in report.results}
+    assert outcome["capabilities"] == "fail"
+    later = [r for r in report.results if r.name in ("layout", "threads", "physics", "alpha-s", "indices")]
+    assert later and all(r.outcome.value == "skip" and r.blocked for r in later)
+    assert all("umami_initialize failed" in r.reason for r in later)
+    assert report.exit_code == 1

@@ -122,6 +122,9 @@ def _run_probes(runner: ProbeRunner, path: Path, selected: set[str], card: str |
                                f"{sum(facts['masses'][2:]):g} GeV; pass a larger --sqrt-s")
                 elif probe.name == "capabilities" and verdict["outcome"] == Outcome.SKIP.value:
                     blocker = f"the capabilities probe could not run ({verdict['reason']})"
+                elif probe.name == "capabilities" and verdict["reason"].startswith("umami_initialize failed"):
+                    # every later probe needs an instance: one failure, not a dozen misleading ones
+                    blocker = "umami_initialize failed (see capabilities); check the param card"
         if probe.name == "capabilities" and STATUS_NUMBERING in selected and not blocker:
             numbering = status_numbering(facts)
             results.append(ProbeResult(STATUS_NUMBERING, numbering.outcome, numbering.reason,
