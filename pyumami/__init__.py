@@ -10,25 +10,8 @@ from __future__ import annotations
 
 from . import abi
 from .abi import Device, InputKey, MetaKey, OutputKey, Status, describe_status
-from .errors import (
-    DeviceMismatchError,
-    DtypeError,
-    InitializationError,
-    InputLengthError,
-    InputValueError,
-    LibraryClosedError,
-    LibraryLoadError,
-    MissingInputError,
-    MissingSymbolError,
-    MomentaNdimError,
-    MomentaShapeError,
-    NonFiniteMomentaError,
-    ParameterNotSupportedError,
-    StatusError,
-    UmamiError,
-    UnsupportedInputError,
-    UnsupportedOutputError,
-)
+from . import errors
+from .errors import *  # noqa: F403 - the exception classes, listed in errors.__all__
 from .library import INPUT_NAMES, OUTPUT_NAMES, MatrixElementLibrary, load
 
 __version__ = "0.1.0"
@@ -46,23 +29,7 @@ __all__ = [
     "OutputKey",
     "Status",
     "describe_status",
-    "UmamiError",
-    "LibraryLoadError",
-    "MissingSymbolError",
-    "LibraryClosedError",
-    "MomentaShapeError",
-    "MomentaNdimError",
-    "DtypeError",
-    "NonFiniteMomentaError",
-    "InputLengthError",
-    "InputValueError",
-    "MissingInputError",
-    "UnsupportedInputError",
-    "UnsupportedOutputError",
-    "DeviceMismatchError",
-    "StatusError",
-    "InitializationError",
-    "ParameterNotSupportedError",
+    *errors.__all__,
 ]
 
 
