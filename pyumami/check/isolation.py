@@ -36,6 +36,10 @@ def _describe_death(returncode: int) -> str:
 #: innermost RawLibrary method in a faulthandler traceback -> the entry point it calls
 _ENTRY_OF_METHOD = {
     "call_raw": "umami_matrix_element",
+    "call_matrix_element": "umami_matrix_element",
+    "read_meta_int": "umami_get_meta",
+    "read_masses": "umami_get_meta",
+    "query_flags": "a capability query",
     "initialize": "umami_initialize",
     "free": "umami_free",
     "get_meta_int": "umami_get_meta",

@@ -20,8 +20,11 @@ from typing import Any, Callable, Iterator
 import numpy as np
 
 from pyumami.abi import (
+    INPUTS,
     MANDATORY_SYMBOLS,
+    MISSING_INPUT_STATUSES,
     OPTIONAL_SYMBOLS,
+    OUTPUTS,
     Device,
     InputKey,
     MetaKey,
@@ -30,15 +33,19 @@ from pyumami.abi import (
     describe_status,
 )
 from pyumami.check.points import NoPointsError, default_sqrt_s, phase_space_points, random_lorentz_transform
-from pyumami.check.raw_library import INPUT_DTYPES, OUTPUT_DTYPES, FencedArray, RawLibrary, output_layout
+from pyumami.check.raw_library import INPUT_DTYPES, OUTPUT_DTYPES, RawLibrary, output_layout
 from pyumami.check.report import Outcome
+from pyumami.introspection import (
+    StatusNumbering,
+    TrialCaller,
+    guarded_inputs,
+    guarded_outputs,
+    numbering_from_statuses,
+    sample_input,
+)
 
 __all__ = ["Probe", "ProbeContext", "Verdict", "ProbeFailure", "ProbeBlocked", "PROBES", "probe_by_name"]
 
-#: statuses meaning "a required input was not given" under the 1.0 (7) and the older (6) numbering
-MISSING_INPUT_STATUSES = (int(Status.ERROR_MISSING_INPUT), 6)
-#: statuses meaning "metadata key not supported" under 1.0 (6) and older (5) numbering
-UNSUPPORTED_META_STATUSES = (int(Status.ERROR_UNSUPPORTED_META), 5)
 #: a key value no UMAMI version defines
 UNKNOWN_KEY = 1000
 #: relative change of |M|^2 allowed under a Lorentz transformation
@@ -164,18 +171,6 @@ class ProbeContext:
             yield handle
         finally:
             self.lib.free(handle)
-
-
-def sample_input(key: InputKey, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Valid per-event values for input `key`: alpha_s in [0.10, 0.13], randoms in
-    [0, 1), index inputs 0."""
-    if key == InputKey.ALPHA_S:
-        return rng.uniform(0.10, 0.13, size=n)
-    if key in _RANDOM_INPUTS:
-        return rng.uniform(0.0, 1.0, size=n)
-    if key == InputKey.MOMENTA:
-        raise ValueError("momenta come from ProbeContext.points")
-    return np.zeros(n, dtype=np.int64)
 
 
 def _names(keys: Any) -> str:
@@ -339,12 +334,11 @@ def status_numbering(facts: dict[str, Any]) -> Verdict:
     meta = facts.get("unknown_meta_status")
     missing = facts.get("missing_input_status")
     details = {"unknown_meta_status": meta, "missing_input_status": missing}
-    new = [x for x in (meta == Status.ERROR_UNSUPPORTED_META, missing == Status.ERROR_MISSING_INPUT) if x]
-    old = [x for x in (meta == 5, missing == 6) if x]
+    numbering = numbering_from_statuses(meta, missing)
     seen = f"unknown meta key -> {meta}, missing input -> {missing}"
-    if new and not old:
+    if numbering is StatusNumbering.CURRENT:
         return Verdict(Outcome.PASS, f"UMAMI 1.0 numbering ({seen})", details)
-    if old and not new:
+    if numbering is StatusNumbering.OLD:
         return Verdict(
             Outcome.WARN,
             f"older header numbering ({seen}): status codes 5 and 6 are ambiguous "
@@ -352,7 +346,7 @@ def status_numbering(facts: dict[str, Any]) -> Verdict:
             "6 UNSUPPORTED_META, 7 MISSING_INPUT); hosts must report both readings",
             details,
         )
-    if old and new:
+    if numbering is StatusNumbering.MIXED:
         return Verdict(Outcome.WARN, f"mixes the older and the 1.0 numbering ({seen})", details)
     return Verdict(Outcome.WARN, f"cannot tell the status numbering ({seen})", details)
 
@@ -363,50 +357,9 @@ def status_numbering(facts: dict[str, Any]) -> Verdict:
 
 
 
-class _TrialCaller:
-    """Calls umami_matrix_element on n valid events with any set of keys (known or
-    not), on fenced arrays, and returns the raw status."""
-
-    def __init__(self, ctx: ProbeContext, handle: Any, n: int = 4):
-        self.ctx, self.handle, self.n = ctx, handle, n
-        self.momenta = ctx.points(n)
-        self.rng = np.random.default_rng(ctx.seed)
-        self.damage: list[str] = []
-
-    def __call__(self, inputs: set[int], outputs: set[int]) -> int:
-        n, ctx = self.n, self.ctx
-        fenced_in: dict[int, FencedArray] = {}
-        for key in sorted(inputs):
-            if key == InputKey.MOMENTA:
-                fenced = FencedArray((4, ctx.npar, n), np.float64, output=False)
-                fenced.array[...] = np.transpose(self.momenta, (2, 1, 0))
-            elif key in InputKey._value2member_map_:
-                values = sample_input(InputKey(key), n, self.rng)
-                fenced = FencedArray((n,), INPUT_DTYPES[InputKey(key)], output=False)
-                fenced.array[...] = values
-            else:
-                fenced = FencedArray((n,), np.float64, output=False)
-                fenced.array[...] = 0.0
-            fenced.seal()
-            fenced_in[key] = fenced
-        fenced_out: dict[int, FencedArray] = {}
-        for key in sorted(outputs):
-            if key in OUTPUT_DTYPES:
-                # 64 rows when DIAGRAM_COUNT is unknown: room for any plausible library
-                shape = output_layout(OutputKey(key), ctx.ndiag or 64, n)
-                fenced_out[key] = FencedArray(shape, OUTPUT_DTYPES[OutputKey(key)], output=True)
-            else:
-                fenced_out[key] = FencedArray((n,), np.float64, output=True)
-        status = self.ctx.lib.call_raw(
-            self.handle, n, n, 0,
-            {k: f.pointer for k, f in fenced_in.items()}, {k: f.pointer for k, f in fenced_out.items()},
-        )
-        for key, fenced in fenced_out.items():
-            self.damage += [f"output {key}: {d}" for d in fenced.damage(0, n)]
-        for key, fenced in fenced_in.items():
-            if fenced.changed_anywhere():
-                self.damage.append(f"input {key} was modified (inputs are const)")
-        return status
+def _TrialCaller(ctx: ProbeContext, handle: Any, n: int = 4) -> TrialCaller:
+    """Raw-status trial calls on n of the checker's points, on guarded arrays."""
+    return TrialCaller(ctx.lib.lib, handle, ctx.points(n), ndiag=ctx.ndiag, seed=ctx.seed)
 
 
 def _keys(flags: set[int] | None, enum_type: Any) -> set[Any] | None:
@@ -587,15 +540,8 @@ def probe_count_zero(ctx: ProbeContext) -> Verdict:
     problems = []
     with ctx.instance() as handle:
         for offset in (0, n):
-            fenced_in = {}
-            for key, value in {InputKey.MOMENTA: momenta, **inputs}.items():
-                shape = (4, ctx.npar, n) if key == InputKey.MOMENTA else (n,)
-                fenced = FencedArray(shape, INPUT_DTYPES[key], output=False)
-                fenced.array[...] = np.transpose(value, (2, 1, 0)) if key == InputKey.MOMENTA else value
-                fenced.seal()
-                fenced_in[key] = fenced
-            fenced_out = {k: FencedArray(output_layout(k, ctx.ndiag, n), OUTPUT_DTYPES[k], output=True)
-                          for k in outputs}
+            fenced_in = guarded_inputs({InputKey.MOMENTA: momenta, **inputs}, ctx.npar, n)
+            fenced_out = guarded_outputs(outputs, ctx.ndiag, n)
             status = ctx.lib.call_raw(handle, 0, n, offset, {k: f.pointer for k, f in fenced_in.items()},
                                       {k: f.pointer for k, f in fenced_out.items()})
             if status != Status.SUCCESS:
@@ -1029,16 +975,8 @@ def probe_parameters(ctx: ProbeContext) -> Verdict:
 # ---------------------------------------------------------------------------
 
 #: keyword of `MatrixElementLibrary.evaluate` for each input, name of each output
-HOST_INPUT_NAMES = {
-    InputKey.ALPHA_S: "alpha_s", InputKey.FLAVOR_INDEX: "flavor", InputKey.RANDOM_COLOR: "random_color",
-    InputKey.RANDOM_HELICITY: "random_helicity", InputKey.RANDOM_DIAGRAM: "random_diagram",
-    InputKey.HELICITY_INDEX: "helicity", InputKey.DIAGRAM_INDEX: "diagram", InputKey.CHANNEL_INDEX: "channel",
-}
-HOST_OUTPUT_NAMES = {
-    OutputKey.MATRIX_ELEMENT: "matrix_element", OutputKey.DIAGRAM_AMP2: "diagram_amp2",
-    OutputKey.COLOR_INDEX: "color_index", OutputKey.HELICITY_INDEX: "helicity_index",
-    OutputKey.DIAGRAM_INDEX: "diagram_index",
-}
+HOST_INPUT_NAMES = {key: spec.name for key, spec in INPUTS.items() if key != InputKey.MOMENTA}
+HOST_OUTPUT_NAMES = {key: spec.name for key, spec in OUTPUTS.items() if spec.dtype is not None}
 
 
 def probe_host(ctx: ProbeContext) -> Verdict:
