@@ -13,6 +13,7 @@ from .abi import Device, InputKey, MetaKey, OutputKey, Status, describe_status
 from . import errors
 from .errors import *  # noqa: F403 - the exception classes, listed in errors.__all__
 from .library import INPUT_NAMES, OUTPUT_NAMES, MatrixElementLibrary, load
+from .warnings import DependencyConflictWarning, KinematicsWarning, OutputWarning, UmamiWarning
 
 __version__ = "0.1.0"
 
@@ -30,6 +31,10 @@ __all__ = [
     "Status",
     "describe_status",
     *errors.__all__,
+    "UmamiWarning",
+    "KinematicsWarning",
+    "OutputWarning",
+    "DependencyConflictWarning",
 ]
 
 

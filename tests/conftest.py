@@ -24,6 +24,16 @@ def ref_dir() -> Path:
     return REF_DIR
 
 
+def reference_library(process: str) -> Path:
+    """Path of a reference library built by `make cpu-libs`; a missing one fails the test."""
+    import ref_me
+
+    try:
+        return ref_me.library_path(process)
+    except FileNotFoundError as exc:
+        pytest.fail(f"reference library not built ({exc}); run `make cpu-libs` (part of `make test`)")
+
+
 def fixture_library(name: str) -> Path:
     """Path of a test provider built by `make fixtures` from tests/fixtures/<name>.c."""
     path = FIXTURE_DIR / f"lib{name}.so"

@@ -11,7 +11,7 @@ import pytest
 import pyumami
 from pyumami import cli
 from tests.conftest import fixture_library
-from tests.test_host_evaluate import two_to_two
+from tests._helpers import two_to_two
 
 
 def test_info_text(capsys):
@@ -113,9 +113,6 @@ def test_unknown_command_exits_with_usage():
 
 
 def test_check_runs_the_real_checker():
-    check = pytest.importorskip("pyumami.check")
-    if not hasattr(check, "run_cli"):
-        pytest.skip("pyumami.check has no run_cli yet")
     result = subprocess.run([sys.executable, "-m", "pyumami", "check", str(fixture_library("minimal")),
                              "--probe", "symbols"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -14,7 +14,7 @@ import pyumami
 import ref_me
 from pyumami.errors import StatusError, status_readings
 from tests.conftest import fixture_library
-from tests.test_host_evaluate import two_to_two
+from tests._helpers import two_to_two
 
 
 @pytest.fixture(scope="module")

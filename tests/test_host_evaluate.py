@@ -9,36 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pyumami
+from tests._helpers import mandelstam, two_to_two
 from tests.conftest import fixture_library
 
 DEFAULT_GS = 1.2177157847767195
-
-
-def two_to_two(n: int, seed: int = 0, sqrt_s: float = 1000.0, boost: float = 0.0) -> np.ndarray:
-    """Massless 2 -> 2 momenta (n, 4, 4) at random angles, optionally boosted along z
-    with rapidity ``boost``."""
-    rng = np.random.default_rng(seed)
-    e = sqrt_s / 2
-    cos_t = rng.uniform(-0.95, 0.95, n)
-    sin_t = np.sqrt(1 - cos_t**2)
-    phi = rng.uniform(0, 2 * np.pi, n)
-    p = np.zeros((n, 4, 4))
-    p[:, 0] = [e, 0, 0, e]
-    p[:, 1] = [e, 0, 0, -e]
-    p[:, 2] = np.stack([np.full(n, e), e * sin_t * np.cos(phi), e * sin_t * np.sin(phi), e * cos_t], -1)
-    p[:, 3, 0] = e
-    p[:, 3, 1:] = -p[:, 2, 1:]
-    if boost:
-        ch, sh = np.cosh(boost), np.sinh(boost)
-        energy, pz = p[..., 0].copy(), p[..., 3].copy()
-        p[..., 0], p[..., 3] = ch * energy + sh * pz, sh * energy + ch * pz
-    return p
-
-
-def mandelstam(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    def sq(k):
-        return k[..., 0] ** 2 - k[..., 1] ** 2 - k[..., 2] ** 2 - k[..., 3] ** 2
-    return sq(p[:, 0] + p[:, 1]), sq(p[:, 0] - p[:, 2]), sq(p[:, 0] - p[:, 3])
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The host on the reference libraries (built by `make libs`; skipped otherwise):
+"""The host on the reference libraries (built by `make cpu-libs`; a missing one fails):
 capability queries, run-time parameters on every instance, thread splits of
 the sampled outputs."""
 from __future__ import annotations
@@ -8,19 +8,13 @@ import pytest
 
 import pyumami
 import ref_me
-from tests.test_madspace_client import two_body_events
-
-
-def _library(process: str):
-    try:
-        return ref_me.library_path(process)
-    except FileNotFoundError as exc:
-        pytest.skip(f"reference library not built ({exc})")
+from tests._helpers import two_body_events
+from tests.conftest import reference_library
 
 
 @pytest.fixture(scope="module")
 def gg_ttx_path():
-    return _library("gg_ttx")
+    return reference_library("gg_ttx")
 
 
 def test_capabilities_come_from_the_queries(gg_ttx_path):
@@ -70,7 +64,7 @@ def test_parameters_apply_to_instances_created_later(gg_ttx_path):
 
 @pytest.mark.parametrize("process", ["ee_mumu", "gg_ttx"])
 def test_sampled_outputs_do_not_depend_on_the_split(process):
-    path = _library(process)
+    path = reference_library(process)
     card = ref_me.default_param_card()
     outputs = ("matrix_element", "diagram_amp2", "helicity_index", "color_index", "diagram_index")
     rng = np.random.default_rng(7)
