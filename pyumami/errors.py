@@ -11,25 +11,26 @@ from __future__ import annotations
 from . import abi
 
 __all__ = [
-    "UmamiError",
-    "LibraryLoadError",
-    "MissingSymbolError",
-    "LibraryClosedError",
-    "MomentaShapeError",
-    "MomentaNdimError",
+    "DeviceMismatchError",
     "DtypeError",
-    "NonFiniteMomentaError",
+    "FirstContactError",
+    "InitializationError",
     "InputLengthError",
     "InputValueError",
+    "KinematicsError",
+    "LibraryClosedError",
+    "LibraryLoadError",
     "MissingInputError",
+    "MissingSymbolError",
+    "MomentaNdimError",
+    "MomentaShapeError",
+    "NonFiniteMomentaError",
+    "ParameterNotSupportedError",
+    "StatusError",
+    "TracedArrayError",
+    "UmamiError",
     "UnsupportedInputError",
     "UnsupportedOutputError",
-    "DeviceMismatchError",
-    "StatusError",
-    "InitializationError",
-    "ParameterNotSupportedError",
-    "TracedArrayError",
-    "KinematicsError",
     "status_readings",
 ]
 
@@ -168,6 +169,11 @@ class TracedArrayError(UmamiError, TypeError):
 
 class KinematicsError(UmamiError, ValueError):
     """Momenta that no physical event has (zero, negative energies, not conserved)."""
+
+
+class FirstContactError(UmamiError, RuntimeError):
+    """The first contact with a library (load, first initialise, capability
+    probing), made in a child process, failed or crashed."""
 
 
 class ParameterNotSupportedError(UmamiError, NotImplementedError):

@@ -55,6 +55,10 @@ def _conserved(xp: Any, p: Any) -> Any:
     return xp.max(xp.abs(total), axis=1) <= CONSERVATION_TOLERANCE * xp.abs(scale)
 
 
+def _device(x: Any) -> Any:
+    return array_api_compat.device(x)
+
+
 def check_kinematics(momenta: Any, masses: Sequence[float] | None) -> None:
     """Raise KinematicsError for unphysical events, warn for off-shell ones."""
     xp = array_api_compat.array_namespace(momenta)
@@ -87,8 +91,8 @@ def check_kinematics(momenta: Any, masses: Sequence[float] | None) -> None:
         )
     if masses is None:
         return
-    m = xp.asarray(list(masses), dtype=momenta.dtype, device=array_api_compat.device(momenta))
-    mass2 = energy**2 - xp.sum(momenta[..., 1:] ** 2, axis=-1)
+    m = xp.asarray(list(masses), dtype=momenta.dtype, device=_device(momenta))
+    mass2 = energy**2 - momenta[..., 1] ** 2 - momenta[..., 2] ** 2 - momenta[..., 3] ** 2
     off = xp.abs(mass2 - m**2) > SHELL_TOLERANCE * energy**2
     count, first = _first(xp, xp.any(off, axis=1))
     if count:
