@@ -7,23 +7,25 @@ hands to the library). Everything is in the UMAMI column-major layout of
 ``umami.h``: momenta ``(4, npar, stride)`` in C order, per-event arrays
 ``(stride,)``, DIAGRAM_AMP2 ``(ndiag, stride)``.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from pyumami.abi import ENTRY_POINTS, MANDATORY_SYMBOLS, InputKey, MetaKey, OutputKey, Status, ffi
 
 __all__ = [
-    "RawLibrary",
-    "FencedArray",
-    "CallResult",
     "INPUT_DTYPES",
     "OUTPUT_DTYPES",
+    "CallResult",
+    "FencedArray",
+    "RawLibrary",
     "input_layout",
     "output_layout",
 ]
@@ -87,7 +89,7 @@ class FencedArray:
         canary = (_OUTPUT_CANARY if output else _INPUT_CANARY)[self.dtype.itemsize]
         self._bits_dtype = canary.dtype
         self._storage = np.full(size + 2 * GUARD, canary, dtype=canary.dtype)
-        self.array = self._storage[GUARD:GUARD + size].view(self.dtype).reshape(shape)
+        self.array = self._storage[GUARD : GUARD + size].view(self.dtype).reshape(shape)
         self._sealed = self._storage.copy()
 
     @property
@@ -106,12 +108,14 @@ class FencedArray:
         changed = now != before
         problems = []
         if changed[:GUARD].any():
-            problems.append(f"{int(changed[:GUARD].sum())} element(s) before the start of the array")
+            problems.append(
+                f"{int(changed[:GUARD].sum())} element(s) before the start of the array"
+            )
         if changed[-GUARD:].any():
             problems.append(f"{int(changed[-GUARD:].sum())} element(s) past the end of the array")
         body = changed[GUARD:-GUARD].reshape(self.array.shape)
         outside = body.copy()
-        outside[..., offset:offset + count] = False
+        outside[..., offset : offset + count] = False
         if outside.any():
             events = np.unique(np.nonzero(outside)[-1])
             shown = ", ".join(str(int(e)) for e in events[:6]) + (" ..." if events.size > 6 else "")
@@ -212,12 +216,27 @@ class RawLibrary:
         """One umami_matrix_element call; `inputs`/`outputs` map keys to cffi
         pointers (or anything `ffi.cast("void*", ...)` accepts)."""
         in_keys = ffi.new("UmamiInputKey[]", [int(k) for k in inputs] or [0])
-        in_ptrs = ffi.new("void const *[]", [ffi.cast("void *", p) for p in inputs.values()] or [ffi.NULL])
+        in_ptrs = ffi.new(
+            "void const *[]", [ffi.cast("void *", p) for p in inputs.values()] or [ffi.NULL]
+        )
         out_keys = ffi.new("UmamiOutputKey[]", [int(k) for k in outputs] or [0])
-        out_ptrs = ffi.new("void *[]", [ffi.cast("void *", p) for p in outputs.values()] or [ffi.NULL])
-        return int(self.lib.umami_matrix_element(
-            handle, count, stride, offset, len(inputs), in_keys, in_ptrs, len(outputs), out_keys, out_ptrs
-        ))
+        out_ptrs = ffi.new(
+            "void *[]", [ffi.cast("void *", p) for p in outputs.values()] or [ffi.NULL]
+        )
+        return int(
+            self.lib.umami_matrix_element(
+                handle,
+                count,
+                stride,
+                offset,
+                len(inputs),
+                in_keys,
+                in_ptrs,
+                len(outputs),
+                out_keys,
+                out_ptrs,
+            )
+        )
 
     def evaluate(
         self,
@@ -251,11 +270,15 @@ class RawLibrary:
             key = InputKey(key)
             fenced = FencedArray(input_layout(key, npar, stride), INPUT_DTYPES[key], output=False)
             data = np.transpose(value, (2, 1, 0)) if key == InputKey.MOMENTA else value
-            fenced.array[..., offset:offset + n] = data
+            fenced.array[..., offset : offset + n] = data
             fenced.seal()
             fenced_in[key] = fenced
         fenced_out = {
-            OutputKey(key): FencedArray(output_layout(OutputKey(key), ndiag, stride), OUTPUT_DTYPES[OutputKey(key)], output=True)
+            OutputKey(key): FencedArray(
+                output_layout(OutputKey(key), ndiag, stride),
+                OUTPUT_DTYPES[OutputKey(key)],
+                output=True,
+            )
             for key in outputs
         }
         in_ptrs = {k: f.pointer for k, f in fenced_in.items()}
@@ -274,7 +297,7 @@ class RawLibrary:
             if fenced.changed_anywhere():
                 damage.append(f"input {key.name} was modified (inputs are const)")
         result = {
-            key: np.ascontiguousarray(np.moveaxis(f.array[..., offset:offset + n], -1, 0))
+            key: np.ascontiguousarray(np.moveaxis(f.array[..., offset : offset + n], -1, 0))
             for key, f in fenced_out.items()
         }
         return CallResult(status=status, outputs=result, damage=damage)
