@@ -16,8 +16,9 @@ from pyumami.check.isolation import interpret_death
 from pyumami.check.points import phase_space_points, random_lorentz_transform
 from pyumami.check.probes import Facts, status_numbering
 from pyumami.check.probes.parameters import card_parameter_names
-from pyumami.check.raw_library import GUARD, FencedArray
 from pyumami.check.report import CheckReport, ProbeResult
+from pyumami.introspection import GUARD
+from pyumami.introspection import GuardedArray
 from tests.conftest import fixture_library
 
 
@@ -31,7 +32,7 @@ from tests.conftest import fixture_library
 def test_fence_reports_exactly_the_writes_outside_the_slice(rows, stride, data, dtype):
     offset = data.draw(st.integers(0, stride))
     count = data.draw(st.integers(0, stride - offset))
-    fenced = FencedArray((rows, stride), np.dtype(dtype), output=True)
+    fenced = GuardedArray((rows, stride), np.dtype(dtype), output=True)
     row = data.draw(st.integers(0, rows - 1))
     event = data.draw(st.integers(0, stride - 1))
     fenced.array[row, event] = 7
@@ -41,7 +42,7 @@ def test_fence_reports_exactly_the_writes_outside_the_slice(rows, stride, data, 
 
 
 def test_fence_sees_writes_before_and_past_the_array():
-    fenced = FencedArray((5,), np.dtype(np.float64), output=True)
+    fenced = GuardedArray((5,), np.dtype(np.float64), output=True)
     storage = fenced._storage.view(np.float64)
     storage[GUARD - 1] = 1.0
     storage[GUARD + 5] = 2.0
@@ -191,7 +192,8 @@ def test_a_missing_param_card_is_the_callers_error_not_a_failing_library(tmp_pat
 
 
 def test_status_text_leads_with_the_older_reading_for_an_old_library():
-    from pyumami.check.probes.context import Numbering, status_text
+    from pyumami.check.probes.context import status_text
+    from pyumami.introspection import StatusNumbering as Numbering
 
     old = status_text(6, Numbering.OLD)
     assert old.startswith("ERROR_MISSING_INPUT (status 6 under the older header numbering")

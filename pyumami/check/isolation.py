@@ -35,6 +35,10 @@ GRACE_S = 5.0
 #: innermost RawLibrary method in a faulthandler traceback -> the entry point it calls
 _ENTRY_OF_METHOD = {
     "call_raw": "umami_matrix_element",
+    "call_matrix_element": "umami_matrix_element",
+    "read_meta_int": "umami_get_meta",
+    "read_masses": "umami_get_meta",
+    "query_flags": "a capability query",
     "initialize": INITIALIZE,
     "free": "umami_free",
     "get_meta_int": "umami_get_meta",

@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 from pyumami.abi import (
+    INPUTS,
     MANDATORY_SYMBOLS,
+    MISSING_INPUT_STATUSES,
     OPTIONAL_SYMBOLS,
     Device,
     InputKey,
@@ -20,21 +22,14 @@ from pyumami.abi import (
 from pyumami.check.probes.context import (
     UNKNOWN_KEY,
     Facts,
-    Numbering,
     ProbeContext,
     Verdict,
     key_names,
-    sample_input,
     status_text,
 )
-from pyumami.check.raw_library import (
-    INPUT_DTYPES,
-    OUTPUT_DTYPES,
-    FencedArray,
-    RawLibrary,
-    output_layout,
-)
+from pyumami.check.raw_library import RawLibrary
 from pyumami.check.report import Outcome
+from pyumami.introspection import StatusNumbering, TrialCaller
 
 __all__ = [
     "gpu_stream_reading",
@@ -44,9 +39,6 @@ __all__ = [
     "probe_symbols",
     "status_numbering",
 ]
-
-#: statuses meaning "a required input was not given" under the 1.0 (7) and the older (6) numbering
-MISSING_INPUT_STATUSES = (int(Status.ERROR_MISSING_INPUT), 6)
 
 
 def probe_symbols(ctx: ProbeContext) -> Verdict:
@@ -189,9 +181,9 @@ def status_numbering(facts: Facts) -> Verdict:
     details = {"unknown_meta_status": meta, "missing_input_status": missing}
     seen = f"unknown meta key -> {meta}, missing input -> {missing}"
     numbering = facts.numbering
-    if numbering is Numbering.CURRENT:
+    if numbering is StatusNumbering.CURRENT:
         return Verdict(Outcome.PASS, f"UMAMI 1.0 numbering ({seen})", details)
-    if numbering is Numbering.OLD:
+    if numbering is StatusNumbering.OLD:
         return Verdict(
             Outcome.WARN,
             f"older header numbering ({seen}): status codes 5 and 6 are ambiguous "
@@ -199,59 +191,9 @@ def status_numbering(facts: Facts) -> Verdict:
             "6 UNSUPPORTED_META, 7 MISSING_INPUT); hosts must report both readings",
             details,
         )
-    if numbering is Numbering.MIXED:
+    if numbering is StatusNumbering.MIXED:
         return Verdict(Outcome.WARN, f"mixes the older and the 1.0 numbering ({seen})", details)
     return Verdict(Outcome.WARN, f"cannot tell the status numbering ({seen})", details)
-
-
-class _TrialCaller:
-    """Calls umami_matrix_element on n valid events with any set of keys (known or
-    not), on fenced arrays, and returns the raw status."""
-
-    def __init__(self, ctx: ProbeContext, handle: Any, n: int = 4):
-        self.ctx, self.handle, self.n = ctx, handle, n
-        self.momenta = ctx.points(n)
-        self.rng = np.random.default_rng(ctx.seed)
-        self.damage: list[str] = []
-
-    def __call__(self, inputs: set[int], outputs: set[int]) -> int:
-        n, ctx = self.n, self.ctx
-        fenced_in: dict[int, FencedArray] = {}
-        for key in sorted(inputs):
-            if key == InputKey.MOMENTA:
-                fenced = FencedArray((4, ctx.npar, n), np.dtype(np.float64), output=False)
-                fenced.array[...] = np.transpose(self.momenta, (2, 1, 0))
-            elif key in InputKey._value2member_map_:
-                values = sample_input(InputKey(key), n, self.rng)
-                fenced = FencedArray((n,), INPUT_DTYPES[InputKey(key)], output=False)
-                fenced.array[...] = values
-            else:
-                fenced = FencedArray((n,), np.dtype(np.float64), output=False)
-                fenced.array[...] = 0.0
-            fenced.seal()
-            fenced_in[key] = fenced
-        fenced_out: dict[int, FencedArray] = {}
-        for key in sorted(outputs):
-            if key in OUTPUT_DTYPES:
-                # 64 rows when DIAGRAM_COUNT is unknown: room for any plausible library
-                shape = output_layout(OutputKey(key), ctx.ndiag or 64, n)
-                fenced_out[key] = FencedArray(shape, OUTPUT_DTYPES[OutputKey(key)], output=True)
-            else:
-                fenced_out[key] = FencedArray((n,), np.dtype(np.float64), output=True)
-        status = self.ctx.lib.call_raw(
-            self.handle,
-            n,
-            n,
-            0,
-            {k: f.pointer for k, f in fenced_in.items()},
-            {k: f.pointer for k, f in fenced_out.items()},
-        )
-        for key, fenced in fenced_out.items():
-            self.damage += [f"output {key}: {d}" for d in fenced.damage(0, n)]
-        for key, fenced in fenced_in.items():
-            if fenced.changed_anywhere():
-                self.damage.append(f"input {key} was modified (inputs are const)")
-        return status
 
 
 def _keys(flags: set[int] | None, enum_type: Any) -> set[Any] | None:
@@ -284,7 +226,9 @@ def probe_capabilities(ctx: ProbeContext) -> Verdict:
     me = {int(OutputKey.MATRIX_ELEMENT)}
 
     with ctx.instance() as handle:
-        trial = _TrialCaller(ctx, handle)
+        # the checker's own points (not introspection.trial_momenta): its verdicts stay
+        # reproducible from --seed
+        trial = TrialCaller(ctx.lib.lib, handle, ctx.points(4), ndiag=ctx.ndiag, seed=ctx.seed)
         # each input on top of MOMENTA and the advertised required ones
         base = {int(InputKey.MOMENTA)} | {int(k) for k in (adv_req or set())}
         input_status = {key: trial(base | {int(key)}, me) for key in InputKey}
@@ -477,7 +421,7 @@ def probe_index_range(ctx: ProbeContext) -> Verdict:
             fact = INDEX_INPUTS[key]
             count = getattr(ctx.facts, fact) if fact else None
             values = [count if count else BEYOND_ANY_COUNT]
-            if INPUT_DTYPES[key].kind == "i":
+            if INPUTS[key].dtype.kind == "i":
                 values.append(-1)
             for value in values:
                 column = np.zeros(n, dtype=np.int64)

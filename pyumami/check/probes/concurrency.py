@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from pyumami.abi import InputKey, OutputKey, Status, ffi
+from pyumami.abi import INPUTS, OUTPUTS, InputKey, OutputKey, Status, ffi
 from pyumami.check.probes.context import (
     ProbeContext,
     ProbeFailure,
@@ -21,7 +21,6 @@ from pyumami.check.probes.context import (
     key_names,
     status_text,
 )
-from pyumami.check.raw_library import INPUT_DTYPES, OUTPUT_DTYPES, output_layout
 from pyumami.check.report import Outcome
 from pyumami.param_card import scaled_param_card
 
@@ -183,7 +182,7 @@ def probe_threads(ctx: ProbeContext) -> Verdict:
 
     # shared UMAMI-layout arrays, written by both threads
     in_arrays = {InputKey.MOMENTA: np.ascontiguousarray(np.transpose(momenta, (2, 1, 0)))}
-    in_arrays.update({k: np.ascontiguousarray(v, dtype=INPUT_DTYPES[k]) for k, v in inputs.items()})
+    in_arrays.update({k: np.ascontiguousarray(v, dtype=INPUTS[k].dtype) for k, v in inputs.items()})
     in_ptrs = {k: ffi.cast("void *", a.ctypes.data) for k, a in in_arrays.items()}
     barrier = threading.Barrier(2)
     errors: list[str] = []
@@ -195,7 +194,8 @@ def probe_threads(ctx: ProbeContext) -> Verdict:
     while rounds < min_rounds or (rounds < max_rounds and time.perf_counter() - started < budget_s):
         rounds += 1
         out_arrays = {
-            k: np.zeros(output_layout(k, ctx.ndiag, n), dtype=OUTPUT_DTYPES[k]) for k in outputs
+            k: np.zeros(OUTPUTS[k].layout(ctx.npar, ctx.ndiag, n), dtype=OUTPUTS[k].dtype)
+            for k in outputs
         }
         out_ptrs = {k: ffi.cast("void *", a.ctypes.data) for k, a in out_arrays.items()}
 

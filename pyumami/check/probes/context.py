@@ -5,7 +5,6 @@ evaluation and comparison every evaluating probe shares."""
 from __future__ import annotations
 
 import dataclasses
-import enum
 import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -13,17 +12,16 @@ from typing import Any
 
 import numpy as np
 
-from pyumami.abi import _OLD_NUMBERING as OLD_STATUS_NAMES
-from pyumami.abi import InputKey, OutputKey, Status, describe_status
+from pyumami.abi import INPUTS, InputKey, OldStatus, OutputKey, Status, describe_status
 from pyumami.check.points import NoPointsError, default_sqrt_s, phase_space_points
 from pyumami.check.raw_library import CallResult, RawLibrary
 from pyumami.check.report import Outcome
+from pyumami.introspection import StatusNumbering, numbering_from_statuses, sample_input
 
 __all__ = [
     "RANDOM_INPUTS",
     "UNKNOWN_KEY",
     "Facts",
-    "Numbering",
     "ProbeBlocked",
     "ProbeContext",
     "ProbeFailure",
@@ -31,13 +29,13 @@ __all__ = [
     "compare_outputs",
     "evaluate_checked",
     "key_names",
-    "sample_input",
     "status_text",
 ]
 
 #: a key value no UMAMI version defines
 UNKNOWN_KEY = 1000
-RANDOM_INPUTS = (InputKey.RANDOM_COLOR, InputKey.RANDOM_HELICITY, InputKey.RANDOM_DIAGRAM)
+#: the inputs that are uniform random numbers in [0, 1)
+RANDOM_INPUTS = tuple(key for key, spec in INPUTS.items() if spec.unit_interval)
 INITIALIZE = "umami_initialize"
 
 
@@ -57,26 +55,14 @@ class ProbeBlocked(Exception):
     phase-space points below threshold); the probe is skipped as blocked."""
 
 
-class Numbering(enum.Enum):
-    """Which header's numbering of the status codes 5, 6 and 7 a library follows."""
-
-    #: UMAMI 1.0: 5 UNINITIALIZED_META, 6 UNSUPPORTED_META, 7 MISSING_INPUT
-    CURRENT = "UMAMI 1.0"
-    #: the first published header: 5 UNSUPPORTED_META, 6 MISSING_INPUT
-    OLD = "older"
-    MIXED = "mixed"
-    UNKNOWN = "unknown"
-
-
-def status_text(code: int, numbering: Numbering = Numbering.UNKNOWN) -> str:
-    """A status code by name; for the codes 5 and 6 both readings, led by the older
-    header's when the library is known to follow that numbering."""
-    if numbering is not Numbering.OLD or code not in OLD_STATUS_NAMES:
+def status_text(code: int, numbering: StatusNumbering = StatusNumbering.UNKNOWN) -> str:
+    """A status code by name; for the codes whose name differs between the headers
+    (5 and 6) both readings, led by the older header's when the library is known to
+    follow that numbering."""
+    old = OldStatus(code).name if code in OldStatus._value2member_map_ else None
+    if numbering is not StatusNumbering.OLD or old is None or old == Status(code).name:
         return describe_status(code)
-    return (
-        f"{OLD_STATUS_NAMES[code]} (status {code} under the older header numbering; "
-        f"{Status(code).name} under UMAMI 1.0)"
-    )
+    return f"{old} (status {code} under the older header numbering; {Status(code).name} under UMAMI 1.0)"
 
 
 @dataclasses.dataclass
@@ -111,18 +97,9 @@ class Facts:
                 setattr(self, field.name, value)
 
     @property
-    def numbering(self) -> Numbering:
+    def numbering(self) -> StatusNumbering:
         """The status numbering the facts so far point to."""
-        new = [
-            self.unknown_meta_status == Status.ERROR_UNSUPPORTED_META,
-            self.missing_input_status == Status.ERROR_MISSING_INPUT,
-        ]
-        old = [self.unknown_meta_status == 5, self.missing_input_status == 6]
-        if any(new) and any(old):
-            return Numbering.MIXED
-        if any(new):
-            return Numbering.CURRENT
-        return Numbering.OLD if any(old) else Numbering.UNKNOWN
+        return numbering_from_statuses(self.unknown_meta_status, self.missing_input_status)
 
 
 @dataclasses.dataclass
@@ -179,7 +156,7 @@ class ProbeContext:
         return self.facts.diagram_count
 
     @property
-    def numbering(self) -> Numbering:
+    def numbering(self) -> StatusNumbering:
         return self.facts.numbering
 
     @property
@@ -253,18 +230,6 @@ class ProbeContext:
             yield handle
         finally:
             self.lib.free(handle)
-
-
-def sample_input(key: InputKey, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Valid per-event values for input `key`: alpha_s in [0.10, 0.13], randoms in
-    [0, 1), index inputs 0."""
-    if key == InputKey.ALPHA_S:
-        return rng.uniform(0.10, 0.13, size=n)
-    if key in RANDOM_INPUTS:
-        return rng.uniform(0.0, 1.0, size=n)
-    if key == InputKey.MOMENTA:
-        raise ValueError("momenta come from ProbeContext.points")
-    return np.zeros(n, dtype=np.int64)
 
 
 def key_names(keys: Iterable[Any]) -> str:

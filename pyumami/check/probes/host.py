@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from pyumami.abi import OutputKey
+from pyumami.abi import INPUTS, OUTPUTS, InputKey, OutputKey
 from pyumami.check.probes.context import (
     ProbeContext,
     Verdict,
@@ -16,13 +16,12 @@ from pyumami.check.probes.context import (
     key_names,
 )
 from pyumami.check.report import Outcome
-from pyumami.library import INPUT_NAMES, OUTPUT_NAMES
 
 __all__ = ["probe_host"]
 
 #: keyword of `MatrixElementLibrary.evaluate` for each input, name of each output
-HOST_INPUT_NAMES = {key: name for name, (key, _) in INPUT_NAMES.items()}
-HOST_OUTPUT_NAMES = {key: name for name, (key, _) in OUTPUT_NAMES.items()}
+HOST_INPUT_NAMES = {key: spec.name for key, spec in INPUTS.items() if key != InputKey.MOMENTA}
+HOST_OUTPUT_NAMES = {key: spec.name for key, spec in OUTPUTS.items() if spec.dtype is not None}
 
 
 def probe_host(ctx: ProbeContext) -> Verdict:

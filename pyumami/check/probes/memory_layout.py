@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import time
 
-import numpy as np
-
 from pyumami.abi import InputKey, Status, ffi
 from pyumami.check.probes.context import (
     ProbeContext,
@@ -18,8 +16,8 @@ from pyumami.check.probes.context import (
     key_names,
     status_text,
 )
-from pyumami.check.raw_library import INPUT_DTYPES, OUTPUT_DTYPES, FencedArray, output_layout
 from pyumami.check.report import Outcome
+from pyumami.introspection import guard_damage, guarded_inputs, guarded_outputs
 
 __all__ = [
     "MEMORY_CYCLES",
@@ -95,19 +93,8 @@ def probe_count_zero(ctx: ProbeContext) -> Verdict:
     problems = []
     with ctx.instance() as handle:
         for offset in (0, n):
-            fenced_in = {}
-            for key, value in {InputKey.MOMENTA: momenta, **inputs}.items():
-                shape = (4, ctx.npar, n) if key == InputKey.MOMENTA else (n,)
-                fenced = FencedArray(shape, INPUT_DTYPES[key], output=False)
-                fenced.array[...] = (
-                    np.transpose(value, (2, 1, 0)) if key == InputKey.MOMENTA else value
-                )
-                fenced.seal()
-                fenced_in[key] = fenced
-            fenced_out = {
-                k: FencedArray(output_layout(k, ctx.ndiag, n), OUTPUT_DTYPES[k], output=True)
-                for k in outputs
-            }
+            fenced_in = guarded_inputs({InputKey.MOMENTA: momenta, **inputs}, ctx.npar, n)
+            fenced_out = guarded_outputs(outputs, ctx.ndiag, n)
             status = ctx.lib.call_raw(
                 handle,
                 0,
@@ -120,14 +107,8 @@ def probe_count_zero(ctx: ProbeContext) -> Verdict:
                 problems.append(
                     f"count 0 at offset {offset} answered {status_text(status, ctx.numbering)}"
                 )
-            for key, fenced in fenced_out.items():
-                problems += [
-                    f"count 0 at offset {offset}: output {key.name}: {d}"
-                    for d in fenced.damage(offset, 0)
-                ]
-            for key, fenced in fenced_in.items():
-                if fenced.changed_anywhere():
-                    problems.append(f"count 0 at offset {offset}: input {key.name} was modified")
+            damage = guard_damage(fenced_in, fenced_out, offset, 0)
+            problems += [f"count 0 at offset {offset}: {d}" for d in damage]
     if problems:
         return Verdict(Outcome.FAIL, "; ".join(problems[:3]))
     return Verdict(Outcome.PASS, "count 0 at offsets 0 and stride: SUCCESS, nothing written")
