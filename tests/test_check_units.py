@@ -17,8 +17,7 @@ from pyumami.check.points import phase_space_points, random_lorentz_transform
 from pyumami.check.probes import Facts, status_numbering
 from pyumami.check.probes.parameters import card_parameter_names
 from pyumami.check.report import CheckReport, ProbeResult
-from pyumami.introspection import GUARD
-from pyumami.introspection import GuardedArray
+from pyumami.introspection import GUARD, GuardedArray
 from tests.conftest import fixture_library
 
 
@@ -202,3 +201,26 @@ def test_status_text_leads_with_the_older_reading_for_an_old_library():
     assert status_text(3, Numbering.OLD) == "ERROR_UNSUPPORTED_INPUT (status 3)"
     assert Facts(unknown_meta_status=5).numbering is Numbering.OLD
     assert Facts(unknown_meta_status=6, missing_input_status=7).numbering is Numbering.CURRENT
+
+
+def test_an_unguarded_calling_script_gets_the_fix_not_a_verdict_on_the_library(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import pyumami.check\n"
+        f"pyumami.check.check({str(fixture_library('minimal'))!r}, probes=['symbols'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode != 0
+    assert "ChildStartError" in result.stderr and 'if __name__ == "__main__":' in result.stderr

@@ -17,15 +17,16 @@ import re
 import signal
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
 from pyumami.check.probes import Verdict
 from pyumami.check.probes.context import INITIALIZE
 from pyumami.check.report import Outcome
-from pyumami.check.worker import ProbeRequest, run_in_child
+from pyumami.check.worker import STARTED, ProbeRequest, run_in_child
 
-__all__ = ["ProbeRunner", "interpret_death"]
+__all__ = ["ChildStartError", "ProbeRunner", "interpret_death"]
 
 #: modules the fork server imports once, before any fork
 PRELOAD = ["numpy", "cffi", "pyumami.check.worker", "pyumami.check.forkserver_warmup"]
@@ -124,6 +125,21 @@ def interpret_death(
     )
 
 
+class ChildStartError(RuntimeError):
+    """A probe's child process could not start (the caller's fault, not the library's)."""
+
+
+def _receive(receiver: Connection, deadline: float) -> Any:
+    """The child's next message; None when it closed the pipe (died) or the deadline
+    passed first."""
+    if not receiver.poll(max(0.0, deadline - time.time())):
+        return None
+    try:
+        return receiver.recv()
+    except EOFError:
+        return None
+
+
 class ProbeRunner:
     """Runs probes in child processes (see the module doc)."""
 
@@ -152,13 +168,19 @@ class ProbeRunner:
             )
             child.start()
             sender.close()
-            verdict = None
-            # poll also returns when the child died without sending (then recv raises EOFError)
-            if receiver.poll(max(0.0, request.deadline - time.time())):
-                try:
-                    verdict = receiver.recv()
-                except EOFError:
-                    verdict = None
+            first = _receive(receiver, request.deadline)
+            if first is None:
+                # the pipe closed (the child is ending) or the deadline passed (it hangs)
+                child.join(max(0.0, request.deadline - time.time()))
+            if first is None and not child.is_alive():
+                receiver.close()
+                raise ChildStartError(
+                    f"the child process of probe {request.probe!r} ended (exit code {child.exitcode}) "
+                    "before it could run the probe, so the library was never loaded. When check() "
+                    "is called from a script, multiprocessing runs that script again in every "
+                    'child: put the script\'s top level under `if __name__ == "__main__":`'
+                )
+            verdict = _receive(receiver, request.deadline) if first == STARTED else None
             child.join(GRACE_S if verdict is not None else max(0.0, request.deadline - time.time()))
             timed_out = child.is_alive() and verdict is None
             if child.is_alive():

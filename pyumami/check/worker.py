@@ -32,7 +32,10 @@ from pyumami.check.probes import (
 from pyumami.check.probes.context import Facts
 from pyumami.check.report import Outcome
 
-__all__ = ["ProbeRequest", "run_in_child", "run_probe"]
+__all__ = ["STARTED", "ProbeRequest", "run_in_child", "run_probe"]
+
+#: the child's first message: it got as far as running the probe
+STARTED = "started"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +91,8 @@ def _jsonable(value: object) -> object:
 
 
 def run_in_child(request: ProbeRequest, output_path: str, verdicts: Connection) -> None:
-    """Target of the probe's child process."""
+    """Target of the probe's child process: sends STARTED, then the Verdict."""
+    verdicts.send(STARTED)
     # glibc writes heap-corruption messages to the terminal unless told otherwise
     os.environ["LIBC_FATAL_STDERR_"] = "1"
     output = os.open(output_path, os.O_WRONLY | os.O_APPEND)
