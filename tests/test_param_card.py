@@ -54,10 +54,11 @@ def test_scaling_touches_masses_and_widths_only(factor):
     assert [(e.block, e.key, e.name, e.line) for e in after] == [
         (e.block, e.key, e.name, e.line) for e in before
     ]
-    for old, new in zip(before, after):
+    for old, new in zip(before, after, strict=True):
         expected = old.value * factor if old.block in ("MASS", "DECAY") else old.value
         assert math.isclose(new.value, expected, rel_tol=1e-10)
     # comments and every other line unchanged
-    assert [l.partition("#")[2] for l in scaled_param_card(CARD, factor).splitlines()] == [
-        l.partition("#")[2] for l in CARD.splitlines()
-    ]
+    comments = [line.partition("#")[2] for line in CARD.splitlines()]
+    assert [
+        line.partition("#")[2] for line in scaled_param_card(CARD, factor).splitlines()
+    ] == comments

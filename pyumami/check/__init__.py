@@ -13,6 +13,7 @@ import math
 import os
 import sys
 import time
+import types
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -300,11 +301,11 @@ def main(argv: list[str] | None = None) -> int:
     return run_cli(parser.parse_args(argv))
 
 
-class _CallableModule(type(sys)):
+class _CallableModule(types.ModuleType):
     """Makes ``pyumami.check(path, ...)`` call `check` while ``pyumami.check`` stays
     the package holding the probes."""
 
-    def __call__(self, path: str | os.PathLike[str], **options) -> CheckReport:
+    def __call__(self, path: str | os.PathLike[str], **options: Any) -> CheckReport:
         return check(path, **options)
 
 

@@ -78,9 +78,9 @@ def _last_message(stderr: str) -> str:
     a failed assertion whole, anything else cut to _MESSAGE_CHARS."""
     text = stderr.split("Fatal Python error", 1)[0]
     lines = [
-        l.strip()
-        for l in text.splitlines()
-        if l.strip() and not l.startswith(("Traceback", "  File"))
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith(("Traceback", "  File"))
     ]
     if not lines:
         return ""

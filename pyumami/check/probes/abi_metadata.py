@@ -208,7 +208,10 @@ def probe_capabilities(ctx: ProbeContext) -> Verdict:
     output accepted, unadvertised ones rejected with the right status, required
     inputs exactly those whose absence gives MISSING_INPUT."""
     lib = ctx.lib
-    describe = lambda status: status_text(status, ctx.numbering)
+
+    def describe(status: int) -> str:
+        return status_text(status, ctx.numbering)
+
     problems: list[str] = []
     details: dict[str, Any] = {}
     advertised: dict[str, set[int] | None] = {}
@@ -421,7 +424,7 @@ def probe_index_range(ctx: ProbeContext) -> Verdict:
             fact = INDEX_INPUTS[key]
             count = getattr(ctx.facts, fact) if fact else None
             values = [count if count else BEYOND_ANY_COUNT]
-            if INPUTS[key].dtype.kind == "i":
+            if np.dtype(INPUTS[key].dtype).kind == "i":
                 values.append(-1)
             for value in values:
                 column = np.zeros(n, dtype=np.int64)

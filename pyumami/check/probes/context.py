@@ -55,7 +55,7 @@ class ProbeBlocked(Exception):
     phase-space points below threshold); the probe is skipped as blocked."""
 
 
-def status_text(code: int, numbering: StatusNumbering = StatusNumbering.UNKNOWN) -> str:
+def status_text(code: int, numbering: StatusNumbering | None = None) -> str:
     """A status code by name; for the codes whose name differs between the headers
     (5 and 6) both readings, led by the older header's when the library is known to
     follow that numbering."""
