@@ -21,6 +21,7 @@ from pyumami.abi import (
 )
 from pyumami.check.probes.context import (
     UNKNOWN_KEY,
+    CapabilityOrigin,
     Facts,
     ProbeContext,
     Verdict,
@@ -29,7 +30,7 @@ from pyumami.check.probes.context import (
 )
 from pyumami.check.raw_library import RawLibrary
 from pyumami.check.report import Outcome
-from pyumami.introspection import StatusNumbering, TrialCaller
+from pyumami.introspection import StatusNumbering, TrialCaller, trial_momenta
 
 __all__ = [
     "gpu_stream_reading",
@@ -229,9 +230,10 @@ def probe_capabilities(ctx: ProbeContext) -> Verdict:
     me = {int(OutputKey.MATRIX_ELEMENT)}
 
     with ctx.instance() as handle:
-        # the checker's own points (not introspection.trial_momenta): its verdicts stay
-        # reproducible from --seed
-        trial = TrialCaller(ctx.lib.lib, handle, ctx.points(4), ndiag=ctx.ndiag, seed=ctx.seed)
+        # the host's generic trial points (on-shell where the masses are known, no
+        # shared axis), so that the checker probes capabilities as a host does
+        momenta = trial_momenta(ctx.known_masses(), ctx.npar, seed=ctx.seed)
+        trial = TrialCaller(ctx.lib.lib, handle, momenta, ndiag=ctx.ndiag, seed=ctx.seed)
         # each input on top of MOMENTA and the advertised required ones
         base = {int(InputKey.MOMENTA)} | {int(k) for k in (adv_req or set())}
         input_status = {key: trial(base | {int(key)}, me) for key in InputKey}
@@ -349,9 +351,9 @@ def probe_capabilities(ctx: ProbeContext) -> Verdict:
 
     present = [v is not None for v in advertised.values()]
     source = (
-        "queries"
+        CapabilityOrigin.QUERIES
         if all(present)
-        else ("trial calls" if not any(present) else "queries + trial calls")
+        else (CapabilityOrigin.TRIAL_CALLS if not any(present) else CapabilityOrigin.BOTH)
     )
     facts = Facts(
         supported_inputs=tuple(sorted(int(k) for k in accepted)),
@@ -365,13 +367,13 @@ def probe_capabilities(ctx: ProbeContext) -> Verdict:
         required_inputs=list(facts.required_inputs or ()),
         supported_outputs=list(facts.supported_outputs or ()),
         missing_input_status=missing_status,
-        capability_source=source,
+        capability_source=source.value,
     )
     if problems:
         return Verdict(Outcome.FAIL, "; ".join(dict.fromkeys(problems)), details, facts)
     return Verdict(
         Outcome.PASS,
-        f"by {source}: inputs {key_names(accepted)} (required {key_names(required)}); outputs {key_names(produced)}",
+        f"by {source.value}: inputs {key_names(accepted)} (required {key_names(required)}); outputs {key_names(produced)}",
         details,
         facts,
     )

@@ -5,6 +5,7 @@ evaluation and comparison every evaluating probe shares."""
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from pyumami.check.report import Outcome
 from pyumami.introspection import StatusNumbering, numbering_from_statuses, sample_input
 
 __all__ = [
+    "CapabilityOrigin",
     "RANDOM_INPUTS",
     "UNKNOWN_KEY",
     "Facts",
@@ -65,6 +67,15 @@ def status_text(code: int, numbering: StatusNumbering | None = None) -> str:
     return f"{old} (status {code} under the older header numbering; {Status(code).name} under UMAMI 1.0)"
 
 
+class CapabilityOrigin(enum.Enum):
+    """Where the checker's capability findings come from."""
+
+    QUERIES = "queries"
+    TRIAL_CALLS = "trial calls"
+    #: some capability queries exported, others not
+    BOTH = "queries + trial calls"
+
+
 @dataclasses.dataclass
 class Facts:
     """What earlier probes established about the library; None: not (yet) known.
@@ -84,8 +95,8 @@ class Facts:
     required_inputs: tuple[int, ...] | None = None
     supported_outputs: tuple[int, ...] | None = None
     missing_input_status: int | None = None
-    #: "queries", "trial calls" or "queries + trial calls"
-    capability_source: str | None = None
+    #: how the capabilities probe learnt them
+    capability_source: CapabilityOrigin | None = None
 
     def update(self, other: Facts | None) -> None:
         """Take every field `other` knows."""
