@@ -7,46 +7,22 @@ hands to the library). Everything is in the UMAMI column-major layout of
 ``umami.h``: momenta ``(4, npar, stride)`` in C order, per-event arrays
 ``(stride,)``, DIAGRAM_AMP2 ``(ndiag, stride)``.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from pyumami import introspection
-from pyumami.abi import INPUTS, MANDATORY_SYMBOLS, OUTPUTS, InputKey, OutputKey, Status, ffi
-from pyumami.introspection import GUARD, GuardedArray
+from pyumami.abi import MANDATORY_SYMBOLS, InputKey, OutputKey, Status, ffi
+from pyumami.introspection import guard_damage, guarded_inputs, guarded_outputs
 
-__all__ = [
-    "RawLibrary",
-    "FencedArray",
-    "GUARD",
-    "CallResult",
-    "INPUT_DTYPES",
-    "OUTPUT_DTYPES",
-    "input_layout",
-    "output_layout",
-]
-
-#: NumPy type of one element of each input and per-event output (the ABI key table).
-INPUT_DTYPES: dict[InputKey, np.dtype] = {key: spec.dtype for key, spec in INPUTS.items()}
-OUTPUT_DTYPES: dict[OutputKey, np.dtype] = {
-    key: spec.dtype for key, spec in OUTPUTS.items() if spec.dtype is not None
-}
-FencedArray = GuardedArray
-
-
-def input_layout(key: InputKey, npar: int, stride: int) -> tuple[int, ...]:
-    """Shape of the array for input `key` in UMAMI layout."""
-    return INPUTS[key].layout(npar, None, stride)
-
-
-def output_layout(key: OutputKey, ndiag: int | None, stride: int) -> tuple[int, ...]:
-    """Shape of the array for output `key` in UMAMI layout."""
-    return OUTPUTS[key].layout(0, ndiag, stride)
+__all__ = ["CallResult", "RawLibrary"]
 
 
 @dataclasses.dataclass
@@ -118,7 +94,9 @@ class RawLibrary:
     ) -> int:
         """One umami_matrix_element call; `inputs`/`outputs` map keys to cffi
         pointers (or anything `ffi.cast("void*", ...)` accepts)."""
-        return introspection.call_matrix_element(self.lib, handle, count, stride, offset, inputs, outputs)
+        return introspection.call_matrix_element(
+            self.lib, handle, count, stride, offset, inputs, outputs
+        )
 
     def evaluate(
         self,
@@ -146,19 +124,10 @@ class RawLibrary:
         chunks = [n] if chunks is None else list(chunks)
         if sum(chunks) != n:
             raise ValueError(f"chunks {chunks} do not add up to {n} events")
-        fenced_in: dict[InputKey, FencedArray] = {}
-        values = {InputKey.MOMENTA: momenta, **dict(per_event or {})}
-        for key, value in values.items():
-            key = InputKey(key)
-            fenced = FencedArray(input_layout(key, npar, stride), INPUT_DTYPES[key], output=False)
-            data = np.transpose(value, (2, 1, 0)) if key == InputKey.MOMENTA else value
-            fenced.array[..., offset:offset + n] = data
-            fenced.seal()
-            fenced_in[key] = fenced
-        fenced_out = {
-            OutputKey(key): FencedArray(output_layout(OutputKey(key), ndiag, stride), OUTPUT_DTYPES[OutputKey(key)], output=True)
-            for key in outputs
-        }
+        fenced_in = guarded_inputs(
+            {InputKey.MOMENTA: momenta, **dict(per_event or {})}, npar, stride, offset
+        )
+        fenced_out = guarded_outputs(outputs, ndiag, stride)
         in_ptrs = {k: f.pointer for k, f in fenced_in.items()}
         out_ptrs = {k: f.pointer for k, f in fenced_out.items()}
         status = 0
@@ -168,14 +137,11 @@ class RawLibrary:
             start += size
             if status != Status.SUCCESS:
                 break
-        damage = []
-        for key, fenced in fenced_out.items():
-            damage += [f"output {key.name}: {d}" for d in fenced.damage(offset, n)]
-        for key, fenced in fenced_in.items():
-            if fenced.changed_anywhere():
-                damage.append(f"input {key.name} was modified (inputs are const)")
+        damage = guard_damage(fenced_in, fenced_out, offset, n)
         result = {
-            key: np.ascontiguousarray(np.moveaxis(f.array[..., offset:offset + n], -1, 0))
+            OutputKey(key): np.ascontiguousarray(
+                np.moveaxis(f.array[..., offset : offset + n], -1, 0)
+            )
             for key, f in fenced_out.items()
         }
         return CallResult(status=status, outputs=result, damage=damage)
