@@ -126,7 +126,7 @@ def test_eval_single_output_to_npz_keeps_the_name(tmp_path):
 
 
 def test_a_library_aborting_at_first_contact_is_a_clear_message(capsys, tmp_path):
-    library = str(fixture_library("abort_without_card"))
+    library = str(fixture_library("abort_null_card"))
     assert cli.main(["info", library]) == 1
     err = capsys.readouterr().err
     assert "SIGABRT in umami_initialize" in err and "pass --param-card" in err
