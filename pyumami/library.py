@@ -374,8 +374,8 @@ class MatrixElementLibrary:
             count,
             stride,
             offset,
-            {k: address(a) for k, a in zip(in_keys, in_arrays)},
-            {k: address(a) for k, a in zip(out_keys, out_arrays)},
+            {k: address(a) for k, a in zip(in_keys, in_arrays, strict=True)},
+            {k: address(a) for k, a in zip(out_keys, out_arrays, strict=True)},
         )
 
     def _executor(self) -> ThreadPoolExecutor:
@@ -557,7 +557,7 @@ class MatrixElementLibrary:
             name: (
                 np.ascontiguousarray(array.T) if OUTPUTS[key].shape is Shape.PER_DIAGRAM else array
             )
-            for (name, key, _), array in zip(requested, out_arrays)
+            for (name, key, _), array in zip(requested, out_arrays, strict=True)
         }
 
     @staticmethod
@@ -614,7 +614,7 @@ class MatrixElementLibrary:
             statuses = [run(0)] + [f.result() for f in futures]
         if any(status is None for status in statuses):
             raise non_finite_error(momenta)
-        for (offset, count), result in zip(slices, statuses):
+        for (offset, count), result in zip(slices, statuses, strict=True):
             assert result is not None
             if result[0] != Status.SUCCESS:
                 return result[0], f"events [{offset}, {offset + count})", result[1]
@@ -717,7 +717,7 @@ class MatrixElementLibrary:
             name: (
                 xp.permute_dims(array, (1, 0)) if OUTPUTS[key].shape is Shape.PER_DIAGRAM else array
             )
-            for (name, key, _), array in zip(requested, out_arrays)
+            for (name, key, _), array in zip(requested, out_arrays, strict=True)
         }
 
     # ------------------------------------------------------------ parameters

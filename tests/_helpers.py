@@ -18,7 +18,9 @@ def two_to_two(n: int, seed: int = 0, sqrt_s: float = 1000.0, boost: float = 0.0
     p = np.zeros((n, 4, 4))
     p[:, 0] = [e, 0, 0, e]
     p[:, 1] = [e, 0, 0, -e]
-    p[:, 2] = np.stack([np.full(n, e), e * sin_t * np.cos(phi), e * sin_t * np.sin(phi), e * cos_t], -1)
+    p[:, 2] = np.stack(
+        [np.full(n, e), e * sin_t * np.cos(phi), e * sin_t * np.sin(phi), e * cos_t], -1
+    )
     p[:, 3, 0] = e
     p[:, 3, 1:] = -p[:, 2, 1:]
     if boost:
@@ -31,6 +33,7 @@ def two_to_two(n: int, seed: int = 0, sqrt_s: float = 1000.0, boost: float = 0.0
 def mandelstam(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     def sq(k):
         return k[..., 0] ** 2 - k[..., 1] ** 2 - k[..., 2] ** 2 - k[..., 3] ** 2
+
     return sq(p[:, 0] + p[:, 1]), sq(p[:, 0] - p[:, 2]), sq(p[:, 0] - p[:, 3])
 
 

@@ -1,4 +1,5 @@
 """Shared test configuration: where MadGraph's reference data and built libraries live."""
+
 from __future__ import annotations
 
 import os
@@ -31,7 +32,9 @@ def reference_library(process: str) -> Path:
     try:
         return ref_me.library_path(process)
     except FileNotFoundError as exc:
-        pytest.fail(f"reference library not built ({exc}); run `make cpu-libs` (part of `make test`)")
+        pytest.fail(
+            f"reference library not built ({exc}); run `make cpu-libs` (part of `make test`)"
+        )
 
 
 def fixture_library(name: str) -> Path:

@@ -1,4 +1,5 @@
 """The pyumami command line: info, eval, dispatch of demo and check."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ import pytest
 
 import pyumami
 from pyumami import cli
-from tests.conftest import fixture_library
 from tests._helpers import two_to_two
+from tests.conftest import fixture_library
 
 
 def test_info_text(capsys):
@@ -37,8 +38,20 @@ def test_eval_single_output(tmp_path, capsys):
     p = two_to_two(50, seed=3)
     np.save(tmp_path / "p.npy", p)
     out = tmp_path / "me.npy"
-    assert cli.main(["eval", str(fixture_library("old_numbering")), str(tmp_path / "p.npy"),
-                     "-o", str(out), "--alpha-s", "0.2"]) == 0
+    assert (
+        cli.main(
+            [
+                "eval",
+                str(fixture_library("old_numbering")),
+                str(tmp_path / "p.npy"),
+                "-o",
+                str(out),
+                "--alpha-s",
+                "0.2",
+            ]
+        )
+        == 0
+    )
     assert "50 events" in capsys.readouterr().out
     with pyumami.load(fixture_library("old_numbering")) as lib:
         np.testing.assert_array_equal(np.load(out), lib(p, alpha_s=0.2))
@@ -47,8 +60,21 @@ def test_eval_single_output(tmp_path, capsys):
 def test_eval_several_outputs_to_npz(tmp_path):
     p = two_to_two(20, seed=4)
     np.save(tmp_path / "p.npy", p)
-    assert cli.main(["eval", str(fixture_library("old_numbering")), str(tmp_path / "p.npy"),
-                     "-o", str(tmp_path / "out.npy"), "--outputs", "matrix_element", "diagram_amp2"]) == 0
+    assert (
+        cli.main(
+            [
+                "eval",
+                str(fixture_library("old_numbering")),
+                str(tmp_path / "p.npy"),
+                "-o",
+                str(tmp_path / "out.npy"),
+                "--outputs",
+                "matrix_element",
+                "diagram_amp2",
+            ]
+        )
+        == 0
+    )
     data = np.load(tmp_path / "out.npz")
     assert set(data.files) == {"matrix_element", "diagram_amp2"}
     assert data["diagram_amp2"].shape == (20, 3)
@@ -57,7 +83,15 @@ def test_eval_several_outputs_to_npz(tmp_path):
 
 def test_eval_error_is_reported_not_raised(tmp_path, capsys):
     np.save(tmp_path / "p.npy", np.zeros((3, 5, 4)))
-    rc = cli.main(["eval", str(fixture_library("minimal")), str(tmp_path / "p.npy"), "-o", str(tmp_path / "o.npy")])
+    rc = cli.main(
+        [
+            "eval",
+            str(fixture_library("minimal")),
+            str(tmp_path / "p.npy"),
+            "-o",
+            str(tmp_path / "o.npy"),
+        ]
+    )
     assert rc == 1
     assert "(n_events, 4, 4)" in capsys.readouterr().err
     assert not (tmp_path / "o.npy").exists()
@@ -65,15 +99,28 @@ def test_eval_error_is_reported_not_raised(tmp_path, capsys):
 
 def test_eval_unsupported_input_is_reported(tmp_path, capsys):
     np.save(tmp_path / "p.npy", two_to_two(3))
-    rc = cli.main(["eval", str(fixture_library("minimal")), str(tmp_path / "p.npy"),
-                   "-o", str(tmp_path / "o.npy"), "--alpha-s", "0.1"])
+    rc = cli.main(
+        [
+            "eval",
+            str(fixture_library("minimal")),
+            str(tmp_path / "p.npy"),
+            "-o",
+            str(tmp_path / "o.npy"),
+            "--alpha-s",
+            "0.1",
+        ]
+    )
     assert rc == 1
     assert "alpha_s" in capsys.readouterr().err
 
 
 def test_python_dash_m_runs_the_cli():
-    result = subprocess.run([sys.executable, "-m", "pyumami", "info", str(fixture_library("minimal")), "--json"],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "pyumami", "info", str(fixture_library("minimal")), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["device"] == "CPU"
 
@@ -107,8 +154,20 @@ def test_unknown_command_exits_with_usage():
 
 
 def test_check_runs_the_real_checker():
-    result = subprocess.run([sys.executable, "-m", "pyumami", "check", str(fixture_library("minimal")),
-                             "--probe", "symbols"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pyumami",
+            "check",
+            str(fixture_library("minimal")),
+            "--probe",
+            "symbols",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "symbols" in result.stdout
 
@@ -146,32 +205,42 @@ def momenta_file(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("output, message", [
-    ("out/", "names a directory"),
-    ("missing/dir/me.npy", "does not exist; create it first"),
-    ("p.npy", "would overwrite the momenta file"),
-])
-def test_bad_output_is_refused_before_work(tmp_path, momenta_file, capsys, monkeypatch, output,
-                                           message):
+@pytest.mark.parametrize(
+    "output, message",
+    [
+        ("out/", "names a directory"),
+        ("missing/dir/me.npy", "does not exist; create it first"),
+        ("p.npy", "would overwrite the momenta file"),
+    ],
+)
+def test_bad_output_is_refused_before_work(
+    tmp_path, momenta_file, capsys, monkeypatch, output, message
+):
     import pyumami.first_contact
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "out").mkdir()
-    monkeypatch.setattr(pyumami.first_contact, "describe_in_child",
-                        lambda *a: pytest.fail("the library was touched"))
+    monkeypatch.setattr(
+        pyumami.first_contact,
+        "describe_in_child",
+        lambda *a: pytest.fail("the library was touched"),
+    )
     assert cli.main(["eval", str(fixture_library("minimal")), str(momenta_file), "-o", output]) == 1
     assert message in capsys.readouterr().err
     assert np.load(momenta_file).shape == (50, 4, 4)
 
 
-@pytest.mark.parametrize("argv", [
-    ["eval", "lib.so", "p.npy", "-o", "o.npy", "--threads", "1.5"],
-    ["eval", "lib.so", "p.npy", "-o", "o.npy", "--threads", "0"],
-    ["eval", "lib.so", "p.npy", "-o", "o.npy", "--masses", "0,0,x"],
-    ["demo", "--process", "foo"],
-    ["demo", "--events", "-1"],
-    ["demo", "--alpha-s", "-1"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["eval", "lib.so", "p.npy", "-o", "o.npy", "--threads", "1.5"],
+        ["eval", "lib.so", "p.npy", "-o", "o.npy", "--threads", "0"],
+        ["eval", "lib.so", "p.npy", "-o", "o.npy", "--masses", "0,0,x"],
+        ["demo", "--process", "foo"],
+        ["demo", "--events", "-1"],
+        ["demo", "--alpha-s", "-1"],
+    ],
+)
 def test_bad_arguments_are_usage_errors(argv, capsys):
     with pytest.raises(SystemExit) as info:
         cli.main(argv)
@@ -190,7 +259,9 @@ def test_npz_and_pickle_momenta_files_are_named(tmp_path, capsys):
     library = str(fixture_library("minimal"))
     assert cli.main(["eval", library, str(tmp_path / "p.npz"), "-o", str(tmp_path / "o.npy")]) == 1
     assert ".npz archive holding momenta" in capsys.readouterr().err
-    assert cli.main(["eval", library, str(tmp_path / "obj.npy"), "-o", str(tmp_path / "o.npy")]) == 1
+    assert (
+        cli.main(["eval", library, str(tmp_path / "obj.npy"), "-o", str(tmp_path / "o.npy")]) == 1
+    )
     assert "pickled Python objects" in capsys.readouterr().err
     with open(tmp_path / "p.pkl", "wb") as stream:
         pickle.dump(two_to_two(5), stream)
@@ -203,8 +274,23 @@ def test_npz_and_pickle_momenta_files_are_named(tmp_path, capsys):
 
 def test_chunked_evaluation_equals_one_call(tmp_path, momenta_file):
     out = tmp_path / "me.npz"
-    assert cli.main(["eval", str(fixture_library("old_numbering")), str(momenta_file), "-o",
-                     str(out), "--chunk", "7", "--outputs", "matrix_element", "diagram_amp2"]) == 0
+    assert (
+        cli.main(
+            [
+                "eval",
+                str(fixture_library("old_numbering")),
+                str(momenta_file),
+                "-o",
+                str(out),
+                "--chunk",
+                "7",
+                "--outputs",
+                "matrix_element",
+                "diagram_amp2",
+            ]
+        )
+        == 0
+    )
     with pyumami.load(fixture_library("old_numbering")) as lib, np.load(out) as data:
         expected = lib.evaluate(np.load(momenta_file), outputs=("matrix_element", "diagram_amp2"))
         for name, values in expected.items():
@@ -215,7 +301,13 @@ def test_kinematic_checks_are_on_by_default(tmp_path, momenta_file, capsys):
     p = np.load(momenta_file)
     p[4, 3, 1] += 1.0
     np.save(momenta_file, p)
-    argv = ["eval", str(fixture_library("minimal")), str(momenta_file), "-o", str(tmp_path / "o.npy")]
+    argv = [
+        "eval",
+        str(fixture_library("minimal")),
+        str(momenta_file),
+        "-o",
+        str(tmp_path / "o.npy"),
+    ]
     assert cli.main(argv) == 1
     assert "1 of 50 event(s) do not conserve momentum" in capsys.readouterr().err
     assert not (tmp_path / "o.npy").exists()
@@ -223,8 +315,15 @@ def test_kinematic_checks_are_on_by_default(tmp_path, momenta_file, capsys):
 
 
 def test_off_shell_momenta_warn_on_stderr(tmp_path, momenta_file, capsys):
-    argv = ["eval", str(fixture_library("old_numbering")), str(momenta_file), "-o",
-            str(tmp_path / "o.npy"), "--masses", "0,0,10,10"]
+    argv = [
+        "eval",
+        str(fixture_library("old_numbering")),
+        str(momenta_file),
+        "-o",
+        str(tmp_path / "o.npy"),
+        "--masses",
+        "0,0,10,10",
+    ]
     assert cli.main(argv) == 0
     assert "warning: 50 of 50 event(s) are off the library's mass shell" in capsys.readouterr().err
 
@@ -232,5 +331,9 @@ def test_off_shell_momenta_warn_on_stderr(tmp_path, momenta_file, capsys):
 def test_output_piped_into_head_is_not_an_error():
     result = subprocess.run(
         f"{sys.executable} -m pyumami info {fixture_library('minimal')} | head -1",
-        shell=True, capture_output=True, text=True, timeout=120)
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.stdout.startswith("library") and "Traceback" not in result.stderr

@@ -1,5 +1,6 @@
 """Device handling: a CUDA library refuses host memory and a CPU library refuses
 device memory before any call; the real GPU path runs only where a GPU exists."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,8 @@ import pytest
 
 import pyumami
 from pyumami.arrays import MemoryKind, memory_kind
-from tests.conftest import fixture_library
 from tests._helpers import two_to_two
+from tests.conftest import fixture_library
 
 
 class FakeCudaArray:
@@ -54,9 +55,12 @@ def _cuda_available() -> bool:
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not _cuda_available(), reason="needs CuPy and a CUDA GPU (none on this machine)")
+@pytest.mark.skipif(
+    not _cuda_available(), reason="needs CuPy and a CUDA GPU (none on this machine)"
+)
 def test_cuda_library_with_cupy_arrays_matches_cpu():  # pragma: no cover - GPU only
     import cupy
+
     import ref_me
 
     try:
@@ -66,8 +70,10 @@ def test_cuda_library_with_cupy_arrays_matches_cpu():  # pragma: no cover - GPU 
         pytest.skip(str(exc))
     from phase_space.rambo import Rambo
 
-    with pyumami.load(cpu_path, ref_me.default_param_card()) as cpu, \
-         pyumami.load(gpu_path, ref_me.default_param_card()) as gpu:
+    with (
+        pyumami.load(cpu_path, ref_me.default_param_card()) as cpu,
+        pyumami.load(gpu_path, ref_me.default_param_card()) as gpu,
+    ):
         masses = np.asarray(cpu.masses)
         mapping = Rambo(masses[2:], 1500.0)
         p, _ = mapping.forward(np.random.default_rng(1).random((1000, mapping.dim)))
@@ -98,8 +104,9 @@ def _fake_cupy(monkeypatch, log):
         get_current_stream=lambda: stream,
         Device=lambda index: types.SimpleNamespace(synchronize=lambda: log.append("device")),
     )
-    monkeypatch.setitem(__import__("sys").modules, "cupy",
-                        types.SimpleNamespace(ndarray=ndarray, cuda=cuda))
+    monkeypatch.setitem(
+        __import__("sys").modules, "cupy", types.SimpleNamespace(ndarray=ndarray, cuda=cuda)
+    )
     return ndarray()
 
 
@@ -136,8 +143,13 @@ def test_device_call_passes_the_callers_stream_as_gpu_stream(monkeypatch):
     seen = {}
     monkeypatch.setattr(library, "memory_kind", lambda x: MemoryKind.CUDA)
     monkeypatch.setattr(gpu, "device_pointer", lambda x: int(x) if isinstance(x, int) else 0x1000)
-    monkeypatch.setattr(gpu, "plan_stream", lambda x, takes: gpu.StreamPlan(
-        0xC0FFEE if takes else None, lambda: log.append("before"), lambda: log.append("after")))
+    monkeypatch.setattr(
+        gpu,
+        "plan_stream",
+        lambda x, takes: gpu.StreamPlan(
+            0xC0FFEE if takes else None, lambda: log.append("before"), lambda: log.append("after")
+        ),
+    )
     real = introspection.call_matrix_element
 
     def spy(lib, handle, count, stride, offset, inputs, outputs):

@@ -35,8 +35,10 @@ def points(gg_ttx):
 
 def test_old_numbering_leads_with_the_old_reading():
     text = str(StatusError("umami_matrix_element", 6, numbering=StatusNumbering.OLD))
-    assert text.startswith("umami_matrix_element returned ERROR_MISSING_INPUT (status 6 under "
-                           "the older numbering this library uses; ERROR_UNSUPPORTED_META")
+    assert text.startswith(
+        "umami_matrix_element returned ERROR_MISSING_INPUT (status 6 under "
+        "the older numbering this library uses; ERROR_UNSUPPORTED_META"
+    )
     current = str(StatusError("umami_matrix_element", 6, numbering=StatusNumbering.CURRENT))
     assert current.startswith("umami_matrix_element returned ERROR_UNSUPPORTED_META (status 6;")
 
@@ -99,8 +101,9 @@ def test_float32_from_jax_names_the_x64_switch():
         except pyumami.DtypeError as exc:
             print(exc)
     """)
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert "jax_enable_x64" in result.stdout, result.stdout + result.stderr
 
 
@@ -115,8 +118,10 @@ def test_torch_tensor_requiring_grad_is_refused(monkeypatch, gg_ttx, points):
 
 def test_npz_archive_as_momenta(tmp_path, gg_ttx, points):
     np.savez(tmp_path / "p.npz", momenta=points)
-    with np.load(tmp_path / "p.npz") as archive, pytest.raises(pyumami.DtypeError,
-                                                               match=r"archive\['momenta'\]"):
+    with (
+        np.load(tmp_path / "p.npz") as archive,
+        pytest.raises(pyumami.DtypeError, match=r"archive\['momenta'\]"),
+    ):
         gg_ttx(archive)
 
 
@@ -127,12 +132,21 @@ def test_physical_points_pass(gg_ttx, points):
     assert np.all(np.isfinite(gg_ttx(points)))
 
 
-@pytest.mark.parametrize("damage, message", [
-    (lambda p: p.__setitem__((7,), 0.0), "1 of 200 event.*all-zero momenta.*index 7"),
-    (lambda p: p.__setitem__((9, 2, 0), -p[9, 2, 0]), "1 of 200 event.*negative energy.*index 9"),
-    (lambda p: p.__setitem__((11, 3, 1), p[11, 3, 1] + 1.0), "1 of 200 event.*conserve.*index 11"),
-    (lambda p: p.__setitem__(slice(None), p.transpose(0, 2, 1).copy()), "axes look swapped"),
-])
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda p: p.__setitem__((7,), 0.0), "1 of 200 event.*all-zero momenta.*index 7"),
+        (
+            lambda p: p.__setitem__((9, 2, 0), -p[9, 2, 0]),
+            "1 of 200 event.*negative energy.*index 9",
+        ),
+        (
+            lambda p: p.__setitem__((11, 3, 1), p[11, 3, 1] + 1.0),
+            "1 of 200 event.*conserve.*index 11",
+        ),
+        (lambda p: p.__setitem__(slice(None), p.transpose(0, 2, 1).copy()), "axes look swapped"),
+    ],
+)
 def test_unphysical_events_are_errors(gg_ttx, points, damage, message):
     p = points.copy()
     damage(p)
@@ -142,8 +156,11 @@ def test_unphysical_events_are_errors(gg_ttx, points, damage, message):
 
 def test_off_shell_momenta_warn(points):
     with pyumami.load(reference_library("ee_mumu"), check_kinematics=True) as ee:
-        with pytest.warns(pyumami.KinematicsWarning, match=r"200 of 200 .*index 0: particle 2 "
-                                                           r"has mass 173 GeV.*library's is 0 GeV"):
+        with pytest.warns(
+            pyumami.KinematicsWarning,
+            match=r"200 of 200 .*index 0: particle 2 "
+            r"has mass 173 GeV.*library's is 0 GeV",
+        ):
             ee(points)  # gg -> t t~ momenta fed to e+ e- -> mu+ mu-
 
 
@@ -158,7 +175,9 @@ def test_kinematic_checks_are_off_by_default_in_the_api(points):
 
 
 def test_negative_alpha_s_is_refused(gg_ttx, points):
-    with pytest.raises(pyumami.InputValueError, match="alpha_s must be >= 0.*makes \\|M\\|\\^2 NaN"):
+    with pytest.raises(
+        pyumami.InputValueError, match="alpha_s must be >= 0.*makes \\|M\\|\\^2 NaN"
+    ):
         gg_ttx(points, alpha_s=-1.0)
 
 

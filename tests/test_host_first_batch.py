@@ -33,8 +33,9 @@ def run_fresh(first: str) -> np.ndarray:
         {first}
         print(json.dumps(lib(two_to_two(64, seed=5)).tolist()))
     """)
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return np.array(json.loads(result.stdout))
 
@@ -50,8 +51,9 @@ def test_load_makes_no_matrix_element_call(monkeypatch):
 
     calls = []
     real = introspection.call_matrix_element
-    monkeypatch.setattr(introspection, "call_matrix_element",
-                        lambda *args: calls.append(args[2]) or real(*args))
+    monkeypatch.setattr(
+        introspection, "call_matrix_element", lambda *args: calls.append(args[2]) or real(*args)
+    )
     with pyumami.load(fixture_library("old_numbering"), threads=1) as lib:
         assert calls == []
         lib(two_to_two(100))

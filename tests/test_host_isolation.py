@@ -13,16 +13,21 @@ from tests.conftest import REPO, fixture_library
 
 
 def run_fresh(body: str) -> dict:
-    code = textwrap.dedent("""
+    code = (
+        textwrap.dedent("""
         import json, warnings
         import numpy as np
         import pyumami
         from tests._helpers import two_to_two
         p = two_to_two(16, seed=2)
         result = {}
-    """) + textwrap.dedent(body) + "\nprint(json.dumps(result))\n"
-    done = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                          timeout=120)
+    """)
+        + textwrap.dedent(body)
+        + "\nprint(json.dumps(result))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
