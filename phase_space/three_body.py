@@ -42,10 +42,14 @@ def energy_limits(m0: Array, m1: Array, m2: Array, m3: Array, e1: Array) -> tupl
     """(E1_max, E2_min, E2_max) in GeV for parent mass m0, daughter masses, and E1 (Eqs. 42-43)."""
     xp = namespace(*(v for v in (m0, m1, m2, m3, e1) if not isinstance(v, (int, float))))
     e1_max = 0.5 * m0 + (m1 * m1 - (m2 + m3) ** 2) / (2.0 * m0)
-    delta = m0 * m0 - 2.0 * m0 * e1 + m1 * m1  # = (p2 + p3)^2
+    # (p2 + p3)^2 = m0^2 - 2 m0 E1 + m1^2, written as its distance `gap` from the threshold
+    # (m2 + m3)^2: near E1_max the direct form cancels, and lambda((p2 + p3)^2, m2^2, m3^2)
+    # = gap (gap + 4 m2 m3) would lose ~1e-7 relative (round trip ~1e-8 at E1_max - E1 ~ 1e-5)
+    gap = 2.0 * m0 * (e1_max - e1)
+    delta = gap + (m2 + m3) ** 2
     d23 = m2 * m2 - m3 * m3
     p1_sq = xp.clip(e1 * e1 - m1 * m1, min=0.0)
-    root = xp.sqrt(xp.clip(p1_sq * ((delta + d23) ** 2 - 4.0 * m2 * m2 * delta), min=0.0))
+    root = xp.sqrt(xp.clip(p1_sq * gap * (gap + 4.0 * m2 * m3), min=0.0))
     centre = (m0 - e1) * (delta + d23)
     return e1_max, (centre - root) / (2.0 * delta), (centre + root) / (2.0 * delta)
 
