@@ -30,17 +30,14 @@ from .invariants import (
     PowerLawInvariant,
     propagator_mapping,
 )
+from .errors import BelowThresholdError
 from .kinematics import four_vector, mass_squared, namespace
 from .luminosity import Luminosity, boost_to_cm, boost_to_lab
+from .protocols import Array
 from .three_body import ThreeBodyDecay
-from .topology import Propagator, TChannel, Topology, TopologyError
+from .topology import Propagator, TChannel, Topology
 from .two_body import TwoBodyDecay, TwoToTwoScattering
-
-Array = Any
-
-
-class ChannelShapeError(ValueError):
-    """Random numbers or momenta whose shape does not match the channel mapping."""
+from .validation import check_momenta, check_randoms
 
 
 @dataclass
@@ -86,7 +83,7 @@ class ChannelMapping:
         self.nu = float(nu)
         self.n = topology.n
         if sum(topology.masses) >= self.sqrt_s:
-            raise TopologyError(
+            raise BelowThresholdError(
                 f"sqrt_s = {self.sqrt_s} GeV is not above the final-state threshold "
                 f"{sum(topology.masses)} GeV; raise the energy or lower the masses"
             )
@@ -208,15 +205,18 @@ class ChannelMapping:
     # --------------------------------------------------------------- forward
     def forward(self, r: Array) -> tuple[Array, Array]:
         """Momenta (batch, 2 + n, 4) in GeV and weights (GeV^(2n-4)) for r (batch, dim)."""
-        xp = namespace(r)
-        self._check_r(r)
+        xp, r = check_randoms(r, self.dim, "ChannelMapping", any_batch_shape=True)
         sqrt_s = xp.full(r.shape[:-1], self.sqrt_s, dtype=xp.float64)
-        return self.forward_at(r, sqrt_s)
+        return self._forward_at(r, sqrt_s)
 
     def forward_at(self, r: Array, sqrt_s_hat: Array) -> tuple[Array, Array]:
         """Like `forward` at a per-event centre-of-mass energy sqrt_s_hat (batch,) in GeV."""
+        _, r = check_randoms(r, self.dim, "ChannelMapping", any_batch_shape=True)
+        return self._forward_at(r, sqrt_s_hat)
+
+    def _forward_at(self, r: Array, sqrt_s_hat: Array) -> tuple[Array, Array]:
+        """`forward_at` on random numbers already checked."""
         xp = namespace(r, sqrt_s_hat)
-        self._check_r(r)
         cursor = 0
 
         def take(width: int) -> Array:
@@ -314,12 +314,7 @@ class ChannelMapping:
         p must be in the centre-of-mass frame of pa + pb (as `forward` returns it);
         the energy is taken from the momenta, so this also inverts `forward_at`.
         """
-        xp = namespace(p)
-        if p.ndim < 2 or p.shape[-2:] != (2 + self.n, 4):
-            raise ChannelShapeError(
-                f"momenta must have shape (batch, {2 + self.n}, 4) for this {self.n}-particle "
-                f"channel (got {p.shape})"
-            )
+        xp, p = check_momenta(p, self.n, "ChannelMapping", any_batch_shape=True)
         pa, pb = p[..., 0, :], p[..., 1, :]
         mom: dict[int, Array] = {}
         for node_id, node in enumerate(self._nodes):
@@ -403,13 +398,6 @@ class ChannelMapping:
             w_inv = w_inv * wi
         return xp.stack(cols, axis=-1), w_inv / self._flux_factor
 
-    def _check_r(self, r: Array) -> None:
-        if r.ndim < 1 or r.shape[-1] != self.dim:
-            raise ChannelShapeError(
-                f"random numbers must have shape (batch, {self.dim}) for this channel "
-                f"(got {r.shape}); see ChannelMapping.layout"
-            )
-
 
 def _sum(arrays: Any) -> Array:
     it = iter(arrays)
@@ -434,7 +422,7 @@ class HadronicChannelMapping:
                  aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
         threshold = sum(topology.masses) ** 2
         if luminosity.s_hat_min <= threshold and not luminosity.lepton:
-            raise TopologyError(
+            raise BelowThresholdError(
                 f"luminosity.s_hat_min = {luminosity.s_hat_min} GeV^2 must exceed the squared "
                 f"final-state threshold {threshold} GeV^2; pass s_hat_min to Luminosity"
             )
@@ -445,16 +433,16 @@ class HadronicChannelMapping:
 
     def forward(self, r: Array) -> tuple[Array, Array]:
         """Lab-frame momenta (batch, 2 + n, 4) in GeV and the weight."""
-        xp = namespace(r)
+        xp, r = check_randoms(r, self.dim, "HadronicChannelMapping", any_batch_shape=True)
         k = self.luminosity.dim
-        x, w_lumi = self.luminosity.forward(r[..., :k])
+        x, w_lumi = self.luminosity._forward(xp, r[..., :k])
         sqrt_s_hat = xp.sqrt(self.luminosity.s_hat(x))
-        p_cm, w = self.channel.forward_at(r[..., k:], sqrt_s_hat)
+        p_cm, w = self.channel._forward_at(r[..., k:], sqrt_s_hat)
         return boost_to_lab(p_cm, x), w * w_lumi
 
     def inverse(self, p_lab: Array) -> tuple[Array, Array]:
         """Random numbers (batch, dim) and 1 / weight for lab-frame momenta (batch, 2 + n, 4)."""
-        xp = namespace(p_lab)
+        xp, p_lab = check_momenta(p_lab, self.n, "HadronicChannelMapping", any_batch_shape=True)
         x = self.luminosity.fractions(p_lab)
         if self.luminosity.lepton:
             x = xp.ones_like(x)

@@ -40,16 +40,10 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from phase_space import kinematics as kin
-from phase_space.rambo import (
-    as_scalar,
-    check_kinematics,
-    check_momenta,
-    check_randoms,
-    massless_volume,
-)
-
-Array = Any
+from . import kinematics as kin
+from .protocols import Array
+from .rambo import massless_volume
+from .validation import as_scalar, check_final_state, check_momenta, check_randoms
 
 #: Regulator scale Lambda (GeV) of Eq. 73 for massless particles.
 DEFAULT_MASSLESS_PT_SCALE = 1.0
@@ -95,9 +89,11 @@ class Chili:
         pt_scale: float | Sequence[float] | None = None,
         y_cut: float | Sequence[float] | None = None,
     ) -> None:
-        self.masses = check_kinematics(masses, sqrt_s, "Chili")
+        self.masses = check_final_state(masses, sqrt_s, "Chili")
         self.sqrt_s = sqrt_s
         self.n = len(self.masses)
+        #: random numbers per event: 3 n - 2
+        self.dim = 3 * self.n - 2
         self.pt_min = [
             None if (v is None or v == 0) else v for v in _per_particle(pt_min, self.n, "pt_min")
         ]
@@ -110,11 +106,6 @@ class Chili:
         for i, lo in enumerate(self.pt_min):
             if lo is not None and not 0 < lo < sqrt_s / 2:
                 raise ValueError(f"Chili: pt_min[{i}] = {lo} GeV must lie in (0, sqrt_s / 2)")
-
-    @property
-    def dim(self) -> int:
-        """Random numbers per event: 3 n - 2."""
-        return 3 * self.n - 2
 
     # -- one-dimensional maps -------------------------------------------------
 
@@ -179,8 +170,7 @@ class Chili:
 
         Points removed by the technical cut have weight 0.
         """
-        xp = kin.namespace(r)
-        r = check_randoms(xp, r, self.dim, "Chili")
+        xp, r = check_randoms(r, self.dim, "Chili")
         n = self.n
         sqrt_s = as_scalar(xp, self.sqrt_s)
         pt_max = sqrt_s / 2.0
@@ -227,8 +217,7 @@ class Chili:
         Only the final-state momenta p[:, 2:] are used (the beams follow from them).
         Points outside Chili's range give 1 / weight = inf.
         """
-        xp = kin.namespace(p)
-        p = check_momenta(xp, p, self.n, "Chili")
+        xp, p = check_momenta(p, self.n, "Chili")
         n = self.n
         sqrt_s = as_scalar(xp, self.sqrt_s)
         pt_max = sqrt_s / 2.0

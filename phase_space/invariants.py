@@ -14,11 +14,10 @@ control flow (jit-able).
 """
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from .kinematics import namespace
-
-Array = Any
+from .protocols import Array, InvariantMapping
 
 #: default exponent of the power-law mapping (the paper's choice, Sec. 2.2.1)
 DEFAULT_NU = 0.8
@@ -29,19 +28,6 @@ DEFAULT_NU = 0.8
 DEFAULT_AUX_MASS_SQ = 1.0
 #: |1 - nu| below which the logarithmic limit (Eq. 19) replaces Eq. 18
 _LOG_LIMIT = 1e-9
-
-
-class InvariantMapping(Protocol):
-    """What every invariant mapping offers (see module docstring)."""
-
-    #: random numbers consumed per event
-    dim: int
-
-    def forward(self, r: Array, x_min: Array, x_max: Array) -> tuple[Array, Array]: ...
-
-    def inverse(self, x: Array, x_min: Array, x_max: Array) -> tuple[Array, Array]: ...
-
-    def density(self, x: Array, x_min: Array, x_max: Array) -> Array: ...
 
 
 def _arrays(*values: Array) -> tuple[Any, list[Array]]:

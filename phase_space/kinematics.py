@@ -14,7 +14,8 @@ from typing import Any
 
 import array_api_compat
 
-Array = Any
+from .protocols import Array
+
 
 TWO_PI = 2.0 * math.pi
 

@@ -20,14 +20,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .invariants import DEFAULT_AUX_MASS_SQ, InvariantMapping, PowerLawInvariant
+from .errors import LuminosityError
+from .invariants import DEFAULT_AUX_MASS_SQ, PowerLawInvariant
 from .kinematics import boost_z, namespace
-
-Array = Any
-
-
-class LuminosityError(ValueError):
-    """Inconsistent collider energy or s-hat range."""
+from .protocols import Array, InvariantMapping
+from .validation import check_randoms
 
 
 class Luminosity:
@@ -86,10 +83,12 @@ class Luminosity:
 
     def forward(self, r: Array) -> tuple[Array, Array]:
         """(x1, x2) as an array (batch, 2) and w = dx1 dx2 / dr1 dr2 (dimensionless)."""
-        xp = namespace(r)
+        xp, r = check_randoms(r, self.dim, "Luminosity", any_batch_shape=True)
+        return self._forward(xp, r)
+
+    def _forward(self, xp: Any, r: Array) -> tuple[Array, Array]:
+        """`forward` on random numbers already checked."""
         batch = r.shape[:-1]
-        if r.shape[-1] != self.dim:
-            raise LuminosityError(f"random numbers must have shape (batch, {self.dim}) (got {r.shape})")
         if self.lepton:
             return xp.ones((*batch, 2), dtype=xp.float64), xp.ones(batch, dtype=xp.float64)
         s_hat, w_s = self.s_hat_mapping.forward(r[..., 0], self.s_hat_min, self.s_hat_max)

@@ -17,21 +17,13 @@ CuPy and PyTorch.
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numbers
+from typing import Any
 
 import array_api_compat
 
-Array = Any
-
-
-class UnsupportedRandomSourceError(TypeError):
-    """The object passed as a random source is none of the supported kinds."""
-
-
-class JaxPrecisionError(RuntimeError):
-    """JAX is running in 32-bit mode, so float64 random numbers cannot be produced."""
+from .errors import JaxPrecisionError, UnsupportedRandomSourceError
+from .protocols import Array
 
 
 def _kind_of_namespace(xp: Any) -> str:

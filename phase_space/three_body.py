@@ -30,8 +30,8 @@ from .kinematics import (
     rotate_from_z,
     rotate_to_z,
 )
+from .protocols import Array
 
-Array = Any
 
 
 def _as_array(xp: Any, value: Array, like: Array) -> Array:

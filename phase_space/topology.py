@@ -26,9 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Union
 
-
-class TopologyError(ValueError):
-    """A topology that does not describe a valid tree-level diagram."""
+from .errors import TopologyError
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .invariants import InvariantMapping, PowerLawInvariant, DEFAULT_NU
+from .invariants import DEFAULT_NU, PowerLawInvariant
 from .kinematics import (
     TWO_PI,
     boost_from_rest,
@@ -33,8 +33,8 @@ from .kinematics import (
     rotate_from_z,
     rotate_to_z,
 )
+from .protocols import Array, InvariantMapping
 
-Array = Any
 
 
 def two_body_volume(m0: Array, m1: Array, m2: Array) -> Array:

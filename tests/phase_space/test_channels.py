@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phase_space.channels import ChannelMapping, ChannelShapeError
+from phase_space.channels import ChannelMapping
+from phase_space.errors import BelowThresholdError, MomentumShapeError, RandomShapeError
 from phase_space.three_body import three_body_volume
 from phase_space.topology import Decay, Propagator, TChannel, Topology, TopologyError
 from phase_space.two_body import two_body_volume
@@ -295,7 +296,7 @@ def test_topology_errors():
         TChannel((0, 1, 2), order=("c",))
     with pytest.raises(TopologyError, match="permutation"):
         Topology((0.0,) * 4, Decay((Decay((0, 1)), Decay((2, 3)))), s_order=(0, 0))
-    with pytest.raises(TopologyError, match="threshold"):
+    with pytest.raises(BelowThresholdError, match="threshold"):
         ChannelMapping(Topology((600.0, 600.0), Decay((0, 1))), SQRT_S)
 
 
@@ -303,9 +304,9 @@ def test_shape_errors():
     import array_api_compat.numpy as xp
 
     mapping = ChannelMapping(pure_t(3), SQRT_S)
-    with pytest.raises(ChannelShapeError, match=r"\(batch, 5\)"):
+    with pytest.raises(RandomShapeError, match=r"\(batch, 5\)"):
         mapping.forward(xp.asarray(np.zeros((4, 4))))
-    with pytest.raises(ChannelShapeError, match=r"\(batch, 5, 4\)"):
+    with pytest.raises(MomentumShapeError, match=r"\(batch, 5, 4\)"):
         mapping.inverse(xp.asarray(np.zeros((4, 4, 4))))
 
 

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phase_space.chili import Chili, chili_massless_volume
-from phase_space.rambo import BelowThresholdError, RandomShapeError, massless_volume
+from phase_space.errors import BelowThresholdError, RandomShapeError
+from phase_space.rambo import massless_volume
 from tests.phase_space.conftest import to_numpy, to_xp
 
 SQRT_S = 1000.0

@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from phase_space.channels import HadronicChannelMapping
 from phase_space.invariants import BreitWignerInvariant, PowerLawInvariant
-from phase_space.luminosity import Luminosity, LuminosityError, boost_to_cm, boost_to_lab
-from phase_space.topology import Decay, Propagator, TChannel, Topology, TopologyError
+from phase_space.errors import BelowThresholdError, LuminosityError, RandomShapeError
+from phase_space.luminosity import Luminosity, boost_to_cm, boost_to_lab
+from phase_space.topology import Decay, Propagator, TChannel, Topology
 from tests.phase_space.conftest import to_numpy, to_xp
 
 SQRT_S = 13000.0
@@ -82,7 +83,7 @@ def test_errors():
         Luminosity(100.0, s_hat_min=2e4)
     with pytest.raises(LuminosityError, match="sqrt_s"):
         Luminosity(0.0)
-    with pytest.raises(LuminosityError, match=r"\(batch, 2\)"):
+    with pytest.raises(RandomShapeError, match=r"\(batch, 2\)"):
         import array_api_compat.numpy as xp
 
         Luminosity(100.0).forward(xp.asarray(np.zeros((3, 1))))
@@ -125,7 +126,7 @@ def test_hadronic_channel(xp):
 
 
 def test_hadronic_channel_needs_threshold():
-    with pytest.raises(TopologyError, match="s_hat_min"):
+    with pytest.raises(BelowThresholdError, match="s_hat_min"):
         HadronicChannelMapping(Topology((173.0, 173.0), Decay((0, 1))), Luminosity(SQRT_S, 100.0))
 
 

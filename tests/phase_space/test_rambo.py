@@ -10,15 +10,9 @@ from hypothesis import strategies as st
 
 from phase_space import kinematics as kin
 from phase_space.fast_rambo import FastRambo
-from phase_space.rambo import (
-    BelowThresholdError,
-    MomentumShapeError,
-    Rambo,
-    RamboOnDiet,
-    RandomShapeError,
-    diet_mass_map,
-    massless_volume,
-)
+from phase_space.errors import BelowThresholdError, MomentumShapeError, RandomShapeError
+from phase_space.rambo import Rambo, RamboOnDiet, diet_mass_map, massless_volume
+from tests.phase_space._helpers import check_physical
 from tests.phase_space.conftest import to_numpy, to_xp
 
 EDGES = np.array([1e-9, 1e-6, 0.5, 1 - 1e-6, 1 - 1e-9])
@@ -64,27 +58,6 @@ def mass_columns(mapping) -> tuple[int, ...]:
 
 def cos_columns(mapping) -> tuple[int, ...]:
     return tuple(mapping._cos_column(i) for i in range(1, mapping.n))
-
-
-def check_physical(p, masses, sqrt_s: float, tolerance=1e-10) -> None:
-    """Shape, beams, momentum conservation (1e-10 relative), on-shell masses, E > 0.
-
-    tolerance (relative to sqrt_s) may be a per-event array (see `rambo_boost_gamma`).
-    """
-    tolerance = np.reshape(np.asarray(tolerance, dtype=float), (-1, 1))
-    p = to_numpy(p)
-    n = len(masses)
-    assert p.shape[1:] == (n + 2, 4)
-    assert np.all(np.isfinite(p))
-    beams = np.array([[sqrt_s / 2, 0, 0, sqrt_s / 2], [sqrt_s / 2, 0, 0, -sqrt_s / 2]])
-    np.testing.assert_allclose(p[:, :2], np.broadcast_to(beams, p[:, :2].shape), atol=1e-12 * sqrt_s)
-    balance = p[:, 0] + p[:, 1] - p[:, 2:].sum(axis=1)
-    assert np.all(np.abs(balance) <= tolerance * sqrt_s)
-    out = p[:, 2:]
-    m2 = out[..., 0] ** 2 - np.sum(out[..., 1:] ** 2, axis=-1)
-    # rounding of the lab components is ~eps sqrt_s, also for a soft particle
-    assert np.all(np.abs(m2 - np.asarray(masses) ** 2) / (out[..., 0] * sqrt_s) <= tolerance)
-    assert np.all(out[..., 0] > 0.0)
 
 
 def masses_and_energy(draw_masses: list[float], fraction: float, n_massless: int):

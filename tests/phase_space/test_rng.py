@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from phase_space.fast_rambo import FastRambo
-from phase_space.rng import RandomSource, UnsupportedRandomSourceError, random_source, uniform
+from phase_space.errors import UnsupportedRandomSourceError
+from phase_space.rng import RandomSource, random_source, uniform
 
 
 def check_uniform(values, batch, dim):
@@ -69,7 +70,7 @@ def test_jax_without_x64_is_refused():
     pytest.importorskip("jax")
     code = (
         "import jax\n"
-        "from phase_space.rng import RandomSource, JaxPrecisionError\n"
+        "from phase_space.errors import JaxPrecisionError\nfrom phase_space.rng import RandomSource\n"
         "try:\n"
         "    RandomSource(jax.random.key(0))\n"
         "except JaxPrecisionError as error:\n"

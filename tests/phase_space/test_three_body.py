@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from phase_space.three_body import ThreeBodyDecay, energy_limits, three_body_volume
 from tests.phase_space.conftest import to_numpy, to_xp
-from tests.phase_space.test_two_body import kin_ms, periodic_diff, random_momenta, rel_err
+from tests.phase_space._helpers import kin_ms, periodic_diff, random_momenta, rel_err
 
 EDGES = np.array([1e-6, 0.3, 1 - 1e-6])
 

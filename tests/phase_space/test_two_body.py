@@ -16,6 +16,7 @@ from phase_space.two_body import (
     TwoToTwoScattering,
     two_body_volume,
 )
+from tests.phase_space._helpers import kin_ms, periodic_diff, random_momenta, rel_err
 from tests.phase_space.conftest import to_numpy, to_xp
 
 EDGES = np.array([1e-12, 1e-9, 1e-6, 0.25, 0.5, 1 - 1e-6, 1 - 1e-9])
@@ -25,17 +26,6 @@ def random_r(rng, n, dim, edges=EDGES):
     """Uniform randoms plus every combination of edge values in the first rows."""
     grid = np.stack(np.meshgrid(*([edges] * dim), indexing="ij"), -1).reshape(-1, dim)
     return np.concatenate([grid, rng.random((n, dim))])
-
-
-def random_momenta(rng, n, mass_lo, mass_hi, p_scale):
-    m = rng.uniform(mass_lo, mass_hi, n)
-    p3 = rng.normal(scale=p_scale, size=(n, 3))
-    e = np.sqrt(m**2 + np.sum(p3**2, 1))
-    return np.concatenate([e[:, None], p3], 1), m
-
-
-def rel_err(a, b):
-    return np.max(np.abs(a - b)) / np.max(np.abs(b))
 
 
 def test_decay_round_trip_and_kinematics(xp):
@@ -59,14 +49,6 @@ def test_decay_round_trip_and_kinematics(xp):
     np.testing.assert_allclose(to_numpy(w), two_body_volume(m0, m1, m2), rtol=1e-12)
 
 
-def periodic_diff(a, b, periodic_columns):
-    """|a - b| with the given columns compared on the circle (angles: r = 0 and 1 coincide)."""
-    d = np.abs(a - b)
-    for c in periodic_columns:
-        d[:, c] = np.minimum(d[:, c], 1.0 - d[:, c])
-    return d
-
-
 def polar_sin(p, axis, frame):
     """sin of the angle between p and `axis` in the rest frame of `frame` (all numpy)."""
     import array_api_compat.numpy as xp
@@ -75,10 +57,6 @@ def polar_sin(p, axis, frame):
     a = np.asarray(kin.boost_to_rest(xp.asarray(axis), xp.asarray(frame)))[:, 1:]
     cross = np.linalg.norm(np.cross(q, a), axis=1)
     return cross / (np.linalg.norm(q, axis=1) * np.linalg.norm(a, axis=1))
-
-
-def kin_ms(p):
-    return p[:, 0] ** 2 - np.sum(p[:, 1:] ** 2, 1)
 
 
 def test_decay_angles_are_those_of_rest_frame():
