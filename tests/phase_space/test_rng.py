@@ -105,3 +105,13 @@ def test_random_source_passes_through():
 def test_unsupported_sources(bad):
     with pytest.raises(UnsupportedRandomSourceError, match="int seed"):
         RandomSource(bad)
+
+
+def test_generators_are_matched_by_class_not_by_module_name():
+    """An object of a generator's module that is not a generator is refused."""
+    import numpy as np
+
+    with pytest.raises(UnsupportedRandomSourceError):
+        RandomSource(np.random.SeedSequence(1))  # a numpy.random object, not a Generator
+    with pytest.raises(UnsupportedRandomSourceError):
+        RandomSource(np.random.RandomState(1))  # legacy NumPy state: pass default_rng instead
