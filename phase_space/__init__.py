@@ -14,10 +14,12 @@ from .channels import ChannelMapping, HadronicChannelMapping
 from .chili import Chili, chili_massless_volume
 from .errors import (
     BelowThresholdError,
+    InputDtypeError,
     JaxPrecisionError,
     LuminosityError,
     MomentumShapeError,
     PhaseSpaceError,
+    RandomRangeError,
     RandomShapeError,
     TopologyError,
     UnsupportedRandomSourceError,
@@ -51,7 +53,7 @@ __all__ = [
     # random numbers
     "RandomSource", "random_source", "uniform",
     # errors (phase_space.errors)
-    "PhaseSpaceError", "BelowThresholdError", "RandomShapeError", "MomentumShapeError",
-    "LuminosityError", "TopologyError",
+    "PhaseSpaceError", "BelowThresholdError", "RandomShapeError", "RandomRangeError",
+    "MomentumShapeError", "InputDtypeError", "LuminosityError", "TopologyError",
     "UnsupportedRandomSourceError", "JaxPrecisionError",
 ]  # fmt: skip

@@ -37,7 +37,7 @@ from .protocols import Array
 from .three_body import ThreeBodyDecay
 from .topology import Propagator, TChannel, Topology
 from .two_body import TwoBodyDecay, TwoToTwoScattering
-from .validation import check_momenta, check_randoms
+from .validation import below_one, check_momenta, check_randoms
 
 
 @dataclass
@@ -396,7 +396,7 @@ class ChannelMapping:
                 rr, wi = self._three_body.inverse(*daughters, *masses)
             cols += [rr[..., k] for k in range(rr.shape[-1])]
             w_inv = w_inv * wi
-        return xp.stack(cols, axis=-1), w_inv / self._flux_factor
+        return below_one(xp, xp.stack(cols, axis=-1)), w_inv / self._flux_factor
 
 
 def _sum(arrays: Any) -> Array:

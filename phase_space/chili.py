@@ -43,7 +43,7 @@ from typing import Any
 from . import kinematics as kin
 from .protocols import Array
 from .rambo import massless_volume
-from .validation import as_scalar, check_final_state, check_momenta, check_randoms
+from .validation import as_scalar, below_one, check_final_state, check_momenta, check_randoms
 
 #: Regulator scale Lambda (GeV) of Eq. 73 for massless particles.
 DEFAULT_MASSLESS_PT_SCALE = 1.0
@@ -257,4 +257,4 @@ class Chili:
         allowed = allowed & ok
         weight = weight * (y_hi - y_lo)
         inv_weight = xp.where(allowed, 1.0 / xp.where(allowed, weight, zero + 1.0), zero + math.inf)
-        return xp.stack(columns, axis=1), inv_weight
+        return below_one(xp, xp.stack(columns, axis=1)), inv_weight

@@ -15,7 +15,14 @@ from typing import Any
 
 from . import kinematics as kin
 from .protocols import Array
-from .validation import as_scalar, check_final_state, check_momenta, check_randoms, concrete_float
+from .validation import (
+    as_scalar,
+    below_one,
+    check_final_state,
+    check_momenta,
+    check_randoms,
+    concrete_float,
+)
 
 
 def two_body_density(m0: Array, m1: Array, m2: Array) -> Array:
@@ -200,4 +207,4 @@ class DecayChainRambo(ABC):
             columns[self._phi_column(i)] = (phi + math.pi) / (2.0 * math.pi)
         r = xp.stack([columns[c] for c in range(self.dim)], axis=1)
         weight = self._weight(xp, k_masses, m_chain, mass_factor)
-        return r, 1.0 / weight
+        return below_one(xp, r), 1.0 / weight

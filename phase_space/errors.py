@@ -11,7 +11,9 @@ __all__ = [
     "PhaseSpaceError",
     "BelowThresholdError",
     "RandomShapeError",
+    "RandomRangeError",
     "MomentumShapeError",
+    "InputDtypeError",
     "LuminosityError",
     "TopologyError",
     "UnsupportedRandomSourceError",
@@ -31,8 +33,16 @@ class RandomShapeError(PhaseSpaceError, ValueError):
     """Random numbers whose shape is not (batch, mapping.dim)."""
 
 
+class RandomRangeError(PhaseSpaceError, ValueError):
+    """Random numbers outside [0, 1), or NaN: they would give unphysical points."""
+
+
 class MomentumShapeError(PhaseSpaceError, ValueError):
     """Momenta whose shape is not (batch, 2 + n, 4) for a mapping's inverse."""
+
+
+class InputDtypeError(PhaseSpaceError, TypeError):
+    """Random numbers or momenta that are not real numbers (booleans, complex, strings)."""
 
 
 class LuminosityError(PhaseSpaceError, ValueError):

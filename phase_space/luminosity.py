@@ -24,7 +24,7 @@ from .errors import LuminosityError
 from .invariants import DEFAULT_AUX_MASS_SQ, PowerLawInvariant
 from .kinematics import boost_z, namespace
 from .protocols import Array, InvariantMapping
-from .validation import check_randoms
+from .validation import below_one, check_randoms
 
 
 class Luminosity:
@@ -108,7 +108,7 @@ class Luminosity:
         s_hat = self.s * x[..., 0] * x[..., 1]
         r_s, w_inv_s = self.s_hat_mapping.inverse(s_hat, self.s_hat_min, self.s_hat_max)
         r = xp.stack([r_s, log_x1 / log_tau], axis=-1)
-        return r, w_inv_s * self.s / (-log_tau)
+        return below_one(xp, r), w_inv_s * self.s / (-log_tau)
 
     def s_hat(self, x: Array) -> Array:
         """Partonic s-hat = x1 x2 s (GeV^2) for x (batch, 2)."""

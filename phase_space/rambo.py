@@ -32,7 +32,14 @@ from . import kinematics as kin
 from .decay_chain import DecayChainRambo
 from .protocols import Array
 from .rational_quadratic import rqf_inverse, rqf_parameter
-from .validation import as_scalar, check_final_state, check_momenta, check_randoms, concrete_float
+from .validation import (
+    as_scalar,
+    below_one,
+    check_final_state,
+    check_momenta,
+    check_randoms,
+    concrete_float,
+)
 
 #: Newton steps used by RamboOnDiet's solve of Eq. 62 (the starting point is the
 #: FastRambo approximation, so a handful suffices; fixed so the code is jit-able).
@@ -181,7 +188,7 @@ class Rambo:
         q0 = (2.0 * n / sqrt_s) * k_abs
         r34 = -xp.expm1(-q0 / 2.0)
         r = xp.stack([(cos_theta + 1.0) / 2.0, phi / (2.0 * math.pi), r34, r34], axis=-1)
-        return xp.reshape(r, (p.shape[0], 4 * n)), 1.0 / weight
+        return below_one(xp, xp.reshape(r, (p.shape[0], 4 * n))), 1.0 / weight
 
 
 # ---------------------------------------------------------------------------

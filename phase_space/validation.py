@@ -1,13 +1,30 @@
-"""Checks of what the full mappings are given: masses and energy, random numbers, momenta."""
+"""Checks of what the full mappings are given: masses and energy, random numbers, momenta.
+
+The mappings take arrays of any array-API namespace and, like the host (pyumami),
+Python lists and other array-likes, which are converted with NumPy. Random numbers
+must be real, of shape (batch, dim) and in [0, 1); values outside give unphysical
+points with ordinary-looking weights, so they are refused. Inside a JAX trace (jit,
+grad, vmap) the values of an array cannot be read: the range check is skipped there
+and the caller is responsible for the range (a `RandomSource` always delivers it).
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import Any
 
 import array_api_compat
+import array_api_compat.numpy as np_xp
+import numpy as np
 
-from .errors import BelowThresholdError, MomentumShapeError, RandomShapeError
+from .errors import (
+    BelowThresholdError,
+    InputDtypeError,
+    MomentumShapeError,
+    RandomRangeError,
+    RandomShapeError,
+)
 from .protocols import Array
 
 
@@ -42,12 +59,72 @@ def check_final_state(masses: Sequence[Any], sqrt_s: Any, name: str) -> tuple[An
     return masses
 
 
+def as_array(x: Any, what: str) -> tuple[Any, Array]:
+    """(namespace, array) of `x`: arrays keep their namespace, array-likes become NumPy.
+
+    Raises InputDtypeError for values that are not real numbers (booleans included,
+    as the host refuses them), whatever their namespace.
+    """
+    if array_api_compat.is_array_api_obj(x):
+        xp = array_api_compat.array_namespace(x)
+        real = xp.isdtype(x.dtype, ("real floating", "integral"))
+        array = x
+    else:
+        try:
+            array = np.asarray(x)
+        except ValueError as error:  # ragged nested lists
+            raise InputDtypeError(
+                f"{what} must be a rectangular array of real numbers; {error}"
+            ) from error
+        xp = np_xp
+        real = array.dtype.kind in "fiu"
+    if not real:
+        raise InputDtypeError(
+            f"{what} must be real numbers, got dtype {array.dtype}; pass float64 values"
+        )
+    return xp, array
+
+
+def values_hidden(x: Array) -> bool:
+    """Whether the values of x cannot be read now: inside a JAX trace (jit, grad, vmap)."""
+    if array_api_compat.is_jax_array(x):
+        # array_api_compat.is_lazy_array is True for every JAX array, also for concrete
+        # ones outside any trace (measured, array-api-compat 1.16), which would skip the
+        # check everywhere in JAX; only a Tracer hides its values.
+        return isinstance(x, sys.modules["jax"].core.Tracer)
+    return array_api_compat.is_lazy_array(x)
+
+
+def check_unit_interval(xp: Any, r: Array, name: str) -> None:
+    """Raise RandomRangeError if any entry of r (..., dim) is outside [0, 1) or NaN.
+
+    Skipped where the values cannot be read (`values_hidden`).
+    """
+    if values_hidden(r) or array_api_compat.size(r) == 0:
+        return
+    outside = ~((r >= 0.0) & (r < 1.0))  # NaN compares False both ways
+    any_outside = xp.any(outside)
+    # a concrete JAX array used inside jax.jit gives traced results: test those too
+    if values_hidden(any_outside) or not bool(any_outside):
+        return
+    flat = xp.reshape(outside, (-1,))
+    count = int(xp.sum(xp.astype(flat, xp.int64)))
+    first = int(xp.argmax(xp.astype(flat, xp.int8)))
+    value = float(xp.reshape(r, (-1,))[first])
+    dim = r.shape[-1]
+    raise RandomRangeError(
+        f"{name}.forward needs random numbers in [0, 1), got {count} value(s) outside "
+        f"(first: {value} at event {first // dim}, column {first % dim}); draw them with "
+        f"phase_space.RandomSource or numpy.random.Generator.random"
+    )
+
+
 def check_randoms(r: Any, dim: int, name: str, *, any_batch_shape: bool = False) -> tuple[Any, Array]:
-    """(namespace, r as float64) after checking shape (batch, dim).
+    """(namespace, r as float64) after checking shape (batch, dim), dtype and range [0, 1).
 
     With any_batch_shape, r may have any number of leading batch axes, (..., dim).
     """
-    xp = array_api_compat.array_namespace(r)
+    xp, r = as_array(r, f"{name}.forward's random numbers")
     ndim_ok = r.ndim >= 1 if any_batch_shape else r.ndim == 2
     if not ndim_ok or r.shape[-1] != dim:
         raise RandomShapeError(
@@ -55,12 +132,13 @@ def check_randoms(r: Any, dim: int, name: str, *, any_batch_shape: bool = False)
         )
     if r.dtype != xp.float64:
         r = xp.astype(r, xp.float64)
+    check_unit_interval(xp, r, name)
     return xp, r
 
 
 def check_momenta(p: Any, n: int, name: str, *, any_batch_shape: bool = False) -> tuple[Any, Array]:
-    """(namespace, p as float64) after checking shape (batch, 2 + n, 4)."""
-    xp = array_api_compat.array_namespace(p)
+    """(namespace, p as float64) after checking shape (batch, 2 + n, 4) and dtype."""
+    xp, p = as_array(p, f"{name}.inverse's momenta")
     ndim_ok = p.ndim >= 2 if any_batch_shape else p.ndim == 3
     if not ndim_ok or tuple(p.shape[-2:]) != (n + 2, 4):
         raise MomentumShapeError(
@@ -70,6 +148,20 @@ def check_momenta(p: Any, n: int, name: str, *, any_batch_shape: bool = False) -
     if p.dtype != xp.float64:
         p = xp.astype(p, xp.float64)
     return xp, p
+
+
+#: The largest float64 below 1.
+_BELOW_ONE = 1.0 - 2.0**-53
+
+
+def below_one(xp: Any, r: Array) -> Array:
+    """r with entries equal to 1 replaced by the largest float64 below 1.
+
+    An inverse can land exactly on 1 (an azimuth of exactly pi, an invariant at its upper
+    limit); forward refuses 1, so every inverse returns r in [0, 1) this way, moving such
+    points by 1.1e-16.
+    """
+    return xp.where(r == 1.0, _BELOW_ONE, r)
 
 
 def as_scalar(xp: Any, value: Any) -> Array:
