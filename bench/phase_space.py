@@ -19,6 +19,7 @@ import math
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +36,13 @@ def processes(quick: bool) -> list[tuple[str, list[float]]]:
     if quick:
         return [("4g", [0.0] * 4), ("ttg", [TOP, TOP, 0.0])]
     return gluons + tops
+
+
+def run_jax(function, x):
+    """function(x) for a jitted JAX function, waiting until the device has finished."""
+    import jax
+
+    return jax.block_until_ready(function(x))
 
 
 def best_time(call, repeats: int) -> float:
@@ -101,12 +109,12 @@ def throughput(args: argparse.Namespace) -> None:
             p_jax = forward_jit(r_jax)[0]
             ours = {
                 "fwd": (
-                    lambda: mapping.forward(r),
-                    lambda: jax.block_until_ready(forward_jit(r_jax)),
+                    partial(mapping.forward, r),
+                    partial(run_jax, forward_jit, r_jax),
                 ),
                 "inv": (
-                    lambda: mapping.inverse(p),
-                    lambda: jax.block_until_ready(inverse_jit(p_jax)),
+                    partial(mapping.inverse, p),
+                    partial(run_jax, inverse_jit, p_jax),
                 ),
             }
             madspace_runner = MadSpaceFastRambo(masses, batch, r) if len(masses) >= 3 else None

@@ -22,21 +22,23 @@ import argparse
 import math
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import array_api_compat.numpy as xp  # noqa: E402
+import array_api_compat.numpy as xp
 
-from phase_space.channels import ChannelMapping  # noqa: E402
-from phase_space.invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant  # noqa: E402
-from phase_space.luminosity import Luminosity  # noqa: E402
-from phase_space.three_body import ThreeBodyDecay  # noqa: E402
-from phase_space.two_body import DoubleInvariantBlock, TwoBodyDecay, TwoToTwoScattering  # noqa: E402
-from tests.phase_space.test_channels import CASES, mixed, phi_n, pure_s, pure_t  # noqa: E402
-from tests.phase_space.test_two_body import double_invariant_setup, incoming, random_momenta  # noqa: E402
+from phase_space.channels import ChannelMapping
+from phase_space.invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant
+from phase_space.luminosity import Luminosity
+from phase_space.three_body import ThreeBodyDecay
+from phase_space.two_body import DoubleInvariantBlock, TwoBodyDecay, TwoToTwoScattering
+from tests.phase_space._helpers import random_momenta
+from tests.phase_space.test_channels import CASES, mixed, phi_n, pure_s, pure_t
+from tests.phase_space.test_two_body import double_invariant_setup, incoming
 
 N = 1_000_000
 CHUNK = 100_000
@@ -49,8 +51,10 @@ def summarise(name, d, ratio):
     q = lambda a, x: np.quantile(a, x)
     rows.append((name, q(err, 0.5), q(err, 0.999), err.max(), q(dev, 0.5), q(dev, 0.999), dev.max(),
                  np.mean(err > 1e-9)))
-    print("%-28s r: med %.1e  p99.9 %.1e  max %.1e | w*winv-1: med %.1e p99.9 %.1e max %.1e | frac>1e-9 %.1e" % rows[-1],
-          flush=True)
+    name, *values = rows[-1]
+    med, p999, top, w_med, w_p999, w_top, frac = values
+    print(f"{name:28s} r: med {med:.1e}  p99.9 {p999:.1e}  max {top:.1e} | w*winv-1: med "
+          f"{w_med:.1e} p99.9 {w_p999:.1e} max {w_top:.1e} | frac>1e-9 {frac:.1e}", flush=True)
 
 
 def run(name, one_chunk, periodic=()):
@@ -198,13 +202,20 @@ def throughput() -> None:
         r_jax = jnp.asarray(np.asarray(r))
         p_jax = fwd_jit(r_jax)[0].block_until_ready()
         rates = [
-            batch / best_of(lambda: mapping.forward(r)),
-            batch / best_of(lambda: mapping.inverse(p)),
-            batch / best_of(lambda: fwd_jit(r_jax)[0].block_until_ready()),
-            batch / best_of(lambda: inv_jit(p_jax)[0].block_until_ready()),
+            batch / best_of(partial(mapping.forward, r)),
+            batch / best_of(partial(mapping.inverse, p)),
+            batch / best_of(partial(run_jax, fwd_jit, r_jax)),
+            batch / best_of(partial(run_jax, inv_jit, p_jax)),
         ]
         print(f"{name:14s} numpy fwd {rates[0]:9.3g} inv {rates[1]:9.3g} | "
               f"jax-jit fwd {rates[2]:9.3g} inv {rates[3]:9.3g}", flush=True)
+
+
+def run_jax(function, x):
+    """function(x) for a jitted JAX function, waiting until the device has finished."""
+    import jax
+
+    return jax.block_until_ready(function(x))
 
 
 def best_of(call, repeats: int = 3) -> float:

@@ -35,7 +35,7 @@ from .three_body import ThreeBodyDecay, three_body_volume
 from .topology import Decay, Propagator, TChannel, Topology
 from .two_body import DoubleInvariantBlock, TwoBodyDecay, TwoToTwoScattering, two_body_volume
 
-__all__ = [
+__all__ = [  # noqa: RUF022 -- grouped by kind, as the comments say
     # full 2 -> n mappings
     "Rambo", "RamboOnDiet", "FastRambo", "Chili", "ChannelMapping", "HadronicChannelMapping",
     # building blocks

@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import BelowThresholdError
 from .invariants import (
     DEFAULT_AUX_MASS_SQ,
     DEFAULT_NU,
@@ -30,7 +31,6 @@ from .invariants import (
     PowerLawInvariant,
     propagator_mapping,
 )
-from .errors import BelowThresholdError
 from .kinematics import four_vector, mass_squared, namespace
 from .luminosity import Luminosity, boost_to_cm, boost_to_lab
 from .protocols import Array
@@ -44,10 +44,9 @@ from .validation import below_one, check_momenta, check_randoms
 class _Node:
     kind: str  # "root", "decay" or "leaf"
     children: list[int]
-    parent: int | None
+    parent: int  # -1 for the root
     mass: float = 0.0  # leaf mass (GeV)
     index: int = -1  # leaf: final-state index
-    mapping: InvariantMapping | None = None  # decay: invariant mapping of its s
     propagator: Propagator | None = None  # decay: its propagator
 
 
@@ -89,6 +88,7 @@ class ChannelMapping:
             )
         self._nodes: list[_Node] = []
         self._decays_preorder: list[int] = []
+        self._s_mappings: dict[int, InvariantMapping] = {}  # decay node -> mapping of its s
         self._build(topology, nu, aux_mass_sq)
         decay_ids = self._decays_preorder
         if topology.s_order is not None:
@@ -98,10 +98,14 @@ class ChannelMapping:
             self._s_order = resonant + [i for i in decay_ids if i not in resonant]
         root = topology.root
         self._t_channel = root if isinstance(root, TChannel) else None
-        self._cluster_mapping = PowerLawInvariant(0.0, nu, aux_mass_sq)
-        self._blocks: list[TwoToTwoScattering] = []
+        # TChannel.__post_init__ fills order and propagators (None only as constructor defaults)
+        self._order: tuple[str, ...] = ()
+        self._exchanged: tuple[Propagator, ...] = ()
         if self._t_channel is not None:
-            self._blocks = self._t_blocks(self._t_channel, nu, aux_mass_sq)
+            self._order = tuple(self._t_channel.order or ())
+            self._exchanged = tuple(self._t_channel.propagators or ())
+        self._cluster_mapping = PowerLawInvariant(0.0, nu, aux_mass_sq)
+        self._blocks = self._t_blocks(nu, aux_mass_sq)
         self._two_body = TwoBodyDecay()
         self._three_body = ThreeBodyDecay()
         self.layout = self._layout()
@@ -112,7 +116,7 @@ class ChannelMapping:
     # ----------------------------------------------------------------- build
     def _build(self, topology: Topology, nu: float, aux: float) -> None:
         root = topology.root
-        self._nodes.append(_Node("root", [], None))
+        self._nodes.append(_Node("root", [], -1))
         top = root.legs if isinstance(root, TChannel) else root.children
         self._nodes[0].children = [self._add(child, 0, nu, aux) for child in top]
 
@@ -122,28 +126,27 @@ class ChannelMapping:
             self._nodes.append(_Node("leaf", [], parent, self.topology.masses[node], node))
             return node_id
         prop = node.propagator
-        self._nodes.append(
-            _Node("decay", [], parent, mapping=propagator_mapping(prop.mass, prop.width, nu, False, aux),
-                  propagator=prop)
-        )
+        self._nodes.append(_Node("decay", [], parent, propagator=prop))
+        self._s_mappings[node_id] = propagator_mapping(prop.mass, prop.width, nu, False, aux)
         self._decays_preorder.append(node_id)
         self._nodes[node_id].children = [self._add(c, node_id, nu, aux) for c in node.children]
         return node_id
 
     def _is_resonant(self, node_id: int) -> bool:
-        return self._nodes[node_id].propagator.width > 0.0
+        prop = self._nodes[node_id].propagator
+        return prop is not None and prop.width > 0.0
 
-    def _t_blocks(self, chain: TChannel, nu: float, aux: float) -> list[TwoToTwoScattering]:
+    def _t_blocks(self, nu: float, aux: float) -> list[TwoToTwoScattering]:
         """One 2 -> 2 block per generation step, |t| mapped at its exchanged propagator."""
-        kappa = len(chain.legs) - 1
+        kappa = len(self._exchanged)
         left, right = 0, kappa
         blocks = []
         for step in range(kappa):
-            if step < kappa - 1 and chain.order[step] == "b":
-                prop = chain.propagators[right - 1]
+            if step < kappa - 1 and self._order[step] == "b":
+                prop = self._exchanged[right - 1]
                 right -= 1
             else:
-                prop = chain.propagators[left]
+                prop = self._exchanged[left]
                 left += 1
             t_map = propagator_mapping(prop.mass, prop.width, nu, space_like=True, aux_mass_sq=aux)
             blocks.append(TwoToTwoScattering(t_map))
@@ -230,7 +233,7 @@ class ChannelMapping:
         for node_id in self._s_order:
             s_min = self._m_min_unsampled(node_id, s, xp) ** 2
             s_max = self._m_max(node_id, s, xp) ** 2
-            x, w = self._nodes[node_id].mapping.forward(take(1)[..., 0], s_min, s_max)
+            x, w = self._s_mappings[node_id].forward(take(1)[..., 0], s_min, s_max)
             s[node_id] = x
             weight = weight * w
 
@@ -244,7 +247,7 @@ class ChannelMapping:
         if self._t_channel is not None:
             legs = self._nodes[0].children
             kappa = len(legs) - 1
-            order = self._t_channel.order
+            order = self._order
             cluster_s: list[Array] = []
             s_prev = s[0]
             left, right = 0, kappa
@@ -333,7 +336,7 @@ class ChannelMapping:
             s_max = self._m_max(node_id, s, xp) ** 2
             # rounding can put an invariant rebuilt from momenta just outside its range
             x = xp.minimum(xp.maximum(s_all[node_id], s_min + xp.zeros_like(s[0])), s_max)
-            ri, wi = self._nodes[node_id].mapping.inverse(x, s_min, s_max)
+            ri, wi = self._s_mappings[node_id].inverse(x, s_min, s_max)
             cols.append(ri)
             s[node_id] = x
             w_inv = w_inv * wi
@@ -341,7 +344,7 @@ class ChannelMapping:
         if self._t_channel is not None:
             legs = self._nodes[0].children
             kappa = len(legs) - 1
-            order = self._t_channel.order
+            order = self._order
             zero = xp.zeros_like(s[0])
             cluster_s: list[Array] = []
             s_prev = s[0]

@@ -8,16 +8,16 @@ objects of the wrong kind), so `except ValueError` keeps working.
 from __future__ import annotations
 
 __all__ = [
-    "PhaseSpaceError",
     "BelowThresholdError",
-    "RandomShapeError",
-    "RandomRangeError",
-    "MomentumShapeError",
     "InputDtypeError",
+    "JaxPrecisionError",
     "LuminosityError",
+    "MomentumShapeError",
+    "PhaseSpaceError",
+    "RandomRangeError",
+    "RandomShapeError",
     "TopologyError",
     "UnsupportedRandomSourceError",
-    "JaxPrecisionError",
 ]
 
 

@@ -114,7 +114,7 @@ class PowerLawInvariant:
     def forward(self, r: Array, x_min: Array, x_max: Array) -> tuple[Array, Array]:
         """x (GeV^2) and w = dx/dr (GeV^2)."""
         xp, (r, x_min, x_max) = _arrays(r, x_min, x_max)
-        pole, d, length = self._span(xp, x_min, x_max)
+        _, d, length = self._span(xp, x_min, x_max)
         if self.logarithmic:
             delta = d * xp.expm1(length * r)
             return x_min + delta, (delta + d) * length

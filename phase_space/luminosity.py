@@ -66,7 +66,7 @@ class Luminosity:
         self.dim = 0 if self.lepton else 2
 
     @classmethod
-    def lepton_collider(cls, sqrt_s: float) -> "Luminosity":
+    def lepton_collider(cls, sqrt_s: float) -> Luminosity:
         """Fixed-energy collider: s-hat = s, no random numbers (dim 0)."""
         return cls(sqrt_s, lepton=True)
 

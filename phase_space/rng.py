@@ -134,7 +134,7 @@ class RandomSource:
     def _init_jax(self, key: Any) -> None:
         import jax
 
-        if not jax.config.jax_enable_x64:
+        if not jax.config.read("jax_enable_x64"):
             raise JaxPrecisionError(
                 "JAX is in 32-bit mode, so it cannot produce float64 random numbers; call "
                 "jax.config.update('jax_enable_x64', True) before creating the RandomSource"

@@ -16,12 +16,14 @@ w = pi^2 (E1_max - m1) (E2_max - E2_min), whose mean is the three-body volume
 from __future__ import annotations
 
 import math
-from typing import Any
+
+import numpy as np
 
 from .kinematics import (
     TWO_PI,
     boost_from_rest,
     boost_to_rest,
+    broadcast_like,
     direction_angles,
     four_vector,
     mass_squared,
@@ -31,11 +33,6 @@ from .kinematics import (
     rotate_to_z,
 )
 from .protocols import Array
-
-
-
-def _as_array(xp: Any, value: Array, like: Array) -> Array:
-    return xp.asarray(value, dtype=xp.float64) + xp.zeros_like(like)
 
 
 def energy_limits(m0: Array, m1: Array, m2: Array, m3: Array, e1: Array) -> tuple[Array, Array, Array]:
@@ -61,16 +58,14 @@ def three_body_volume(m0: float, m1: float = 0.0, m2: float = 0.0, m3: float = 0
     Exact pi^2 m0^2 / 8 when all daughters are massless; otherwise the E1 integral
     is done by the midpoint rule with `points` nodes (relative error ~1e-8).
     """
-    import array_api_compat.numpy as np_xp
-
     if m1 == m2 == m3 == 0.0:
         return math.pi**2 * m0**2 / 8.0
     e1_max = 0.5 * m0 + (m1 * m1 - (m2 + m3) ** 2) / (2.0 * m0)
-    u = (np_xp.arange(points, dtype=np_xp.float64) + 0.5) / points
+    u = (np.arange(points, dtype=np.float64) + 0.5) / points
     # E1 = m1 + (E1_max - m1) u^2 removes the square-root edge at E1 = m1
     e1 = m1 + (e1_max - m1) * u * u
     _, lo, hi = energy_limits(m0, m1, m2, m3, e1)
-    return float(math.pi**2 * np_xp.mean((hi - lo) * 2.0 * u) * (e1_max - m1))
+    return float(math.pi**2 * np.mean((hi - lo) * 2.0 * u) * (e1_max - m1))
 
 
 class ThreeBodyDecay:
@@ -84,7 +79,7 @@ class ThreeBodyDecay:
         """Daughters p1, p2, p3 (..., 4) of p0 (GeV) with masses m1..m3 (GeV), and w (GeV^2)."""
         xp = namespace(r, p0)
         m0 = xp.sqrt(mass_squared(p0))
-        m1, m2, m3 = (_as_array(xp, m, m0) for m in (m1, m2, m3))
+        m1, m2, m3 = (broadcast_like(xp, m, m0) for m in (m1, m2, m3))
         e1_max, _, _ = energy_limits(m0, m1, m2, m3, m0)
         e1 = m1 + (e1_max - m1) * r[..., 0]
         _, e2_min, e2_max = energy_limits(m0, m1, m2, m3, e1)
@@ -120,7 +115,7 @@ class ThreeBodyDecay:
         def nominal(m: Array | None, p: Array) -> Array:
             if m is None:
                 return xp.sqrt(xp.clip(mass_squared(p), min=0.0))
-            return _as_array(xp, m, m0)
+            return broadcast_like(xp, m, m0)
 
         m1, m2, m3 = nominal(m1, p1), nominal(m2, p2), nominal(m3, p3)
         q1 = boost_to_rest(p1, p0)

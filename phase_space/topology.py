@@ -24,7 +24,6 @@ the conjugate decay, via t-channel top exchange (final state: b l+ nu b~ l- nu~)
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from .errors import TopologyError
 
@@ -48,7 +47,7 @@ class Propagator:
 class Decay:
     """An s-channel propagator decaying into 2 or 3 children (ints or Decay nodes)."""
 
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
     propagator: Propagator = field(default_factory=Propagator)
 
     def __post_init__(self) -> None:
@@ -71,7 +70,7 @@ class TChannel:
     (default: all 'a').
     """
 
-    legs: tuple["Node", ...]
+    legs: tuple[Node, ...]
     propagators: tuple[Propagator, ...] | None = None
     order: tuple[str, ...] | None = None
 
@@ -98,7 +97,7 @@ class TChannel:
         object.__setattr__(self, "order", order)
 
 
-Node = Union[int, Decay]
+Node = int | Decay
 
 
 @dataclass(frozen=True)
@@ -170,16 +169,16 @@ class Topology:
 
     @classmethod
     def multi_peripheral(cls, masses: tuple[float, ...] | list[float],
-                         propagators: tuple[Propagator, ...] | None = None) -> "Topology":
+                         propagators: tuple[Propagator, ...] | None = None) -> Topology:
         """Pure t-channel ladder (e.g. g g -> n g) with the particles in index order."""
         return cls(tuple(masses), TChannel(tuple(range(len(masses))), propagators))
 
     @classmethod
-    def s_channel_chain(cls, masses: tuple[float, ...] | list[float]) -> "Topology":
+    def s_channel_chain(cls, masses: tuple[float, ...] | list[float]) -> Topology:
         """Pure s-channel cascade ((((0 1) 2) 3) ...), massless propagators."""
         if len(masses) < 2:
             raise TopologyError("an s-channel topology needs at least 2 final-state particles")
-        node: Node = 0
-        for i in range(1, len(masses)):
+        node = Decay((0, 1))
+        for i in range(2, len(masses)):
             node = Decay((node, i))
         return cls(tuple(masses), node)

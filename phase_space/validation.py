@@ -32,7 +32,7 @@ def concrete_float(value: Any) -> float | None:
     """`float(value)` for concrete numbers; None for traced values (e.g. under jax.jit)."""
     try:
         return float(value)
-    except Exception:  # tracers refuse conversion (several exception types); skip the check
+    except TypeError:  # a JAX tracer (ConcretizationTypeError is a TypeError): not checked
         return None
 
 

@@ -15,6 +15,7 @@ from phase_space.chili import Chili
 from phase_space.fast_rambo import FastRambo
 from phase_space.rambo import Rambo, RamboOnDiet, massless_volume
 from phase_space.rng import RandomSource
+from tests.phase_space.conftest import CUDA_UNAVAILABLE
 
 
 def _cupy_or_skip():
@@ -22,7 +23,7 @@ def _cupy_or_skip():
     try:
         if cupy.cuda.runtime.getDeviceCount() < 1:
             pytest.skip("no CUDA device visible to CuPy")
-    except Exception as error:  # CUDA driver missing or broken
+    except CUDA_UNAVAILABLE as error:  # CUDA driver missing or broken
         pytest.skip(f"CUDA is not usable: {error}")
     return cupy
 

@@ -14,9 +14,9 @@ from phase_space import (
     HadronicChannelMapping,
     InputDtypeError,
     Luminosity,
-    RandomRangeError,
     Rambo,
     RamboOnDiet,
+    RandomRangeError,
     Topology,
 )
 from tests.phase_space.conftest import to_numpy, to_xp

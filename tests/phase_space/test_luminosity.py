@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from phase_space.channels import HadronicChannelMapping
-from phase_space.invariants import BreitWignerInvariant, PowerLawInvariant
 from phase_space.errors import BelowThresholdError, LuminosityError, RandomShapeError
+from phase_space.invariants import BreitWignerInvariant, PowerLawInvariant
 from phase_space.luminosity import Luminosity, boost_to_cm, boost_to_lab
 from phase_space.topology import Decay, Propagator, TChannel, Topology
 from tests.phase_space.conftest import to_numpy, to_xp
@@ -74,7 +74,7 @@ def test_lepton_mode(xp):
     x, w = lumi.forward(to_xp(xp, np.zeros((7, 0))))
     np.testing.assert_array_equal(to_numpy(x), np.ones((7, 2)))
     np.testing.assert_array_equal(to_numpy(w), np.ones(7))
-    r, w_inv = lumi.inverse(x)
+    r, _ = lumi.inverse(x)
     assert to_numpy(r).shape == (7, 0)
 
 

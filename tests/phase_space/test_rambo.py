@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phase_space import kinematics as kin
-from phase_space.fast_rambo import FastRambo
 from phase_space.errors import BelowThresholdError, MomentumShapeError, RandomShapeError
+from phase_space.fast_rambo import FastRambo
 from phase_space.rambo import Rambo, RamboOnDiet, diet_mass_map, massless_volume
 from tests.phase_space._helpers import check_physical
 from tests.phase_space.conftest import to_numpy, to_xp

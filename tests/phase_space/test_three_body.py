@@ -9,8 +9,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from phase_space.three_body import ThreeBodyDecay, energy_limits, three_body_volume
-from tests.phase_space.conftest import to_numpy, to_xp
 from tests.phase_space._helpers import kin_ms, periodic_diff, random_momenta, rel_err
+from tests.phase_space.conftest import to_numpy, to_xp
 
 EDGES = np.array([1e-6, 0.3, 1 - 1e-6])
 

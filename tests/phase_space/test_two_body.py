@@ -182,7 +182,7 @@ def test_double_invariant_s_tilde_is_flat_and_t_mapped():
     import array_api_compat.numpy as xp
 
     rng = np.random.default_rng(17)
-    p_cluster, root_s, pa, p_next, m_i, s_prev = double_invariant_setup(rng, 1)
+    p_cluster, _, pa, p_next, m_i, s_prev = double_invariant_setup(rng, 1)
     r_s = np.linspace(0.01, 0.49, 25)
     r = np.column_stack([r_s, np.full(25, 0.37)])
     rep = lambda a: xp.asarray(np.repeat(a, 25, axis=0))
@@ -264,7 +264,7 @@ def test_double_invariant_weight_matches_gram_determinant():
     block = DoubleInvariantBlock()
     r = np.column_stack([rng.uniform(0.02, 0.98, n), rng.uniform(0.02, 0.98, n)])
     r[:, 0] = np.where(np.abs(r[:, 0] - 0.5) < 0.02, 0.3, r[:, 0])
-    p_i, p_prev, w = (np.asarray(v) for v in block.forward(xp.asarray(r), *args))
+    _, p_prev, w = (np.asarray(v) for v in block.forward(xp.asarray(r), *args))
 
     def invariants(rr):
         a, b, _ = block.forward(xp.asarray(rr), *args)
