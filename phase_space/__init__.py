@@ -10,6 +10,7 @@ User guide: docs/phase_space.md (RAMBO family, FastRambo, Chili, random numbers)
 and docs/phase_space_blocks.md (invariants, luminosity, two- and three-body
 blocks, topologies and channel mappings).
 """
+
 from .channels import ChannelMapping, HadronicChannelMapping
 from .chili import Chili, chili_massless_volume
 from .errors import (

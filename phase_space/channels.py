@@ -17,6 +17,7 @@ Random numbers are laid out in exactly that order (see `ChannelMapping.layout`).
 The weight is the full Jacobian including (2 pi)^(4 - 3n), so its mean over
 uniform r is the phase-space volume Phi_n of the paper's Eq. 81.
 """
+
 from __future__ import annotations
 
 import math
@@ -73,10 +74,17 @@ class ChannelMapping:
     columns and `periodic_columns` lists the azimuthal ones.
     """
 
-    def __init__(self, topology: Topology, sqrt_s: float, nu: float = DEFAULT_NU,
-                 aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
+    def __init__(
+        self,
+        topology: Topology,
+        sqrt_s: float,
+        nu: float = DEFAULT_NU,
+        aux_mass_sq: float = DEFAULT_AUX_MASS_SQ,
+    ) -> None:
         if not isinstance(topology, Topology):
-            raise TypeError(f"ChannelMapping needs a phase_space.topology.Topology (got {type(topology)})")
+            raise TypeError(
+                f"ChannelMapping needs a phase_space.topology.Topology (got {type(topology)})"
+            )
         self.topology = topology
         self.sqrt_s = float(sqrt_s)
         self.nu = float(nu)
@@ -225,7 +233,7 @@ class ChannelMapping:
         def take(width: int) -> Array:
             nonlocal cursor
             cursor += width
-            return r[..., cursor - width:cursor]
+            return r[..., cursor - width : cursor]
 
         weight = xp.ones_like(sqrt_s_hat)
         s: dict[int, Array] = {0: sqrt_s_hat * sqrt_s_hat}
@@ -421,8 +429,13 @@ class HadronicChannelMapping:
     s_hat_min must lie above the final-state threshold.
     """
 
-    def __init__(self, topology: Topology, luminosity: Luminosity, nu: float = DEFAULT_NU,
-                 aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
+    def __init__(
+        self,
+        topology: Topology,
+        luminosity: Luminosity,
+        nu: float = DEFAULT_NU,
+        aux_mass_sq: float = DEFAULT_AUX_MASS_SQ,
+    ) -> None:
         threshold = sum(topology.masses) ** 2
         if luminosity.s_hat_min <= threshold and not luminosity.lepton:
             raise BelowThresholdError(

@@ -34,6 +34,7 @@ are implied by x1, x2 <= 1, so the volume is exact; for massive particles the
 bound of Eq. 74 (mT cosh y <= sqrt_s / 2) removes a small corner of the physical
 phase space (p+ + p- > sqrt_s for one particle), as in MadSpace.
 """
+
 from __future__ import annotations
 
 import math
@@ -61,7 +62,9 @@ def _per_particle(value: Any, count: int, name: str) -> list[Any]:
         return [value] * count
     values = list(value)
     if len(values) != count:
-        raise ValueError(f"Chili: {name} needs one value per final-state particle ({count}), got {len(values)}")
+        raise ValueError(
+            f"Chili: {name} needs one value per final-state particle ({count}), got {len(values)}"
+        )
     return values
 
 
@@ -186,11 +189,11 @@ class Chili:
             mt = xp.sqrt(pt * pt + m * m)
             y_max, ok = self._y_max(xp, mt, i, sqrt_s)
             y = y_max * (2.0 * r[:, 3 * i + 1] - 1.0)
-            phi_rec = xp.where(
-                (px_sum == 0.0) & (py_sum == 0.0), zero, xp.atan2(-py_sum, -px_sum)
-            )
+            phi_rec = xp.where((px_sum == 0.0) & (py_sum == 0.0), zero, xp.atan2(-py_sum, -px_sum))
             phi = 2.0 * math.pi * r[:, 3 * i + 2] + phi_rec
-            p = kin.four_vector(mt * xp.cosh(y), pt * xp.cos(phi), pt * xp.sin(phi), mt * xp.sinh(y))
+            p = kin.four_vector(
+                mt * xp.cosh(y), pt * xp.cos(phi), pt * xp.sin(phi), mt * xp.sinh(y)
+            )
             momenta.append(p)
             px_sum, py_sum = px_sum + p[:, 1], py_sum + p[:, 2]
             plus, minus = plus + mt * xp.exp(y), minus + mt * xp.exp(-y)
@@ -236,9 +239,7 @@ class Chili:
             y = xp.asinh(pz / mt)
             r_pt, w_pt = self._pt_inverse(xp, pt, i, pt_max)
             y_max, ok = self._y_max(xp, mt, i, sqrt_s)
-            phi_rec = xp.where(
-                (px_sum == 0.0) & (py_sum == 0.0), zero, xp.atan2(-py_sum, -px_sum)
-            )
+            phi_rec = xp.where((px_sum == 0.0) & (py_sum == 0.0), zero, xp.atan2(-py_sum, -px_sum))
             delta = xp.atan2(py, px) - phi_rec
             delta = xp.where(delta < 0.0, delta + 2.0 * math.pi, delta)
             r_phi = delta / (2.0 * math.pi)

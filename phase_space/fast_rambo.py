@@ -14,6 +14,7 @@ The weight is no longer constant: it picks up the factor w_n(r) of Eq. 67. Massi
 The decay chain, random-number layout and massive reweighting are shared with
 `phase_space.rambo.RamboOnDiet` (see `phase_space.decay_chain.DecayChainRambo`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -12,6 +12,7 @@ r, x, x_min and x_max broadcast against each other; Python floats are fine for
 the limits. Everything is array-API only and free of value-dependent Python
 control flow (jit-able).
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -82,8 +83,9 @@ class PowerLawInvariant:
 
     dim = 1  # random numbers per event
 
-    def __init__(self, pole: float = 0.0, nu: float = DEFAULT_NU,
-                 aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
+    def __init__(
+        self, pole: float = 0.0, nu: float = DEFAULT_NU, aux_mass_sq: float = DEFAULT_AUX_MASS_SQ
+    ) -> None:
         if aux_mass_sq <= 0.0:
             raise ValueError(
                 f"aux_mass_sq must be > 0 GeV^2 (got {aux_mass_sq}); it keeps the mapping "
@@ -182,9 +184,13 @@ class BreitWignerInvariant:
         return self.inverse(x, x_min, x_max)[1]
 
 
-def propagator_mapping(mass: float = 0.0, width: float = 0.0, nu: float = DEFAULT_NU,
-                       space_like: bool = False,
-                       aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> InvariantMapping:
+def propagator_mapping(
+    mass: float = 0.0,
+    width: float = 0.0,
+    nu: float = DEFAULT_NU,
+    space_like: bool = False,
+    aux_mass_sq: float = DEFAULT_AUX_MASS_SQ,
+) -> InvariantMapping:
     """The mapping the paper uses for an invariant carried by a propagator.
 
     width > 0 and time-like: Breit-Wigner. Otherwise a power law with its pole at
@@ -199,4 +205,3 @@ def propagator_mapping(mass: float = 0.0, width: float = 0.0, nu: float = DEFAUL
     if mass > 0.0:
         return FlatInvariant()
     return PowerLawInvariant(0.0, nu, aux_mass_sq)
-

@@ -7,6 +7,7 @@ axis. Angles are in radians, masses in GeV, squared masses and invariants in
 GeV^2. Nothing here loops over events or branches on array values, so every
 function is jit-able under JAX.
 """
+
 from __future__ import annotations
 
 import math

@@ -15,6 +15,7 @@ fixed: dim = 0, x1 = x2 = 1, w = 1.
 `boost_to_lab` / `boost_to_cm` move partonic momenta between their centre-of-mass
 frame and the lab frame (rapidity y = log(x1 / x2) / 2 along +z).
 """
+
 from __future__ import annotations
 
 import math
@@ -48,8 +49,14 @@ class Luminosity:
     weight; `inverse(x)` returns (r, 1 / weight).
     """
 
-    def __init__(self, sqrt_s: float, s_hat_min: float = 0.0, s_hat_max: float | None = None,
-                 s_hat_mapping: InvariantMapping | None = None, lepton: bool = False) -> None:
+    def __init__(
+        self,
+        sqrt_s: float,
+        s_hat_min: float = 0.0,
+        s_hat_max: float | None = None,
+        s_hat_mapping: InvariantMapping | None = None,
+        lepton: bool = False,
+    ) -> None:
         if not sqrt_s > 0.0:
             raise LuminosityError(f"sqrt_s must be > 0 GeV (got {sqrt_s})")
         self.sqrt_s = float(sqrt_s)

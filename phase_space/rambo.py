@@ -22,6 +22,7 @@ Weights include the (2 pi)^(4 - 3 n) factor, so the mean weight over uniform
 randoms is the phase-space volume; for massless particles that is
 `massless_volume(n, sqrt_s)` (the paper's Eq. 81).
 """
+
 from __future__ import annotations
 
 import math

@@ -37,7 +37,9 @@ RQF_PARAMETERS: tuple[float, ...] = (
 )
 
 
-def fit_rqf_parameter(k: int, nodes: int = 200, bracket: tuple[float, float] = (0.5, 20.0)) -> float:
+def fit_rqf_parameter(
+    k: int, nodes: int = 200, bracket: tuple[float, float] = (0.5, 20.0)
+) -> float:
     """Fit c_k* = argmin_c int_0^1 dy [G_RQF(y, c) - G_diet(y, k)]^2 (Eq. 66).
 
     The integral is done by Gauss-Legendre quadrature in u = y^(1/k), where both

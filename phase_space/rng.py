@@ -15,6 +15,7 @@ with the stateful generators. Seeds are reproducible on every backend, but each
 backend has its own stream: the same seed gives different numbers on NumPy, JAX,
 CuPy and PyTorch.
 """
+
 from __future__ import annotations
 
 import numbers

@@ -13,6 +13,7 @@ The weight is dPhi_3 / d^5 r without (2 pi) factors (Eq. 45):
 w = pi^2 (E1_max - m1) (E2_max - E2_min), whose mean is the three-body volume
 (pi^2 m0^2 / 8 for massless daughters).
 """
+
 from __future__ import annotations
 
 import math
@@ -35,7 +36,9 @@ from .kinematics import (
 from .protocols import Array
 
 
-def energy_limits(m0: Array, m1: Array, m2: Array, m3: Array, e1: Array) -> tuple[Array, Array, Array]:
+def energy_limits(
+    m0: Array, m1: Array, m2: Array, m3: Array, e1: Array
+) -> tuple[Array, Array, Array]:
     """(E1_max, E2_min, E2_max) in GeV for parent mass m0, daughter masses, and E1 (Eqs. 42-43)."""
     xp = namespace(*(v for v in (m0, m1, m2, m3, e1) if not isinstance(v, (int, float))))
     e1_max = 0.5 * m0 + (m1 * m1 - (m2 + m3) ** 2) / (2.0 * m0)
@@ -51,8 +54,9 @@ def energy_limits(m0: Array, m1: Array, m2: Array, m3: Array, e1: Array) -> tupl
     return e1_max, (centre - root) / (2.0 * delta), (centre + root) / (2.0 * delta)
 
 
-def three_body_volume(m0: float, m1: float = 0.0, m2: float = 0.0, m3: float = 0.0,
-                      points: int = 200_000) -> float:
+def three_body_volume(
+    m0: float, m1: float = 0.0, m2: float = 0.0, m3: float = 0.0, points: int = 200_000
+) -> float:
     """Volume of dPhi_3 without (2 pi) factors: pi^2 * integral dE1 (E2_max - E2_min).
 
     Exact pi^2 m0^2 / 8 when all daughters are massless; otherwise the E1 integral
@@ -75,7 +79,9 @@ class ThreeBodyDecay:
     #: columns of r that are angles (phi, beta): r = 0 and r = 1 are the same point
     periodic = (2, 3)
 
-    def forward(self, r: Array, p0: Array, m1: Array, m2: Array, m3: Array) -> tuple[Array, Array, Array, Array]:
+    def forward(
+        self, r: Array, p0: Array, m1: Array, m2: Array, m3: Array
+    ) -> tuple[Array, Array, Array, Array]:
         """Daughters p1, p2, p3 (..., 4) of p0 (GeV) with masses m1..m3 (GeV), and w (GeV^2)."""
         xp = namespace(r, p0)
         m0 = xp.sqrt(mass_squared(p0))
@@ -96,13 +102,24 @@ class ThreeBodyDecay:
         zero = xp.zeros_like(m0)
         q1 = momentum_from_angles(abs1, cos_theta, phi, m1)
         q2 = rotate_from_z(momentum_from_angles(abs2, cos_alpha, beta, m2), cos_theta, phi)
-        q3 = four_vector(m0 - q1[..., 0] - q2[..., 0], zero - q1[..., 1] - q2[..., 1],
-                         zero - q1[..., 2] - q2[..., 2], zero - q1[..., 3] - q2[..., 3])
+        q3 = four_vector(
+            m0 - q1[..., 0] - q2[..., 0],
+            zero - q1[..., 1] - q2[..., 1],
+            zero - q1[..., 2] - q2[..., 2],
+            zero - q1[..., 3] - q2[..., 3],
+        )
         w = math.pi**2 * (e1_max - m1) * (e2_max - e2_min)
         return boost_from_rest(q1, p0), boost_from_rest(q2, p0), boost_from_rest(q3, p0), w
 
-    def inverse(self, p1: Array, p2: Array, p3: Array, m1: Array | None = None,
-                m2: Array | None = None, m3: Array | None = None) -> tuple[Array, Array]:
+    def inverse(
+        self,
+        p1: Array,
+        p2: Array,
+        p3: Array,
+        m1: Array | None = None,
+        m2: Array | None = None,
+        m3: Array | None = None,
+    ) -> tuple[Array, Array]:
         """Random numbers (..., 5) and 1/w for daughters p1, p2, p3 (GeV).
 
         m1..m3 (GeV) default to the masses of the momenta; pass the nominal masses

@@ -21,6 +21,7 @@ the conjugate decay, via t-channel top exchange (final state: b l+ nu b~ l- nu~)
                       propagators=(Propagator(173.0),)),
     )
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -85,8 +86,7 @@ class TChannel:
         props = tuple(props)
         if len(props) != kappa:
             raise TopologyError(
-                f"a TChannel with {len(self.legs)} legs has {kappa} propagators "
-                f"(got {len(props)})"
+                f"a TChannel with {len(self.legs)} legs has {kappa} propagators (got {len(props)})"
             )
         object.__setattr__(self, "propagators", props)
         order = tuple(self.order) if self.order is not None else ("a",) * (kappa - 1)
@@ -168,8 +168,11 @@ class Topology:
         return out
 
     @classmethod
-    def multi_peripheral(cls, masses: tuple[float, ...] | list[float],
-                         propagators: tuple[Propagator, ...] | None = None) -> Topology:
+    def multi_peripheral(
+        cls,
+        masses: tuple[float, ...] | list[float],
+        propagators: tuple[Propagator, ...] | None = None,
+    ) -> Topology:
         """Pure t-channel ladder (e.g. g g -> n g) with the particles in index order."""
         return cls(tuple(masses), TChannel(tuple(range(len(masses))), propagators))
 

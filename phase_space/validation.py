@@ -119,7 +119,9 @@ def check_unit_interval(xp: Any, r: Array, name: str) -> None:
     )
 
 
-def check_randoms(r: Any, dim: int, name: str, *, any_batch_shape: bool = False) -> tuple[Any, Array]:
+def check_randoms(
+    r: Any, dim: int, name: str, *, any_batch_shape: bool = False
+) -> tuple[Any, Array]:
     """(namespace, r as float64) after checking shape (batch, dim), dtype and range [0, 1).
 
     With any_batch_shape, r may have any number of leading batch axes, (..., dim).

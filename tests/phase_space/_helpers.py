@@ -18,7 +18,9 @@ def check_physical(p, masses, sqrt_s: float, tolerance=1e-10) -> None:
     assert p.shape[1:] == (n + 2, 4)
     assert np.all(np.isfinite(p))
     beams = np.array([[sqrt_s / 2, 0, 0, sqrt_s / 2], [sqrt_s / 2, 0, 0, -sqrt_s / 2]])
-    np.testing.assert_allclose(p[:, :2], np.broadcast_to(beams, p[:, :2].shape), atol=1e-12 * sqrt_s)
+    np.testing.assert_allclose(
+        p[:, :2], np.broadcast_to(beams, p[:, :2].shape), atol=1e-12 * sqrt_s
+    )
     balance = p[:, 0] + p[:, 1] - p[:, 2:].sum(axis=1)
     assert np.all(np.abs(balance) <= tolerance * sqrt_s)
     out = p[:, 2:]

@@ -5,6 +5,7 @@ namespace proves the code uses only the array API standard, which is how CuPy
 support is tested on a machine without a GPU. Where CuPy (with a CUDA device)
 or PyTorch is installed, every `xp` test runs on them too.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Channel mappings built from diagram topologies: round trips, kinematics, volumes."""
+
 from __future__ import annotations
 
 import math
@@ -45,7 +46,9 @@ def pure_s(n):
     if n == 2:
         return Topology((0.0, 0.0), Decay((0, 1)))
     half = n // 2
-    return Topology((0.0,) * n, Decay((s_channel(list(range(half))), s_channel(list(range(half, n))))))
+    return Topology(
+        (0.0,) * n, Decay((s_channel(list(range(half))), s_channel(list(range(half, n)))))
+    )
 
 
 def mixed(n):
@@ -53,21 +56,27 @@ def mixed(n):
     if n == 2:
         return pure_t(2)
     half = n // 2
-    return Topology((0.0,) * n, TChannel((s_channel(list(range(half))), s_channel(list(range(half, n))))))
+    return Topology(
+        (0.0,) * n, TChannel((s_channel(list(range(half))), s_channel(list(range(half, n)))))
+    )
 
 
 def ttbar_decays():
     """g g -> t t~ (t-channel top), t -> b W+ (W+ -> l+ nu), t~ -> b~ W- (W- -> l- nu~)."""
     return Topology(
         (4.7, 0.0, 0.0, 4.7, 0.0, 0.0),
-        TChannel((Decay((0, Decay((1, 2), W)), TOP), Decay((3, Decay((4, 5), W)), TOP)),
-                 (Propagator(173.0),)),
+        TChannel(
+            (Decay((0, Decay((1, 2), W)), TOP), Decay((3, Decay((4, 5), W)), TOP)),
+            (Propagator(173.0),),
+        ),
     )
 
 
 def ttbar_g():
     """g g -> t g t~ via a t-channel chain t - g - t~ (stable tops)."""
-    return Topology((173.0, 0.0, 173.0), TChannel((0, 1, 2), (Propagator(173.0), Propagator(173.0))))
+    return Topology(
+        (173.0, 0.0, 173.0), TChannel((0, 1, 2), (Propagator(173.0), Propagator(173.0)))
+    )
 
 
 CASES = {
@@ -80,8 +89,10 @@ CASES = {
     "three_body_leg": Topology((0.0,) * 4, TChannel((Decay((0, 1, 2)), 3))),
     "ttbar_decays": ttbar_decays(),
     "ttbar_g": ttbar_g(),
-    "z_to_4": Topology((0.0,) * 4, Decay((Decay((0, 1), Propagator(91.19, 2.5)), Decay((2, 3))),
-                                         Propagator(91.19, 2.5))),
+    "z_to_4": Topology(
+        (0.0,) * 4,
+        Decay((Decay((0, 1), Propagator(91.19, 2.5)), Decay((2, 3))), Propagator(91.19, 2.5)),
+    ),
 }
 
 
@@ -139,10 +150,15 @@ def test_round_trip_and_kinematics(xp, name):
     # momentum conservation, relative to sqrt(s)
     balance = p_np[:, 2:].sum(1) - p_np[:, :2].sum(1)
     assert np.max(np.abs(balance)) < 1e-10 * SQRT_S
-    np.testing.assert_allclose(p_np[:, :2].sum(1), np.tile([SQRT_S, 0, 0, 0], (2000, 1)), atol=1e-12)
+    np.testing.assert_allclose(
+        p_np[:, :2].sum(1), np.tile([SQRT_S, 0, 0, 0], (2000, 1)), atol=1e-12
+    )
     masses = np.asarray(topo.masses)
-    np.testing.assert_allclose(minkowski(p_np[:, 2:], p_np[:, 2:]), np.broadcast_to(masses**2, (2000, topo.n)),
-                               atol=1e-9 * SQRT_S**2)
+    np.testing.assert_allclose(
+        minkowski(p_np[:, 2:], p_np[:, 2:]),
+        np.broadcast_to(masses**2, (2000, topo.n)),
+        atol=1e-9 * SQRT_S**2,
+    )
     assert np.all(p_np[:, 2:, 0] > 0)
     assert np.all(np.isfinite(w_np)) and np.all(w_np >= 0)
     assert np.all(np.isfinite(to_numpy(r_back)))
@@ -167,7 +183,10 @@ def test_round_trip_and_kinematics(xp, name):
 def test_layout_and_periodic_columns():
     mapping = ChannelMapping(Topology((0.0,) * 4, TChannel((Decay((0, 1, 2)), 3))), SQRT_S)
     assert [name for name, _ in mapping.layout] == [
-        "s[decay 0]", "(phi, |t|)[t-channel block 1]", "angles[decay 0]"]
+        "s[decay 0]",
+        "(phi, |t|)[t-channel block 1]",
+        "angles[decay 0]",
+    ]
     assert mapping.periodic_columns == (1, 5, 6)
     assert ChannelMapping(pure_s(2), SQRT_S).periodic_columns == (0,)
 
@@ -205,12 +224,15 @@ def test_massless_volume(kind, n):
     assert err / expected < 0.05
 
 
-@pytest.mark.parametrize("topo", [
-    Topology.multi_peripheral((173.0, 0.0, 80.0)),
-    Topology.s_channel_chain((173.0, 0.0, 80.0)),
-    Topology((173.0, 0.0, 80.0), TChannel((Decay((0, 1)), 2))),
-    Topology((173.0, 0.0, 80.0), Decay((0, 1, 2))),
-])
+@pytest.mark.parametrize(
+    "topo",
+    [
+        Topology.multi_peripheral((173.0, 0.0, 80.0)),
+        Topology.s_channel_chain((173.0, 0.0, 80.0)),
+        Topology((173.0, 0.0, 80.0), TChannel((Decay((0, 1)), 2))),
+        Topology((173.0, 0.0, 80.0), Decay((0, 1, 2))),
+    ],
+)
 def test_massive_three_body_volume(topo):
     mean, err = mean_and_error(ChannelMapping(topo, SQRT_S), VOLUME_N, 7)
     expected = three_body_volume(SQRT_S, 173.0, 0.0, 80.0) * (2 * math.pi) ** -5
@@ -218,18 +240,39 @@ def test_massive_three_body_volume(topo):
 
 
 def test_massive_two_body_volume_is_exact():
-    mean, err = mean_and_error(ChannelMapping(Topology((173.0, 173.0), Decay((0, 1))), SQRT_S), 1000, 3)
-    assert mean == pytest.approx(two_body_volume(SQRT_S, 173.0, 173.0) / (2 * math.pi) ** 2, rel=1e-12)
-    mean, err = mean_and_error(ChannelMapping(Topology.multi_peripheral((173.0, 173.0)), SQRT_S), VOLUME_N, 4)
+    mean, err = mean_and_error(
+        ChannelMapping(Topology((173.0, 173.0), Decay((0, 1))), SQRT_S), 1000, 3
+    )
+    assert mean == pytest.approx(
+        two_body_volume(SQRT_S, 173.0, 173.0) / (2 * math.pi) ** 2, rel=1e-12
+    )
+    mean, err = mean_and_error(
+        ChannelMapping(Topology.multi_peripheral((173.0, 173.0)), SQRT_S), VOLUME_N, 4
+    )
     assert abs(mean - two_body_volume(SQRT_S, 173.0, 173.0) / (2 * math.pi) ** 2) < 3 * err
 
 
-@pytest.mark.parametrize("topo", [
-    Topology((0.0,) * 4, Decay((Decay((0, 1), Propagator(300.0, 150.0)), Decay((2, 3), Propagator(200.0, 100.0))))),
-    Topology((0.0,) * 4, TChannel((Decay((0, 1), Propagator(250.0, 120.0)), 2, 3),
-                                  (Propagator(173.0), Propagator(80.0)))),
-    Topology((0.0,) * 5, TChannel((0, Decay((1, 2, 3), Propagator(400.0, 200.0)), 4), order=None)),
-])
+@pytest.mark.parametrize(
+    "topo",
+    [
+        Topology(
+            (0.0,) * 4,
+            Decay(
+                (Decay((0, 1), Propagator(300.0, 150.0)), Decay((2, 3), Propagator(200.0, 100.0)))
+            ),
+        ),
+        Topology(
+            (0.0,) * 4,
+            TChannel(
+                (Decay((0, 1), Propagator(250.0, 120.0)), 2, 3),
+                (Propagator(173.0), Propagator(80.0)),
+            ),
+        ),
+        Topology(
+            (0.0,) * 5, TChannel((0, Decay((1, 2, 3), Propagator(400.0, 200.0)), 4), order=None)
+        ),
+    ],
+)
 def test_massless_volume_with_massive_propagators(topo):
     """Breit-Wigner and massive t-channel mappings keep the volume (wide resonances keep the
     variance small enough for 1e5 points; narrow ones are unbiased but need far more)."""
@@ -351,8 +394,11 @@ def test_random_masses_and_energies(fractions, headroom, shape, seed):
     p, w = mapping.forward(xp.asarray(r))
     p = np.asarray(p)
     assert np.max(np.abs(p[:, 2:].sum(1) - p[:, :2].sum(1))) < 1e-10 * sqrt_s
-    np.testing.assert_allclose(minkowski(p[:, 2:], p[:, 2:]), np.broadcast_to(np.square(masses), (300, 4)),
-                               atol=1e-9 * sqrt_s**2)
+    np.testing.assert_allclose(
+        minkowski(p[:, 2:], p[:, 2:]),
+        np.broadcast_to(np.square(masses), (300, 4)),
+        atol=1e-9 * sqrt_s**2,
+    )
     assert np.all(p[:, 2:, 0] > 0) and np.all(np.asarray(w) >= 0)
     r_back, w_inv = mapping.inverse(xp.asarray(p))
     d = np.abs(np.asarray(r_back) - r)
@@ -370,12 +416,16 @@ def test_jax_grad_of_log_weight(jax_numpy):
     mapping = ChannelMapping(Topology((0.0, 0.0, 0.0), TChannel((Decay((0, 1), W), 2))), SQRT_S)
     log_weight = jax.jit(lambda r: jax_numpy.log(mapping.forward(r)[1]))
     r = np.random.default_rng(4).random((2, mapping.dim))
-    grad = np.asarray(jax.jit(jax.grad(lambda r: jax_numpy.sum(log_weight(r))))(jax_numpy.asarray(r)))
+    grad = np.asarray(
+        jax.jit(jax.grad(lambda r: jax_numpy.sum(log_weight(r))))(jax_numpy.asarray(r))
+    )
     # central differences, all (event, column) shifts in one batch
     h = 1e-6
     shifts = np.tile(np.eye(mapping.dim) * h, (2, 1))
     rows = np.repeat(r, mapping.dim, axis=0)
-    fd = (np.asarray(log_weight(jax_numpy.asarray(rows + shifts)))
-          - np.asarray(log_weight(jax_numpy.asarray(rows - shifts)))) / (2 * h)
+    fd = (
+        np.asarray(log_weight(jax_numpy.asarray(rows + shifts)))
+        - np.asarray(log_weight(jax_numpy.asarray(rows - shifts)))
+    ) / (2 * h)
     fd = fd.reshape(2, mapping.dim)
     assert np.all(np.abs(grad - fd) < 1e-5 * (np.abs(fd) + 1e-2))

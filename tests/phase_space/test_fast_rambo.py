@@ -1,4 +1,5 @@
 """FastRambo: the c_k fit (Table 1), the rational-quadratic map, round trips and volumes."""
+
 from __future__ import annotations
 
 import math

@@ -1,4 +1,5 @@
 """Rambo (classic) and RamboOnDiet: kinematics, inverses, weights and volumes."""
+
 from __future__ import annotations
 
 import math
@@ -77,7 +78,9 @@ threshold_fraction = st.floats(0.05, 0.95)
 
 
 @pytest.mark.parametrize("cls", [RamboOnDiet, FastRambo])
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(mass_lists, threshold_fraction, st.integers(0, 4), st.integers(0, 2**32 - 1))
 def test_decay_chain_round_trip_property(xp, cls, draw, fraction, n_massless, seed):
     """RamboOnDiet and FastRambo: r back to 1e-9, w * w_inv = 1, physical momenta."""
@@ -123,7 +126,9 @@ def test_round_trip_precision_model(cls, masses):
 def test_rambo_on_diet_solves_eq62_to_rounding():
     """The fixed-length Newton solve returns y with G_diet(y) = r to ~1e-15."""
     rng = np.random.default_rng(0)
-    r = np.concatenate([rng.random(100000), 1 - np.logspace(-15, -1, 200), np.logspace(-300, -1, 200)])
+    r = np.concatenate(
+        [rng.random(100000), 1 - np.logspace(-15, -1, 200), np.logspace(-300, -1, 200)]
+    )
     mapping = RamboOnDiet([0.0] * 9, 1000.0)
     for k in range(1, 8):
         y, _ = mapping._y_from_r(r, k)
@@ -143,7 +148,9 @@ def test_rambo_massless_weight_is_the_volume(xp, n):
     np.testing.assert_allclose(to_numpy(w), massless_volume(n, 1000.0), rtol=1e-12)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(mass_lists, threshold_fraction, st.integers(0, 3), st.integers(0, 2**32 - 1))
 def test_rambo_preimage_property(xp, draw, fraction, n_massless, seed):
     """forward(inverse(p)) == p and w(p) * w_inv(p) == 1 (Rambo is many-to-one)."""
@@ -217,7 +224,9 @@ def three_body_volume(sqrt_s: float, m1: float, m2: float, m3: float, nodes: int
 
 
 def test_three_body_reference_matches_massless_formula():
-    assert three_body_volume(1000.0, 0, 0, 0) == pytest.approx(massless_volume(3, 1000.0), rel=1e-10)
+    assert three_body_volume(1000.0, 0, 0, 0) == pytest.approx(
+        massless_volume(3, 1000.0), rel=1e-10
+    )
 
 
 @pytest.mark.parametrize("cls", [Rambo, RamboOnDiet, FastRambo])

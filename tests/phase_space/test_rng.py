@@ -1,4 +1,5 @@
 """RandomSource: seeds and backend generators give (batch, dim) float64 uniforms in [0, 1)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -77,7 +78,9 @@ def test_jax_without_x64_is_refused():
         "    assert 'jax_enable_x64' in str(error)\n"
         "    print('refused')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.stdout.strip() == "refused", result.stderr
 
 

@@ -1,4 +1,5 @@
 """Three-body decay block: round trips, kinematics, volumes."""
+
 from __future__ import annotations
 
 import math
@@ -116,7 +117,9 @@ def test_property(r, fractions, m0):
 
     masses = [f * m0 for f in fractions]
     p0 = xp.asarray([[m0 * 1.5, 0.3 * m0, -0.2 * m0, 1.0 * m0]])
-    p0 = xp.asarray([[math.sqrt(m0**2 + 0.3**2 * m0**2 + 0.04 * m0**2 + m0**2), 0.3 * m0, -0.2 * m0, m0]])
+    p0 = xp.asarray(
+        [[math.sqrt(m0**2 + 0.3**2 * m0**2 + 0.04 * m0**2 + m0**2), 0.3 * m0, -0.2 * m0, m0]]
+    )
     block = ThreeBodyDecay()
     p1, p2, p3, w = block.forward(xp.asarray([r]), p0, *masses)
     r_back, w_inv = block.inverse(p1, p2, p3, *masses)

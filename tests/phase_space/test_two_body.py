@@ -1,4 +1,5 @@
 """Two-body blocks: decay (phi, cos theta), scattering (phi, t), double invariants (s~, t)."""
+
 from __future__ import annotations
 
 import math
@@ -77,20 +78,27 @@ def incoming(rng, n, ma_sq_lo=0.0):
     masq = rng.uniform(ma_sq_lo, 0.0, n) if ma_sq_lo < 0 else np.zeros(n)
     ea = rng.uniform(0.05, 0.6, n) * m0
     cos_t, phi = rng.uniform(-1, 1, n), rng.uniform(0, 2 * np.pi, n)
-    qa = np.asarray(kin.momentum_from_angles(xp.asarray(np.sqrt(ea**2 - masq)), xp.asarray(cos_t),
-                                             xp.asarray(phi), xp.asarray(np.zeros(n))))
+    qa = np.asarray(
+        kin.momentum_from_angles(
+            xp.asarray(np.sqrt(ea**2 - masq)),
+            xp.asarray(cos_t),
+            xp.asarray(phi),
+            xp.asarray(np.zeros(n)),
+        )
+    )
     qa[:, 0] = ea
     pa = np.asarray(kin.boost_from_rest(xp.asarray(qa), xp.asarray(p0)))
     return pa, p0 - pa
 
 
-@pytest.mark.parametrize("t_mapping", [PowerLawInvariant(0.0, 0.8), FlatInvariant(),
-                                       PowerLawInvariant(-(80.0**2), 1.0)])
+@pytest.mark.parametrize(
+    "t_mapping", [PowerLawInvariant(0.0, 0.8), FlatInvariant(), PowerLawInvariant(-(80.0**2), 1.0)]
+)
 def test_scattering_round_trip(xp, t_mapping):
     rng = np.random.default_rng(5)
     r_np = random_r(rng, 3000, 2)
     n = len(r_np)
-    pa, pb = incoming(rng, n, ma_sq_lo=-300.0**2)
+    pa, pb = incoming(rng, n, ma_sq_lo=-(300.0**2))
     m0 = np.sqrt(kin_ms(pa + pb))
     m1 = rng.uniform(0, 0.45, n) * m0
     m2 = rng.uniform(0, 0.45, n) * m0
@@ -128,7 +136,9 @@ def test_scattering_volume():
     pa = np.tile([300.0, 0.0, 0.0, 300.0], (n, 1))
     pb = np.tile([250.0, 0.0, 0.0, -250.0], (n, 1))
     block = TwoToTwoScattering(PowerLawInvariant(0.0, 0.8))
-    _, _, w = block.forward(xp.asarray(rng.random((n, 2))), xp.asarray(pa), xp.asarray(pb), 173.0, 20.0)
+    _, _, w = block.forward(
+        xp.asarray(rng.random((n, 2))), xp.asarray(pa), xp.asarray(pb), 173.0, 20.0
+    )
     w = np.asarray(w)
     m0 = math.sqrt(kin_ms(pa[:1] + pb[:1])[0])
     expected = two_body_volume(m0, 173.0, 20.0)
@@ -144,7 +154,9 @@ def test_scattering_t_is_the_mapped_invariant():
     r = xp.asarray(np.column_stack([np.full(5, 0.3), np.linspace(0.1, 0.9, 5)]))
     p1, _, _ = TwoToTwoScattering(mapping).forward(r, pa, pb, 0.0, 0.0)
     abs_t, _ = mapping.forward(r[:, 1], 0.0, 1e6)
-    np.testing.assert_allclose(-kin_ms(np.asarray(pa) - np.asarray(p1)), np.asarray(abs_t), rtol=1e-10)
+    np.testing.assert_allclose(
+        -kin_ms(np.asarray(pa) - np.asarray(p1)), np.asarray(abs_t), rtol=1e-10
+    )
 
 
 def double_invariant_setup(rng, n):
@@ -159,7 +171,9 @@ def double_invariant_setup(rng, n):
 
 def test_double_invariant_round_trip(xp):
     rng = np.random.default_rng(13)
-    r_np = random_r(rng, 3000, 2, edges=np.array([1e-6, 0.25, 0.5 - 1e-6, 0.5 + 1e-6, 0.75, 1 - 1e-6]))
+    r_np = random_r(
+        rng, 3000, 2, edges=np.array([1e-6, 0.25, 0.5 - 1e-6, 0.5 + 1e-6, 0.75, 1 - 1e-6])
+    )
     n = len(r_np)
     p_cluster, root_s, pa, p_next, m_i, s_prev = double_invariant_setup(rng, n)
     block = DoubleInvariantBlock(PowerLawInvariant(0.0, 0.8))
@@ -187,7 +201,9 @@ def test_double_invariant_s_tilde_is_flat_and_t_mapped():
     r = np.column_stack([r_s, np.full(25, 0.37)])
     rep = lambda a: xp.asarray(np.repeat(a, 25, axis=0))
     block = DoubleInvariantBlock()
-    p_i, p_prev, _ = block.forward(xp.asarray(r), rep(p_cluster), rep(pa), rep(p_next), rep(m_i), rep(s_prev))
+    p_i, p_prev, _ = block.forward(
+        xp.asarray(r), rep(p_cluster), rep(pa), rep(p_next), rep(m_i), rep(s_prev)
+    )
     s_tilde, t = (np.asarray(v) for v in block.invariants(p_i, p_prev, rep(pa), rep(p_next)))
     second = np.diff(s_tilde, 2)
     assert np.max(np.abs(second)) < 1e-8 * np.max(np.abs(s_tilde))
@@ -202,8 +218,9 @@ def test_double_invariant_volume():
     n = 400_000
     rep = lambda a: xp.asarray(np.repeat(a, n, axis=0))
     block = DoubleInvariantBlock(FlatInvariant())
-    _, _, w = block.forward(xp.asarray(rng.random((n, 2))), rep(p_cluster), rep(pa), rep(p_next),
-                            rep(m_i), rep(s_prev))
+    _, _, w = block.forward(
+        xp.asarray(rng.random((n, 2))), rep(p_cluster), rep(pa), rep(p_next), rep(m_i), rep(s_prev)
+    )
     expected = two_body_volume(root_s[0], m_i[0], math.sqrt(s_prev[0]))
     # the weight has a (log-divergent variance) 1/|sin phi| tail: compare to 1 %
     assert np.mean(np.asarray(w)) == pytest.approx(expected, rel=1e-2)
