@@ -33,7 +33,7 @@ from .rambo import Rambo, RamboOnDiet, massless_volume
 from .rational_quadratic import RQF_PARAMETERS, fit_rqf_parameter
 from .rng import RandomSource, random_source, uniform
 from .three_body import ThreeBodyDecay, three_body_volume
-from .topology import Decay, Propagator, TChannel, Topology
+from .topology import Decay, Propagator, TChannel, Topology, default_t_order
 from .two_body import DoubleInvariantBlock, TwoBodyDecay, TwoToTwoScattering, two_body_volume
 
 __all__ = [  # noqa: RUF022 -- grouped by kind, as the comments say
@@ -46,7 +46,7 @@ __all__ = [  # noqa: RUF022 -- grouped by kind, as the comments say
     # the interfaces they implement
     "PhaseSpaceMapping", "InvariantMapping",
     # diagram descriptions
-    "Topology", "TChannel", "Decay", "Propagator",
+    "Topology", "TChannel", "Decay", "Propagator", "default_t_order",
     # analytic volumes
     "massless_volume", "two_body_volume", "three_body_volume", "chili_massless_volume",
     # FastRambo's rational-quadratic parameters c_k (Table 1) and their fit (Eq. 66)

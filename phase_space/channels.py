@@ -106,12 +106,9 @@ class ChannelMapping:
             self._s_order = resonant + [i for i in decay_ids if i not in resonant]
         root = topology.root
         self._t_channel = root if isinstance(root, TChannel) else None
-        # TChannel.__post_init__ fills order and propagators (None only as constructor defaults)
-        self._order: tuple[str, ...] = ()
-        self._exchanged: tuple[Propagator, ...] = ()
-        if self._t_channel is not None:
-            self._order = tuple(self._t_channel.order or ())
-            self._exchanged = tuple(self._t_channel.propagators or ())
+        #: inward generation order of the t-channel chain (Sec. 2.2.8), () without one
+        self.t_order = topology.t_order()
+        self._exchanged = self._t_channel.exchanged if self._t_channel is not None else ()
         self._cluster_mapping = PowerLawInvariant(0.0, nu, aux_mass_sq)
         self._blocks = self._t_blocks(nu, aux_mass_sq)
         self._two_body = TwoBodyDecay()
@@ -150,7 +147,7 @@ class ChannelMapping:
         left, right = 0, kappa
         blocks = []
         for step in range(kappa):
-            if step < kappa - 1 and self._order[step] == "b":
+            if step < kappa - 1 and self.t_order[step] == "b":
                 prop = self._exchanged[right - 1]
                 right -= 1
             else:
@@ -255,7 +252,7 @@ class ChannelMapping:
         if self._t_channel is not None:
             legs = self._nodes[0].children
             kappa = len(legs) - 1
-            order = self._order
+            order = self.t_order
             cluster_s: list[Array] = []
             s_prev = s[0]
             left, right = 0, kappa
@@ -352,7 +349,7 @@ class ChannelMapping:
         if self._t_channel is not None:
             legs = self._nodes[0].children
             kappa = len(legs) - 1
-            order = self._order
+            order = self.t_order
             zero = xp.zeros_like(s[0])
             cluster_s: list[Array] = []
             s_prev = s[0]

@@ -429,3 +429,103 @@ def test_jax_grad_of_log_weight(jax_numpy):
     ) / (2 * h)
     fd = fd.reshape(2, mapping.dim)
     assert np.all(np.abs(grad - fd) < 1e-5 * (np.abs(fd) + 1e-2))
+
+
+# --- default t-channel order (Sec. 2.2.8) -------------------------------------------
+
+
+def test_default_t_order_prefers_the_lighter_exchange_then_the_lighter_leg():
+    massless = (0.0,) * 5
+    assert Topology.multi_peripheral(massless).t_order() == ("a", "a", "a")
+    # a massive exchange next to leg a: the massless ones on the b side go first
+    heavy_a = (Propagator(173.0), Propagator(), Propagator(), Propagator())
+    assert Topology(massless, TChannel(tuple(range(5)), heavy_a)).t_order() == ("b", "b", "b")
+    # massive exchanges on both ends: the massless middle ones from the b side first
+    props = (Propagator(173.0), Propagator(), Propagator(), Propagator(80.0))
+    assert Topology(massless, TChannel(tuple(range(5)), props)).t_order() == ("b", "b", "b")
+    # b side (80 GeV) before a side (173 GeV), then the massless middle one (b side again)
+    ends = (Propagator(173.0), Propagator(), Propagator(80.0))
+    assert Topology((0.0,) * 4, TChannel((0, 1, 2, 3), ends)).t_order() == ("b", "b")
+    # the a side can come back: massless first (a), then 80 GeV (b) before 173 GeV
+    sides = tuple(map(Propagator, (0.0, 173.0, 173.0, 80.0)))
+    assert Topology(massless, TChannel(tuple(range(5)), sides)).t_order() == ("a", "b", "a")
+    # equal exchanges: the lighter peeled leg (a resonance counts with its mass)
+    assert Topology.multi_peripheral((173.0, 0.0, 80.0)).t_order() == ("b",)
+    w_leg = Topology((0.0,) * 4, TChannel((0, 1, Decay((2, 3), W))))
+    assert w_leg.t_order() == ("a",)
+    # an explicit order wins
+    explicit = Topology(massless, TChannel(tuple(range(5)), heavy_a, order=("a", "b", "a")))
+    assert explicit.t_order() == ("a", "b", "a")
+    assert Topology.s_channel_chain((0.0,) * 3).t_order() == ()
+
+
+def heuristic_cases():
+    return {
+        "heavy_a_side": Topology(
+            (0.0,) * 5,
+            TChannel(tuple(range(5)), (Propagator(173.0),) + (Propagator(),) * 3),
+        ),
+        "mixed_sides": Topology(
+            (0.0,) * 5,
+            TChannel(tuple(range(5)), tuple(map(Propagator, (0.0, 173.0, 173.0, 80.0)))),
+        ),
+        "massive_legs": Topology.multi_peripheral((173.0, 0.0, 0.0, 4.7)),
+        "resonant_leg": Topology(
+            (0.0,) * 5, TChannel((Decay((0, 1), W), 2, 3, 4), (Propagator(80.4),) * 3)
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(heuristic_cases()))
+def test_default_order_is_the_explicit_heuristic_order(name):
+    """order=None gives the mapping that the heuristic's order gives explicitly."""
+    topo = heuristic_cases()[name]
+    order = topo.t_order()
+    assert "b" in order  # these cases leave the all-'a' default
+    root = topo.root
+    explicit = Topology(topo.masses, TChannel(root.legs, root.propagators, order=order))
+    r = np.random.default_rng(3).random((50, ChannelMapping(topo, SQRT_S).dim))
+    p_default, w_default = ChannelMapping(topo, SQRT_S).forward(r)
+    p_explicit, w_explicit = ChannelMapping(explicit, SQRT_S).forward(r)
+    np.testing.assert_array_equal(p_default, p_explicit)
+    np.testing.assert_array_equal(w_default, w_explicit)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    props=st.lists(st.sampled_from([0.0, 4.7, 80.4, 173.0]), min_size=4, max_size=4),
+    masses=st.lists(st.sampled_from([0.0, 0.0, 4.7, 80.4]), min_size=5, max_size=5),
+    seed=st.integers(0, 2**31),
+)
+def test_default_order_round_trip_property(props, masses, seed):
+    """Any heuristic order: conservation, on-shell legs, r and w * w_inv back to 1e-9."""
+    topo = Topology(tuple(masses), TChannel(tuple(range(5)), tuple(map(Propagator, props))))
+    mapping = ChannelMapping(topo, SQRT_S)
+    rng = np.random.default_rng(seed)
+    r = rng.uniform(0.01, 0.99, (400, mapping.dim))
+    p, w = mapping.forward(r)
+    r_back, w_inv = mapping.inverse(p)
+    balance = p[:, 2:].sum(1) - p[:, :2].sum(1)
+    assert np.max(np.abs(balance)) < 1e-10 * SQRT_S
+    np.testing.assert_allclose(
+        minkowski(p[:, 2:], p[:, 2:]),
+        np.broadcast_to(np.square(masses), (400, 5)),
+        atol=1e-9 * SQRT_S**2,
+    )
+    d = np.abs(r_back - r)
+    for c in mapping.periodic_columns:
+        d[:, c] = np.minimum(d[:, c], 1 - d[:, c])
+    ok = well_conditioned(p, SQRT_S**2)
+    assert np.count_nonzero(ok) > 0.25 * len(ok)
+    assert np.max(d[ok]) < 1e-9
+    np.testing.assert_allclose((w * w_inv)[ok], 1.0, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["heavy_a_side", "mixed_sides"])
+def test_default_order_massless_volume(name):
+    """With massless final states the volume is Phi_5 whatever the order and propagators."""
+    topo = heuristic_cases()[name]
+    mean, err = mean_and_error(ChannelMapping(topo, SQRT_S, nu=0.3), VOLUME_N, 11)
+    expected = phi_n(5, SQRT_S)
+    assert abs(mean - expected) < 3 * err, (mean / expected, err / expected)
+    assert err / expected < 0.05
