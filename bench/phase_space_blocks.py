@@ -49,7 +49,7 @@ rows = []
 def summarise(name, d, ratio):
     err = d.max(axis=1)
     dev = np.abs(ratio - 1)
-    q = lambda a, x: np.quantile(a, x)
+    q = np.quantile
     rows.append(
         (
             name,

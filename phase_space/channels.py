@@ -302,7 +302,7 @@ class ChannelMapping:
                 *daughters, w = self._two_body.forward(rr, mom[node_id], *masses)
             else:
                 *daughters, w = self._three_body.forward(rr, mom[node_id], *masses)
-            for c, p in zip(node.children, daughters):
+            for c, p in zip(node.children, daughters, strict=True):
                 mom[c] = p
             weight = weight * w
 

@@ -103,7 +103,7 @@ class Chili:
         scales = _per_particle(pt_scale, self.n, "pt_scale")
         self.pt_scale = [
             s if s is not None else (m if m != 0 else DEFAULT_MASSLESS_PT_SCALE)
-            for s, m in zip(scales, self.masses)
+            for s, m in zip(scales, self.masses, strict=True)
         ]
         self.y_cut = _per_particle(y_cut, self.n, "y_cut")
         for i, lo in enumerate(self.pt_min):

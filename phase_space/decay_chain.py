@@ -177,7 +177,7 @@ class DecayChainRambo(ABC):
         comps = [tuple(out[:, j, c] for c in range(4)) for j in range(n)]
         parents = [comps[n - 1]]
         for i in range(n - 1, 0, -1):
-            parents.insert(0, tuple(a + b for a, b in zip(comps[i - 1], parents[0])))
+            parents.insert(0, tuple(a + b for a, b in zip(comps[i - 1], parents[0], strict=True)))
 
         def mass_of(q: tuple[Array, ...]) -> Array:
             return xp.sqrt(xp.clip(q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3], min=0.0))

@@ -29,7 +29,7 @@ def test_round_trip_and_kinematics(xp):
     p1, p2, p3, w = block.forward(to_xp(xp, r_np), to_xp(xp, p0), m1, m2, m3)
     ps = [to_numpy(p) for p in (p1, p2, p3)]
     assert rel_err(ps[0] + ps[1] + ps[2], p0) < 1e-12
-    for p, m in zip(ps, masses):
+    for p, m in zip(ps, masses, strict=True):
         np.testing.assert_allclose(kin_ms(p), m**2, atol=1e-9 * np.max(m0) ** 2)
         assert np.all(p[:, 0] > 0)
     r_back, w_inv = block.inverse(p1, p2, p3, m1, m2, m3)

@@ -199,7 +199,10 @@ def test_double_invariant_s_tilde_is_flat_and_t_mapped():
     p_cluster, _, pa, p_next, m_i, s_prev = double_invariant_setup(rng, 1)
     r_s = np.linspace(0.01, 0.49, 25)
     r = np.column_stack([r_s, np.full(25, 0.37)])
-    rep = lambda a: xp.asarray(np.repeat(a, 25, axis=0))
+
+    def rep(a):
+        return xp.asarray(np.repeat(a, 25, axis=0))
+
     block = DoubleInvariantBlock()
     p_i, p_prev, _ = block.forward(
         xp.asarray(r), rep(p_cluster), rep(pa), rep(p_next), rep(m_i), rep(s_prev)
@@ -216,7 +219,10 @@ def test_double_invariant_volume():
     rng = np.random.default_rng(19)
     p_cluster, root_s, pa, p_next, m_i, s_prev = double_invariant_setup(rng, 1)
     n = 400_000
-    rep = lambda a: xp.asarray(np.repeat(a, n, axis=0))
+
+    def rep(a):
+        return xp.asarray(np.repeat(a, n, axis=0))
+
     block = DoubleInvariantBlock(FlatInvariant())
     _, _, w = block.forward(
         xp.asarray(rng.random((n, 2))), rep(p_cluster), rep(pa), rep(p_next), rep(m_i), rep(s_prev)
