@@ -59,6 +59,8 @@ def test_random_numbers_outside_the_unit_interval_are_refused(xp, mapping, bad):
 
 
 @pytest.mark.parametrize("mapping", MAPPINGS, ids=IDS)
+# 0 sits on boundaries of some maps (a massless cluster at threshold): the arithmetic warns
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_zero_is_accepted(xp, mapping):
     """0 belongs to [0, 1): no error (the weight there may be a boundary limit, 0 or NaN)."""
     r = randoms(mapping)
