@@ -43,7 +43,7 @@ CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 .SECONDEXPANSION:
 # Keep the per-instruction-set objects: relinking a library should not recompile them.
 .PRECIOUS: $(BUILD)/obj/%.o
-.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize bench clean distclean
+.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize lint format bench clean distclean
 
 all: install
 
@@ -54,6 +54,8 @@ help:
 	@echo "make test       the test suite (fast; no GPU needed)"
 	@echo "make test-slow  the slow tests (marked 'slow')"
 	@echo "make test-sanitize  the reference libraries under ASan + UBSan, with their tests (slow)"
+	@echo "make lint       ruff (lint + format check) and mypy"
+	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
 	@echo "make clean      remove build outputs"
 
@@ -94,7 +96,23 @@ $(BUILD)/lib/libref_%_cuda.so: ref_me/processes/%.cc $(REF_HEADERS)
 	@mkdir -p $(@D)
 	$(NVCC) $(NVCCFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
 
-fixtures: $(FIXTURE_LIBS)
+# Two libraries linked against a dependency of one file name without SONAME from two
+# directories (tests/fixtures/isolation/), as MadGraph's process libraries are.
+ISOLATION_LIBS := $(BUILD)/fixtures/dep_a/libtoydep.so $(BUILD)/fixtures/dep_b/libtoydep.so \
+                  $(BUILD)/fixtures/libshared_dep_a.so $(BUILD)/fixtures/libshared_dep_b.so
+TOYDEP_SCALE_a := 2.0
+TOYDEP_SCALE_b := 3.0
+
+fixtures: $(FIXTURE_LIBS) $(ISOLATION_LIBS)
+
+$(BUILD)/fixtures/dep_%/libtoydep.so: tests/fixtures/isolation/toydep.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_FIXTURE) -DTOYDEP_SCALE=$(TOYDEP_SCALE_$*) -shared -o $@ $<
+
+$(BUILD)/fixtures/libshared_dep_%.so: tests/fixtures/isolation/shared_dep.c $(BUILD)/fixtures/dep_%/libtoydep.so \
+		tests/fixtures/toy_provider.h $(ABI_INC)/umami.h
+	$(CC) $(CFLAGS_FIXTURE) -I$(ABI_INC) -Itests/fixtures -shared -o $@ $< \
+		-L$(BUILD)/fixtures/dep_$* -ltoydep -Wl,-rpath,'$$ORIGIN/dep_$*' -lm
 
 $(BUILD)/fixtures/lib%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(ABI_INC)/umami.h
 	@mkdir -p $(@D)
@@ -108,6 +126,15 @@ test: install
 
 test-slow: install
 	$(PY) -m pytest -q -m slow tests
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: install
 	$(PY) bench/me_throughput.py
