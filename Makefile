@@ -43,7 +43,7 @@ CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 .SECONDEXPANSION:
 # Keep the per-instruction-set objects: relinking a library should not recompile them.
 .PRECIOUS: $(BUILD)/obj/%.o
-.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize lint format bench clean distclean
+.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize lint lint-cxx format bench clean distclean
 
 all: install
 
@@ -55,6 +55,7 @@ help:
 	@echo "make test-slow  the slow tests (marked 'slow')"
 	@echo "make test-sanitize  the reference libraries under ASan + UBSan, with their tests (slow)"
 	@echo "make lint       ruff (lint + format check) and mypy"
+	@echo "make lint-cxx   clang-format check of the C/C++ sources (needs clang-format)"
 	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
 	@echo "make clean      remove build outputs"
@@ -131,6 +132,12 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# C/C++ layout (.clang-format at the root; Debian's clang-format 14). Separate from `lint`
+# so that machines without clang-format can still lint the Python.
+CXX_FORMAT_FILES := $(wildcard ref_me/include/refme/*.h ref_me/processes/*.cc bench/*.c tests/cpp/*.cc)
+lint-cxx:
+	clang-format --dry-run --Werror $(CXX_FORMAT_FILES)
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .

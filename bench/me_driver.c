@@ -163,11 +163,16 @@ int main(int argc, char** argv) {
     int positional = 0;
     char* args[4] = {NULL, NULL, NULL, NULL};
     for (int i = 1; i < argc; ++i) {
-        if (strcmp(argv[i], "--card") == 0 && i + 1 < argc) card = argv[++i];
-        else if (strcmp(argv[i], "--masses") == 0 && i + 1 < argc) masses_arg = argv[++i];
-        else if (strcmp(argv[i], "--momenta") == 0 && i + 1 < argc) momenta_file = argv[++i];
-        else if (positional < 4 && argv[i][0] != '-') args[positional++] = argv[i];
-        else positional = 99;
+        if (strcmp(argv[i], "--card") == 0 && i + 1 < argc)
+            card = argv[++i];
+        else if (strcmp(argv[i], "--masses") == 0 && i + 1 < argc)
+            masses_arg = argv[++i];
+        else if (strcmp(argv[i], "--momenta") == 0 && i + 1 < argc)
+            momenta_file = argv[++i];
+        else if (positional < 4 && argv[i][0] != '-')
+            args[positional++] = argv[i];
+        else
+            positional = 99;
     }
     if (positional != 4) {
         fprintf(stderr,
@@ -253,8 +258,12 @@ int main(int argc, char** argv) {
             root((s - (ma + mb) * (ma + mb)) * (s - (ma - mb) * (ma - mb))) / (2 * kSqrtS);
         for (size_t i = 0; i < batch; ++i) {
             double p[18][4];
-            p[0][0] = root(k_in * k_in + ma * ma); p[0][1] = p[0][2] = 0.0; p[0][3] = k_in;
-            p[1][0] = root(k_in * k_in + mb * mb); p[1][1] = p[1][2] = 0.0; p[1][3] = -k_in;
+            p[0][0] = root(k_in * k_in + ma * ma);
+            p[0][1] = p[0][2] = 0.0;
+            p[0][3] = k_in;
+            p[1][0] = root(k_in * k_in + mb * mb);
+            p[1][1] = p[1][2] = 0.0;
+            p[1][3] = -k_in;
             massless_final_state(npar - 2, kSqrtS, &rng, p + 2);
             put_on_shell(npar - 2, kSqrtS, masses + 2, p + 2);
             for (int k = 0; k < npar; ++k)

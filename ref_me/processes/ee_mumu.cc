@@ -30,8 +30,8 @@ struct EeMuMu {
     template <class F>
     static REFME_HD Couplings<F> couplings(const SmParameters& s, const F& /*g_s*/) {
         const cx gc_3 = refme::gc_3(s), gc_50 = refme::gc_50(s), gc_59 = refme::gc_59(s);
-        return Couplings<F>{{gc_3.re, gc_3.im}, {gc_50.re, gc_50.im}, {gc_59.re, gc_59.im},
-                            s.in.MZ, s.in.WZ};
+        return Couplings<F>{
+            {gc_3.re, gc_3.im}, {gc_50.re, gc_50.im}, {gc_59.re, gc_59.im}, s.in.MZ, s.in.WZ};
     }
 
     static REFME_HD void masses(const SmInputs&, double* out) {
@@ -41,10 +41,10 @@ struct EeMuMu {
     template <class F>
     static REFME_HD Wf<F> external(int i, const F (&p)[4], int hel, const Couplings<F>&) {
         switch (i) {
-            case 0: return oxxxxx(p, 0.0, hel, -1);  // incoming e+
-            case 1: return ixxxxx(p, 0.0, hel, +1);  // incoming e-
-            case 2: return ixxxxx(p, 0.0, hel, -1);  // outgoing mu+
-            default: return oxxxxx(p, 0.0, hel, +1); // outgoing mu-
+            case 0: return oxxxxx(p, 0.0, hel, -1);   // incoming e+
+            case 1: return ixxxxx(p, 0.0, hel, +1);   // incoming e-
+            case 2: return ixxxxx(p, 0.0, hel, -1);   // outgoing mu+
+            default: return oxxxxx(p, 0.0, hel, +1);  // outgoing mu-
         }
     }
 

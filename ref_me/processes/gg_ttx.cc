@@ -44,9 +44,9 @@ struct GgTtx {
     static REFME_HD Wf<F> external(int i, const F (&p)[4], int hel, const Couplings<F>& c) {
         switch (i) {
             case 0:
-            case 1: return vxxxxx(p, 0.0, hel, -1);   // incoming gluons
-            case 2: return oxxxxx(p, c.mt, hel, +1);  // outgoing t
-            default: return ixxxxx(p, c.mt, hel, -1); // outgoing t~
+            case 1: return vxxxxx(p, 0.0, hel, -1);    // incoming gluons
+            case 2: return oxxxxx(p, c.mt, hel, +1);   // outgoing t
+            default: return ixxxxx(p, c.mt, hel, -1);  // outgoing t~
         }
     }
 

@@ -67,9 +67,10 @@ int main() {
                 for (int d = 0; d < 4; ++d) p2[j][d] = m2[j][d] = p0[j][d];
             p2[i][c] += 2 * h;
             m2[i][c] -= 2 * h;
-            const double fd = (8 * (matrix_element<double>(pp, sm) - matrix_element<double>(pm, sm)) -
-                               (matrix_element<double>(p2, sm) - matrix_element<double>(m2, sm))) /
-                              (12 * h);
+            const double fd =
+                (8 * (matrix_element<double>(pp, sm) - matrix_element<double>(pm, sm)) -
+                 (matrix_element<double>(p2, sm) - matrix_element<double>(m2, sm))) /
+                (12 * h);
             const double ad = me.d[4 * i + c];
             // Relative to the gradient's scale: components that vanish by symmetry compare
             // with |M|^2 / E.

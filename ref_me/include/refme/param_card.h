@@ -28,7 +28,7 @@ namespace detail {
 struct CardEntry {
     const char* block;  // "mass", "sminputs", "yukawa", "decay"
     int id;
-    const char* name;   // param-card name (case-insensitive for lookups)
+    const char* name;  // param-card name (case-insensitive for lookups)
     double SmInputs::*field;
     bool required;
 };
@@ -138,7 +138,8 @@ inline bool read_param_card(const std::string& path, SmInputs& out, std::string&
         if (entries[k].required && !seen[k]) {
             const bool is_decay = std::string(entries[k].block) == "decay";
             error = "param card '" + path + "' lacks " + entries[k].name + " (" +
-                    (is_decay ? std::string("DECAY ") : "Block " + std::string(entries[k].block) + " ") +
+                    (is_decay ? std::string("DECAY ")
+                              : "Block " + std::string(entries[k].block) + " ") +
                     std::to_string(entries[k].id) + ")";
             return false;
         }
@@ -202,12 +203,14 @@ inline bool get_sm_parameter(const SmParameters& s, const char* name, double& va
             value = s.in.*(entries[k].field);
             return true;
         }
-    struct Derived { const char* name; double SmParameters::*field; };
-    static const Derived derived[] = {{"mw", &SmParameters::MW}, {"aew", &SmParameters::aEW},
-                                      {"ee", &SmParameters::ee}, {"sw2", &SmParameters::sw2},
-                                      {"cw", &SmParameters::cw}, {"sw", &SmParameters::sw},
-                                      {"g1", &SmParameters::g1}, {"gw", &SmParameters::gw},
-                                      {"g", &SmParameters::G}};
+    struct Derived {
+        const char* name;
+        double SmParameters::*field;
+    };
+    static const Derived derived[] = {
+        {"mw", &SmParameters::MW},   {"aew", &SmParameters::aEW}, {"ee", &SmParameters::ee},
+        {"sw2", &SmParameters::sw2}, {"cw", &SmParameters::cw},   {"sw", &SmParameters::sw},
+        {"g1", &SmParameters::g1},   {"gw", &SmParameters::gw},   {"g", &SmParameters::G}};
     for (const Derived& d : derived)
         if (key == d.name) {
             value = s.*(d.field);

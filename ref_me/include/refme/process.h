@@ -134,10 +134,10 @@ REFME_HD inline int mirror_helicity_row(int row) {
 // for many diagrams.
 template <class P, class F>
 struct HelicitySum {
-    F total;                        // sum over the given rows of the colour-summed |M|^2
-    F cumulative[P::kHelicities];   // running total after each row
-    F amp2[P::kDiagrams];           // sum over rows of |amp_d|^2
-    F jamp2[P::kColors];            // sum over rows of |jamp_c|^2
+    F total;                       // sum over the given rows of the colour-summed |M|^2
+    F cumulative[P::kHelicities];  // running total after each row
+    F amp2[P::kDiagrams];          // sum over rows of |amp_d|^2
+    F jamp2[P::kColors];           // sum over rows of |jamp_c|^2
 };
 
 // Sums rows good[0 .. n_good-1] of the helicity table. The external wavefunctions are
@@ -218,7 +218,8 @@ REFME_HD inline void write_selections(size_t e, int k, const Batch& b, const Eva
         // All-zero amplitudes give zero weights rather than 0/0.
         const double norm = sum != 0.0 ? 1.0 / sum : 0.0;
         if (b.diagram_amp2)
-            for (int d = 0; d < P::kDiagrams; ++d) b.diagram_amp2[e + b.stride * d] = amp2[d] * norm;
+            for (int d = 0; d < P::kDiagrams; ++d)
+                b.diagram_amp2[e + b.stride * d] = amp2[d] * norm;
         if (b.diagram_index) {
             for (int d = 1; d < P::kDiagrams; ++d) amp2[d] += amp2[d - 1];
             const double r = b.random_diagram ? b.random_diagram[e] : kDefaultRandom;
@@ -239,7 +240,8 @@ REFME_HD inline void evaluate_block(size_t e, const Batch& b, const EvalConfig<P
         for (int c = 0; c < 4; ++c) p[ip][c] = LF::load(b.momenta + e + b.stride * (ip + np * c));
     if (Flavors<P>::count > 1 && b.flavor) {
         double flag[LF::size];
-        for (int k = 0; k < LF::size; ++k) flag[k] = Flavors<P>::mirrored(b.flavor[e + k]) ? 1.0 : 0.0;
+        for (int k = 0; k < LF::size; ++k)
+            flag[k] = Flavors<P>::mirrored(b.flavor[e + k]) ? 1.0 : 0.0;
         const auto mirrored = LF::load(flag) != 0.0;
         for (int c = 0; c < 4; ++c) {
             const F first = p[0][c];

@@ -46,8 +46,14 @@ inline void sample_point(int npar, const double* m, int variant, double (*p)[4])
     for (int i = 2; i < npar; ++i) sum_out += m[i];
     const double sqrt_s = 2.0 * (sum_out + m[0] + m[1]) + 1000.0;
     const double pin = detail::kallen_momentum(sqrt_s, m[0], m[1]);
-    p[0][0] = std::sqrt(pin * pin + m[0] * m[0]); p[0][1] = 0.0; p[0][2] = 0.0; p[0][3] = pin;
-    p[1][0] = std::sqrt(pin * pin + m[1] * m[1]); p[1][1] = 0.0; p[1][2] = 0.0; p[1][3] = -pin;
+    p[0][0] = std::sqrt(pin * pin + m[0] * m[0]);
+    p[0][1] = 0.0;
+    p[0][2] = 0.0;
+    p[0][3] = pin;
+    p[1][0] = std::sqrt(pin * pin + m[1] * m[1]);
+    p[1][1] = 0.0;
+    p[1][2] = 0.0;
+    p[1][3] = -pin;
     double q[4] = {p[0][0] + p[1][0], 0.0, 0.0, p[0][3] + p[1][3]};
     double mq = sqrt_s;
     for (int i = 2; i < npar; ++i) {
@@ -67,7 +73,10 @@ inline void sample_point(int npar, const double* m, int variant, double (*p)[4])
         double kr[4] = {std::sqrt(k * k + m_rest * m_rest), -ki[1], -ki[2], -ki[3]};
         detail::boost_from_rest(q, mq, ki);
         detail::boost_from_rest(q, mq, kr);
-        for (int c = 0; c < 4; ++c) { p[i][c] = ki[c]; q[c] = kr[c]; }
+        for (int c = 0; c < 4; ++c) {
+            p[i][c] = ki[c];
+            q[c] = kr[c];
+        }
         mq = m_rest;
     }
 }

@@ -91,8 +91,8 @@ struct Vec {
         // _mm512_sqrt_pd with the source as the (unused, all lanes set) pass-through:
         // GCC 12 warns about the intrinsic's own undefined pass-through.
         if constexpr (L == 8)
-            return Vec(__builtin_ia32_sqrtpd512_mask(a.v, a.v, (__mmask8)-1,
-                                                     _MM_FROUND_CUR_DIRECTION));
+            return Vec(
+                __builtin_ia32_sqrtpd512_mask(a.v, a.v, (__mmask8)-1, _MM_FROUND_CUR_DIRECTION));
 #endif
 #if defined(__AVX__)
         if constexpr (L == 4) return Vec(_mm256_sqrt_pd(a.v));

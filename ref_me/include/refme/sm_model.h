@@ -70,7 +70,9 @@ REFME_HD inline SmParameters derive_sm(const SmInputs& in) {
 }
 
 // sm couplings used by the processes here (names as in MadGraph's sm model).
-REFME_HD inline cx gc_3(const SmParameters& s) { return -(s.ee * make_cx(0.0, 1.0)); }              // photon-f-f
+REFME_HD inline cx gc_3(const SmParameters& s) {
+    return -(s.ee * make_cx(0.0, 1.0));
+}  // photon-f-f
 // ggg and q-q-g depend on g_s, which may differ per event: templated on its type.
 template <class F>
 REFME_HD inline Cx<F> gc_10(const F& g) {
@@ -80,8 +82,12 @@ template <class F>
 REFME_HD inline Cx<F> gc_11(const F& g) {
     return g * cx_of<F>(0.0, 1.0);
 }
-REFME_HD inline cx gc_50(const SmParameters& s) { return -(s.cw * s.ee * make_cx(0.0, 1.0)) / (2.0 * s.sw); }
-REFME_HD inline cx gc_59(const SmParameters& s) { return (s.ee * make_cx(0.0, 1.0) * s.sw) / (2.0 * s.cw); }
+REFME_HD inline cx gc_50(const SmParameters& s) {
+    return -(s.cw * s.ee * make_cx(0.0, 1.0)) / (2.0 * s.sw);
+}
+REFME_HD inline cx gc_59(const SmParameters& s) {
+    return (s.ee * make_cx(0.0, 1.0) * s.sw) / (2.0 * s.cw);
+}
 
 REFME_END_NAMESPACE
 

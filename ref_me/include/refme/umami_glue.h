@@ -60,13 +60,13 @@ extern "C" REFME_HIDDEN void refme_kernel_avx512(const refme::Batch*, const void
 
 #if defined(REFME_SIMD_KERNEL)
 // A SIMD object: the kernel only. Processes written for double only run it scalar.
-#define REFME_EXPORT_UMAMI(P)                                                                  \
-    extern "C" REFME_HIDDEN void REFME_SIMD_KERNEL(const refme::Batch* b, const void* config, \
-                                                   size_t begin, size_t end) {                \
-        using F = std::conditional_t<refme::IsTemplated<P>::value,                           \
-                                     refme::Vec<REFME_SIMD_LANES>, double>;                   \
-        refme::evaluate_range<P, F>(*b, *static_cast<const refme::EvalConfig<P>*>(config),    \
-                                    begin, end);                                              \
+#define REFME_EXPORT_UMAMI(P)                                                                     \
+    extern "C" REFME_HIDDEN void REFME_SIMD_KERNEL(const refme::Batch* b, const void* config,     \
+                                                   size_t begin, size_t end) {                    \
+        using F = std::conditional_t<refme::IsTemplated<P>::value, refme::Vec<REFME_SIMD_LANES>,  \
+                                     double>;                                                     \
+        refme::evaluate_range<P, F>(*b, *static_cast<const refme::EvalConfig<P>*>(config), begin, \
+                                    end);                                                         \
     }
 #else
 
@@ -161,7 +161,8 @@ inline const char* available_simd_paths() {
     static const std::string names = [] {
         std::string out;
         for (int path = 0; path < kSimdPathCount; ++path)
-            if (simd_kernel<P>(path)) out += (out.empty() ? "" : " ") + std::string(simd_path_name(path));
+            if (simd_kernel<P>(path))
+                out += (out.empty() ? "" : " ") + std::string(simd_path_name(path));
         return out;
     }();
     return names.c_str();
@@ -269,9 +270,15 @@ UmamiStatus get_meta(int key, void* result) {
             *static_cast<int*>(result) = UMAMI_DEVICE_CPU;
 #endif
             return UMAMI_SUCCESS;
-        case UMAMI_META_PARTICLE_COUNT: *static_cast<int*>(result) = P::kParticles; return UMAMI_SUCCESS;
-        case UMAMI_META_DIAGRAM_COUNT: *static_cast<int*>(result) = P::kDiagrams; return UMAMI_SUCCESS;
-        case UMAMI_META_HELICITY_COUNT: *static_cast<int*>(result) = P::kHelicities; return UMAMI_SUCCESS;
+        case UMAMI_META_PARTICLE_COUNT:
+            *static_cast<int*>(result) = P::kParticles;
+            return UMAMI_SUCCESS;
+        case UMAMI_META_DIAGRAM_COUNT:
+            *static_cast<int*>(result) = P::kDiagrams;
+            return UMAMI_SUCCESS;
+        case UMAMI_META_HELICITY_COUNT:
+            *static_cast<int*>(result) = P::kHelicities;
+            return UMAMI_SUCCESS;
         case UMAMI_META_COLOR_COUNT: *static_cast<int*>(result) = P::kColors; return UMAMI_SUCCESS;
         case UMAMI_META_MASSES:
             if (!last_card_masses<P>(static_cast<double*>(result), nullptr))
@@ -314,8 +321,9 @@ UmamiStatus initialize(UmamiHandle* handle, const char* param_card_path) {
         }
         const SmParameters sm = derive_sm(inputs);
         if (!isfinite(sm.MW) || !isfinite(sm.G))
-            return fail(UMAMI_ERROR, "umami_initialize: the card gives a non-real MW or g_s "
-                                     "(check aEWM1, Gf, MZ, aS)");
+            return fail(UMAMI_ERROR,
+                        "umami_initialize: the card gives a non-real MW or g_s "
+                        "(check aEWM1, Gf, MZ, aS)");
         std::string error;
         const int path = choose_simd_path<P>(error);
         if (path < 0) return fail(UMAMI_ERROR, error);
@@ -364,7 +372,8 @@ UmamiStatus get_parameter(UmamiHandle handle, const char* name, double* re, doub
         const Instance<P>* instance = static_cast<const Instance<P>*>(handle);
         double value = 0.0;
         if (!get_sm_parameter(instance->config.sm, name, value))
-            return fail(UMAMI_ERROR, std::string("umami_get_parameter: unknown parameter '") + name + "'");
+            return fail(UMAMI_ERROR,
+                        std::string("umami_get_parameter: unknown parameter '") + name + "'");
         *re = value;
         if (im) *im = 0.0;
         return UMAMI_SUCCESS;
@@ -402,16 +411,24 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     for (size_t k = 0; k < input_count; ++k) {
         const int key = key_value(input_keys, k);
         if (key < 0 || key >= kInputKeyCount || !in_ok[key])
-            return fail(UMAMI_ERROR_UNSUPPORTED_INPUT,
-                        "umami_matrix_element: input key " + std::to_string(key) + " is not supported");
+            return fail(
+                UMAMI_ERROR_UNSUPPORTED_INPUT,
+                "umami_matrix_element: input key " + std::to_string(key) + " is not supported");
         const void* data = inputs[k];
         switch (key) {
-            case UMAMI_IN_MOMENTA: b.momenta = static_cast<const double*>(data); have_momenta = true; break;
+            case UMAMI_IN_MOMENTA:
+                b.momenta = static_cast<const double*>(data);
+                have_momenta = true;
+                break;
             case UMAMI_IN_ALPHA_S: b.alpha_s = static_cast<const double*>(data); break;
             case UMAMI_IN_FLAVOR_INDEX: flavor = b.flavor = static_cast<const int*>(data); break;
             case UMAMI_IN_RANDOM_COLOR: b.random_color = static_cast<const double*>(data); break;
-            case UMAMI_IN_RANDOM_HELICITY: b.random_helicity = static_cast<const double*>(data); break;
-            case UMAMI_IN_RANDOM_DIAGRAM: b.random_diagram = static_cast<const double*>(data); break;
+            case UMAMI_IN_RANDOM_HELICITY:
+                b.random_helicity = static_cast<const double*>(data);
+                break;
+            case UMAMI_IN_RANDOM_DIAGRAM:
+                b.random_diagram = static_cast<const double*>(data);
+                break;
             default: break;
         }
     }
@@ -420,8 +437,9 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     for (size_t k = 0; k < output_count; ++k) {
         const int key = key_value(output_keys, k);
         if (key < 0 || key >= kOutputKeyCount || !out_ok[key])
-            return fail(UMAMI_ERROR_UNSUPPORTED_OUTPUT,
-                        "umami_matrix_element: output key " + std::to_string(key) + " is not supported");
+            return fail(
+                UMAMI_ERROR_UNSUPPORTED_OUTPUT,
+                "umami_matrix_element: output key " + std::to_string(key) + " is not supported");
         void* data = outputs[k];
         switch (key) {
             case UMAMI_OUT_MATRIX_ELEMENT: b.matrix_element = static_cast<double*>(data); break;
@@ -433,7 +451,8 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
             default: break;
         }
     }
-    if (!have_momenta) return fail(UMAMI_ERROR_MISSING_INPUT, "umami_matrix_element: MOMENTA is required");
+    if (!have_momenta)
+        return fail(UMAMI_ERROR_MISSING_INPUT, "umami_matrix_element: MOMENTA is required");
     if (count == 0) return UMAMI_SUCCESS;
     if (offset > stride || count > stride - offset)
         return fail(UMAMI_ERROR, "umami_matrix_element: offset + count exceeds stride");
@@ -451,8 +470,8 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
         for (size_t i = 0; i < count; ++i)
             if (flavor[offset + i] < 0 || flavor[offset + i] >= Flavors<P>::count)
                 return fail(UMAMI_ERROR, "umami_matrix_element: FLAVOR_INDEX " +
-                                             std::to_string(flavor[offset + i]) +
-                                             " at event " + std::to_string(offset + i) +
+                                             std::to_string(flavor[offset + i]) + " at event " +
+                                             std::to_string(offset + i) +
                                              "; this process takes 0 to " +
                                              std::to_string(Flavors<P>::count - 1));
     instance->kernel(&b, &instance->config, 0, count);
@@ -460,28 +479,32 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
 #else
     for (size_t k = 0; k < input_count; ++k)
         if (!is_device_pointer(inputs[k]))
-            return fail(UMAMI_ERROR, "umami_matrix_element: input " + std::to_string(key_value(input_keys, k)) +
+            return fail(UMAMI_ERROR, "umami_matrix_element: input " +
+                                         std::to_string(key_value(input_keys, k)) +
                                          " is not CUDA device memory (this is the CUDA library)");
     for (size_t k = 0; k < output_count; ++k)
         if (key_value(output_keys, k) != UMAMI_OUT_GPU_STREAM && !is_device_pointer(outputs[k]))
-            return fail(UMAMI_ERROR, "umami_matrix_element: output " + std::to_string(key_value(output_keys, k)) +
+            return fail(UMAMI_ERROR, "umami_matrix_element: output " +
+                                         std::to_string(key_value(output_keys, k)) +
                                          " is not CUDA device memory (this is the CUDA library)");
     cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
     constexpr unsigned kThreads = 128;
     const unsigned blocks = static_cast<unsigned>((count + kThreads - 1) / kThreads);
     if (flavor) {
-        if (!instance->device_flag && cudaMalloc(&instance->device_flag, sizeof(int)) != cudaSuccess) {
+        if (!instance->device_flag &&
+            cudaMalloc(&instance->device_flag, sizeof(int)) != cudaSuccess) {
             instance->device_flag = nullptr;
             return fail(UMAMI_ERROR, "umami_matrix_element: cudaMalloc failed");
         }
         int bad = 0;
         cudaMemsetAsync(instance->device_flag, 0, sizeof(int), stream);
-        flavor_check_kernel<<<blocks, kThreads, 0, stream>>>(flavor, offset, count,
-                                                             Flavors<P>::count, instance->device_flag);
+        flavor_check_kernel<<<blocks, kThreads, 0, stream>>>(
+            flavor, offset, count, Flavors<P>::count, instance->device_flag);
         cudaMemcpyAsync(&bad, instance->device_flag, sizeof(int), cudaMemcpyDeviceToHost, stream);
         const cudaError_t err = cudaStreamSynchronize(stream);
         if (err != cudaSuccess)
-            return fail(UMAMI_ERROR, std::string("umami_matrix_element: ") + cudaGetErrorString(err));
+            return fail(UMAMI_ERROR,
+                        std::string("umami_matrix_element: ") + cudaGetErrorString(err));
         if (bad)
             return fail(UMAMI_ERROR, "umami_matrix_element: FLAVOR_INDEX outside 0 to " +
                                          std::to_string(Flavors<P>::count - 1));
@@ -517,53 +540,53 @@ const char* instance_simd_path(UmamiHandle handle) {
 REFME_END_NAMESPACE
 
 // Emits the UMAMI entry points for process traits P (use once per library).
-#define REFME_EXPORT_UMAMI(P)                                                                   \
-    extern "C" {                                                                                \
-    REFME_EXPORT UmamiStatus umami_get_meta(UmamiMetaKey key, void* result) {                   \
-        return refme::get_meta<P>(refme::key_value(&key, 0), result);                           \
-    }                                                                                           \
-    REFME_EXPORT UmamiStatus umami_supported_inputs(const bool** flags, int* count) {           \
-        return refme::capability(refme::supported_input_flags(), refme::kInputKeyCount, flags,  \
-                                 count);                                                        \
-    }                                                                                           \
-    REFME_EXPORT UmamiStatus umami_required_inputs(const bool** flags, int* count) {            \
-        return refme::capability(refme::required_input_flags(), refme::kInputKeyCount, flags,   \
-                                 count);                                                        \
-    }                                                                                           \
-    REFME_EXPORT UmamiStatus umami_supported_outputs(const bool** flags, int* count) {          \
-        return refme::capability(refme::supported_output_flags(), refme::kOutputKeyCount,       \
-                                 flags, count);                                                 \
-    }                                                                                           \
-    REFME_EXPORT UmamiStatus umami_initialize(UmamiHandle* handle, char const* path) {          \
-        return refme::initialize<P>(handle, path);                                              \
-    }                                                                                           \
-    REFME_EXPORT UmamiStatus umami_set_parameter(UmamiHandle handle, char const* name,          \
-                                                 double re, double im) {                        \
-        return refme::set_parameter<P>(handle, name, re, im);                                   \
-    }                                                                                           \
-    REFME_EXPORT UmamiStatus umami_get_parameter(UmamiHandle handle, char const* name,          \
-                                                 double* re, double* im) {                      \
-        return refme::get_parameter<P>(handle, name, re, im);                                   \
-    }                                                                                           \
-    REFME_EXPORT UmamiStatus umami_matrix_element(                                              \
-        UmamiHandle handle, size_t count, size_t stride, size_t offset, size_t input_count,     \
-        UmamiInputKey const* input_keys, void const* const* inputs, size_t output_count,        \
-        UmamiOutputKey const* output_keys, void* const* outputs) {                              \
-        return refme::matrix_element<P>(handle, count, stride, offset, input_count, input_keys, \
-                                        inputs, output_count, output_keys, outputs);            \
-    }                                                                                           \
-    REFME_EXPORT UmamiStatus umami_free(UmamiHandle handle) {                                   \
-        return refme::free_instance<P>(handle);                                                 \
-    }                                                                                           \
-    /* Extensions, not part of UMAMI: last error message of this thread; the CPU */          \
-    /* path (scalar, avx2, avx512) of an instance; the paths this library and CPU can run. */  \
-    REFME_EXPORT const char* refme_last_error(void) { return refme::last_error().c_str(); }     \
-    REFME_EXPORT const char* refme_simd_path(UmamiHandle handle) {                              \
-        return refme::instance_simd_path<P>(handle);                                            \
-    }                                                                                           \
-    REFME_EXPORT const char* refme_simd_paths(void) {                                           \
-        return refme::available_simd_paths<P>();                                                \
-    }                                                                                           \
+#define REFME_EXPORT_UMAMI(P)                                                                      \
+    extern "C" {                                                                                   \
+    REFME_EXPORT UmamiStatus umami_get_meta(UmamiMetaKey key, void* result) {                      \
+        return refme::get_meta<P>(refme::key_value(&key, 0), result);                              \
+    }                                                                                              \
+    REFME_EXPORT UmamiStatus umami_supported_inputs(const bool** flags, int* count) {              \
+        return refme::capability(refme::supported_input_flags(), refme::kInputKeyCount, flags,     \
+                                 count);                                                           \
+    }                                                                                              \
+    REFME_EXPORT UmamiStatus umami_required_inputs(const bool** flags, int* count) {               \
+        return refme::capability(refme::required_input_flags(), refme::kInputKeyCount, flags,      \
+                                 count);                                                           \
+    }                                                                                              \
+    REFME_EXPORT UmamiStatus umami_supported_outputs(const bool** flags, int* count) {             \
+        return refme::capability(refme::supported_output_flags(), refme::kOutputKeyCount, flags,   \
+                                 count);                                                           \
+    }                                                                                              \
+    REFME_EXPORT UmamiStatus umami_initialize(UmamiHandle* handle, char const* path) {             \
+        return refme::initialize<P>(handle, path);                                                 \
+    }                                                                                              \
+    REFME_EXPORT UmamiStatus umami_set_parameter(UmamiHandle handle, char const* name, double re,  \
+                                                 double im) {                                      \
+        return refme::set_parameter<P>(handle, name, re, im);                                      \
+    }                                                                                              \
+    REFME_EXPORT UmamiStatus umami_get_parameter(UmamiHandle handle, char const* name, double* re, \
+                                                 double* im) {                                     \
+        return refme::get_parameter<P>(handle, name, re, im);                                      \
+    }                                                                                              \
+    REFME_EXPORT UmamiStatus umami_matrix_element(UmamiHandle handle, size_t count, size_t stride, \
+                                                  size_t offset, size_t input_count,               \
+                                                  UmamiInputKey const* input_keys,                 \
+                                                  void const* const* inputs, size_t output_count,  \
+                                                  UmamiOutputKey const* output_keys,               \
+                                                  void* const* outputs) {                          \
+        return refme::matrix_element<P>(handle, count, stride, offset, input_count, input_keys,    \
+                                        inputs, output_count, output_keys, outputs);               \
+    }                                                                                              \
+    REFME_EXPORT UmamiStatus umami_free(UmamiHandle handle) {                                      \
+        return refme::free_instance<P>(handle);                                                    \
+    }                                                                                              \
+    /* Extensions, not part of UMAMI: last error message of this thread; the CPU */                \
+    /* path (scalar, avx2, avx512) of an instance; the paths this library and CPU can run. */      \
+    REFME_EXPORT const char* refme_last_error(void) { return refme::last_error().c_str(); }        \
+    REFME_EXPORT const char* refme_simd_path(UmamiHandle handle) {                                 \
+        return refme::instance_simd_path<P>(handle);                                               \
+    }                                                                                              \
+    REFME_EXPORT const char* refme_simd_paths(void) { return refme::available_simd_paths<P>(); }   \
     }
 #endif  // REFME_SIMD_KERNEL
 #endif  // REFME_UMAMI_GLUE_H

@@ -47,8 +47,7 @@ REFME_HD inline F fmax2(const F& a, const nd<F>& b) {
 // (nh px, +-py) / chi0; along -z (chi0 = 0) the limit -nhel sqrt(2 E). `sy` is the
 // sign of py (+1 for ixxxxx, -1 for oxxxxx).
 template <class F>
-REFME_HD inline void massless_chi(const F* p, int nhel, int nsf, int sy, Cx<F>& chi0,
-                                  Cx<F>& chi1) {
+REFME_HD inline void massless_chi(const F* p, int nhel, int nsf, int sy, Cx<F>& chi0, Cx<F>& chi1) {
     const int nh = nhel * nsf;
     const F sqp0p3 = where((p[1] == 0.0) & (p[2] == 0.0) & (p[3] < 0.0), F(0.0),
                            sqrt(fmax2(p[0] + p[3], 0.0)) * nsf);
@@ -60,8 +59,8 @@ REFME_HD inline void massless_chi(const F* p, int nhel, int nsf, int sy, Cx<F>& 
 // The massive two-component pieces of HELAS: omega = (sqrt(E + |p|), m / omega_0)
 // weighted by the helicity signs sf, and chi (the sign of py as in massless_chi).
 template <class F>
-REFME_HD inline void massive_chi(const F* p, const F& pp, const F& fmass, int nh, int nsf,
-                                 int sy, F (&sfomega)[2], Cx<F> (&chi)[2]) {
+REFME_HD inline void massive_chi(const F* p, const F& pp, const F& fmass, int nh, int nsf, int sy,
+                                 F (&sfomega)[2], Cx<F> (&chi)[2]) {
     const int ip = (1 + nh) / 2;
     const int im = (1 - nh) / 2;
     const double sf[2] = {(1 + nsf + (1 - nsf) * nh) * 0.5, (1 + nsf - (1 - nsf) * nh) * 0.5};
@@ -72,8 +71,8 @@ REFME_HD inline void massive_chi(const F* p, const F& pp, const F& fmass, int nh
     sfomega[1] = sf[1] * omega[im];
     const F pp3 = fmax2(pp + p[3], 0.0);
     chi[0] = cx_of<F>(sqrt(pp3 * 0.5 / pp));
-    chi[1] = where(pp3 == 0.0, cx_of<F>(-nh),
-                   cx_of<F>(nh * p[1], sy * p[2]) / sqrt(2.0 * pp * pp3));
+    chi[1] =
+        where(pp3 == 0.0, cx_of<F>(-nh), cx_of<F>(nh * p[1], sy * p[2]) / sqrt(2.0 * pp * pp3));
 }
 
 // |p| capped at E, as HELAS.
@@ -194,7 +193,8 @@ REFME_HD inline Wf<F> vxxxxx(const F* p, const nd<F>& vmass, int nhel, int nsv) 
         const Cx<F> transverse[2] = {
             cx_of<F>(hel0 * p[1] * emp - p[1] * pzpt, -nsvahl * p[2] / pt * sqh),
             cx_of<F>(hel0 * p[2] * emp - p[2] * pzpt, nsvahl * p[1] / pt * sqh)};
-        const Cx<F> moving[4] = {cx_of<F>(hel0 * pp / vmass), where(pt == 0.0, along_z[0], transverse[0]),
+        const Cx<F> moving[4] = {cx_of<F>(hel0 * pp / vmass),
+                                 where(pt == 0.0, along_z[0], transverse[0]),
                                  where(pt == 0.0, along_z[1], transverse[1]),
                                  cx_of<F>(hel0 * p[3] * emp + hel * pt / pp * sqh)};
         for (int k = 0; k < 4; ++k) w.c[k] = where(pp == 0.0, rest[k], moving[k]);
@@ -204,7 +204,8 @@ REFME_HD inline Wf<F> vxxxxx(const F* p, const nd<F>& vmass, int nhel, int nsv) 
         const F pzpt = p[3] / (pp * pt) * sqh * hel;
         w.c[0] = cx_of<F>(0.0);
         w.c[3] = cx_of<F>(hel * pt / pp * sqh);
-        w.c[1] = where(pt == 0.0, cx_of<F>(-hel * sqh), cx_of<F>(-p[1] * pzpt, -nsv * p[2] / pt * sqh));
+        w.c[1] =
+            where(pt == 0.0, cx_of<F>(-hel * sqh), cx_of<F>(-p[1] * pzpt, -nsv * p[2] / pt * sqh));
         w.c[2] = where(pt == 0.0, cx_of<F>(0.0, nsv * where(p[3] < 0.0, F(-sqh), F(sqh))),
                        cx_of<F>(-p[2] * pzpt, nsv * p[1] / pt * sqh));
     }
