@@ -260,12 +260,14 @@ def main(argv: list[str] | None = None) -> int:
                         "c_best": max(c) if c else None,
                         "c_median": statistics.median(c) if c else None,
                         # per-round ratio: both sides of a round ran under the same load
-                        "ratio_median": statistics.median(h / x for h, x in zip(host, c))
+                        "ratio_median": statistics.median(
+                            h / x for h, x in zip(host, c, strict=False)
+                        )
                         if c
                         else None,
                         "umami_layout_median": statistics.median(host_umami),
                         "umami_layout_ratio_median": statistics.median(
-                            h / x for h, x in zip(host_umami, c)
+                            h / x for h, x in zip(host_umami, c, strict=False)
                         )
                         if c
                         else None,

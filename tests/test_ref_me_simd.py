@@ -79,7 +79,9 @@ class Library:
         p[:, :, offset : offset + n] = momenta.transpose(2, 1, 0)
         inputs = {InputKey.MOMENTA: p}
         for key, values in zip(
-            (InputKey.RANDOM_HELICITY, InputKey.RANDOM_COLOR, InputKey.RANDOM_DIAGRAM), random
+            (InputKey.RANDOM_HELICITY, InputKey.RANDOM_COLOR, InputKey.RANDOM_DIAGRAM),
+            random,
+            strict=True,
         ):
             inputs[key] = np.full(stride, 0.5)
             inputs[key][offset : offset + n] = values
