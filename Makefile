@@ -12,7 +12,7 @@ NVCC ?= $(shell command -v nvcc 2>/dev/null)
 ABI_INC := umami_abi/include
 
 # --- reference matrix-element libraries (ref_me/) ---------------------------
-PROCESSES := ee_mumu gg_ttx
+PROCESSES := ee_mumu gg_ttx qq_ttx
 REF_INC := ref_me/include
 REF_HEADERS := $(wildcard $(REF_INC)/refme/*.h) $(ABI_INC)/umami.h
 CXXFLAGS_REF ?= -O3 -std=c++17 -fPIC -fvisibility=hidden -Wall -Wextra -fno-math-errno -march=x86-64-v2
