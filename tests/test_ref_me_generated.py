@@ -31,6 +31,7 @@ REFERENCES = {
 EXPECTED_META = {  # particles, diagrams, helicities, colours
     "gg_ttxg": (5, 16, 32, 6),
     "gg_ttxgg": (6, 123, 64, 24),
+    "qq_ttx": (4, 1, 16, 2),
 }
 ULP = np.finfo(np.float64).eps
 
@@ -200,3 +201,76 @@ def test_stride_offset_and_outputs_with_canaries(ref_dir):
     assert np.all((hel[inside] >= 0) & (hel[inside] < 32)) and np.all(
         (col[inside] >= 0) & (col[inside] < 6)
     )
+
+
+def test_madspace_client_equals_pyumami(ref_dir):
+    """MadSpace loads gg_ttxg itself (its own threads and batch split): same MEs and
+    DIAGRAM_AMP2 as pyumami on the MadGraph dump's momenta."""
+    pytest.importorskip("madspace", reason="MadSpace (PyPI madspace) is a test dependency")
+    import pyumami
+    from tests.test_madspace_client import madspace_evaluate, max_relative_difference
+
+    momenta = dump(ref_dir, "gg_ttxg", ".txt").momenta
+    path = ref_me.library_path("gg_ttxg")
+    alpha_s = np.random.default_rng(5).uniform(0.1, 0.13, len(momenta))
+    me_ms, amp2_ms = madspace_evaluate(
+        path, ref_me.default_param_card(), momenta, 2, alpha_s=alpha_s, amp2=True
+    )
+    with pyumami.load(path) as lib:
+        ours = lib.evaluate(momenta, alpha_s=alpha_s, outputs=("matrix_element", "diagram_amp2"))
+    assert max_relative_difference(me_ms, ours["matrix_element"]) <= 1e-14
+    assert max_relative_difference(amp2_ms, ours["diagram_amp2"]) <= 1e-14
+
+
+def _pointer(array) -> object:
+    """void* of a NumPy (host) or CuPy (device) array."""
+    address = array.ctypes.data if isinstance(array, np.ndarray) else array.data.ptr
+    return ffi.cast("void*", address)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("process", ["gg_ttxg", "gg_ttxgg", "qq_ttx"])
+def test_cuda_matches_cpu(ref_dir, process):
+    """The CUDA build (device pointers, FLAVOR_INDEX for qq_ttx) equals the CPU build."""
+    from tests.test_cuda_build import NVCC, _cudart
+
+    if NVCC is None:
+        pytest.skip("nvcc not found: the CUDA libraries are not built on this machine")
+    _cudart()  # skips without a GPU
+    cp = pytest.importorskip("cupy", reason="CuPy moves the data to the GPU")
+    if process == "qq_ttx":
+        from tests.test_ref_me_qq_ttx import events
+
+        momenta = events(1000, 1000.0, 2)
+    else:
+        momenta = dump(ref_dir, process, ".txt").momenta
+    n = len(momenta)
+    flavor = np.arange(n, dtype=np.int32) % len(ref_me.FLAVORS[process])
+    cpu = ffi.dlopen(str(ref_me.library_path(process, "cpu")))
+    gpu = ffi.dlopen(str(ref_me.library_path(process, "cuda")))
+    results = []
+    for lib, xp in ((cpu, np), (gpu, cp)):
+        mom = xp.asarray(np.ascontiguousarray(momenta.transpose(2, 1, 0)))
+        flv = xp.asarray(flavor)
+        me = xp.full(n, -1.0)
+        amp2 = xp.full((EXPECTED_META[process][1], n), -1.0)
+        handle = ffi.new("UmamiHandle*")
+        assert lib.umami_initialize(handle, ffi.NULL) == Status.SUCCESS
+
+        status = lib.umami_matrix_element(
+            handle[0],
+            n,
+            n,
+            0,
+            2,
+            ffi.new("UmamiInputKey[]", [InputKey.MOMENTA, InputKey.FLAVOR_INDEX]),
+            ffi.new("void*[]", [_pointer(mom), _pointer(flv)]),
+            2,
+            ffi.new("UmamiOutputKey[]", [OutputKey.MATRIX_ELEMENT, OutputKey.DIAGRAM_AMP2]),
+            ffi.new("void*[]", [_pointer(me), _pointer(amp2)]),
+        )
+        lib.umami_free(handle[0])
+        assert status == Status.SUCCESS
+        results.append((cp.asnumpy(me), cp.asnumpy(amp2)))
+    np.testing.assert_allclose(results[1][0], results[0][0], rtol=1e-12)
+    np.testing.assert_allclose(results[1][1], results[0][1], rtol=1e-10, atol=1e-15)
