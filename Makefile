@@ -31,7 +31,7 @@ FIXTURE_SRCS := $(wildcard tests/fixtures/*.c)
 FIXTURE_LIBS := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/lib%.so)
 CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 
-.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow bench clean distclean
+.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow lint format bench clean distclean
 
 all: install
 
@@ -41,6 +41,8 @@ help:
 	@echo "make demo       the built-in default job"
 	@echo "make test       the test suite (fast; no GPU needed)"
 	@echo "make test-slow  the slow tests (marked 'slow')"
+	@echo "make lint       ruff (lint + format check) and mypy"
+	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
 	@echo "make clean      remove build outputs"
 
@@ -96,6 +98,15 @@ test: install
 
 test-slow: install
 	$(PY) -m pytest -q -m slow tests
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 bench: install
 	$(PY) bench/me_throughput.py
