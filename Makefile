@@ -47,7 +47,7 @@ CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 .SECONDEXPANSION:
 # Keep the per-instruction-set objects: relinking a library should not recompile them.
 .PRECIOUS: $(BUILD)/obj/%.o
-.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow lint format bench clean distclean
+.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize lint format bench clean distclean
 
 all: install
 
@@ -57,6 +57,7 @@ help:
 	@echo "make demo       the built-in default job"
 	@echo "make test       the test suite (fast; no GPU needed)"
 	@echo "make test-slow  the slow tests (marked 'slow')"
+	@echo "make test-sanitize  the reference libraries under ASan + UBSan, with their tests (slow)"
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
@@ -152,6 +153,18 @@ format: $(VENV)/.installed
 bench: install
 	$(PY) bench/me_throughput.py
 	$(PY) bench/phase_space.py
+
+# Slow: the CPU libraries built with AddressSanitizer and UndefinedBehaviorSanitizer into
+# $(BUILD)/sanitize, then the reference, layout and SIMD-path tests against them. Python is
+# not instrumented, so the ASan runtime is preloaded into it; leak detection is off (the
+# interpreter's own allocations would drown the report). Any finding aborts the test run.
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
+SANITIZE_TESTS := tests/test_ref_me_library.py tests/test_ref_me_madgraph.py tests/test_ref_me_simd.py
+test-sanitize:
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize CXXFLAGS_REF="$(CXXFLAGS_REF) $(SANITIZE_FLAGS)" cpu-libs
+	REFME_LIBRARY_DIR=$(BUILD)/sanitize/lib LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so)" \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	$(PY) -m pytest -q -p no:cacheprovider $(SANITIZE_TESTS)
 
 clean:
 	rm -rf $(BUILD) *.egg-info .pytest_cache .hypothesis
