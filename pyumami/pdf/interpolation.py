@@ -148,53 +148,92 @@ def hermite(t: Array, v0: Array, d0: Array, v1: Array, d1: Array) -> Array:
     )
 
 
-def interpolate(xp: Any, tab: KnotTables, logx: Array, logq2: Array, column: Array) -> Array:
-    """x*f at points inside the grid (1-D arrays of one length; ``column`` the flavour index).
+def _gather(xp: Any, table: Array, index: Array) -> Array:
+    """table[index] for an index array of any shape."""
+    return xp.reshape(xp.take(table, xp.reshape(index, (-1,))), index.shape)
 
+
+def _search(xp: Any, knots: Array, values: Array, top: int) -> Array:
+    """Index of the last knot <= value, clipped to [0, top] (values of any shape)."""
+    flat = xp.searchsorted(knots, xp.reshape(values, (-1,)), side="right") - 1
+    return xp.reshape(xp.clip(flat, 0, top), values.shape)
+
+
+def interpolate(xp: Any, tab: KnotTables, logx: Array, logq2: Array, column: Array) -> Array:
+    """x*f at points inside the grid.
+
+    ``logx`` and ``logq2`` share one shape S (the points); ``column`` (flavour indices)
+    broadcasts against S, and the result has the broadcast shape: the interpolation
+    weights are computed once per point whatever the number of flavours asked for.
     Points must satisfy logx in [logx[0], logx[-1]] and logq2 in [logq2[0], logq2[-1]]
     (see :func:`extrapolate` otherwise).
     """
     nx, nf = tab.n_x, tab.n_flavours
-    ix = xp.clip(xp.searchsorted(tab.logx, logx, side="right") - 1, 0, nx - 2)
-    iq = xp.clip(xp.searchsorted(tab.logq2, logq2, side="right") - 1, 0, tab.n_q - 2)
+    ix = _search(xp, tab.logx, logx, nx - 2)
+    iq = _search(xp, tab.logq2, logq2, tab.n_q - 2)
     # The knot closing a subgrid is never the lower end of an interval (LHAPDF looks up
     # the interval inside the subgrid chosen for Q^2).
-    iq = xp.where(xp.take(tab.last, iq), iq - 1, iq)
+    iq = xp.where(_gather(xp, tab.last, iq), iq - 1, iq)
 
-    x0 = xp.take(tab.logx, ix)
-    dlogx = xp.take(tab.logx, ix + 1) - x0
-    tx = (logx - x0) / dlogx
+    # Cubic Hermite basis in log x, the slopes' unit (dlogx) folded in.
+    x0 = _gather(xp, tab.logx, ix)
+    dlogx = _gather(xp, tab.logx, ix + 1) - x0
+    t = (logx - x0) / dlogx
+    t2 = t * t
+    t3 = t2 * t
+    h00 = 2 * t3 - 3 * t2 + 1
+    h10 = (t3 - 2 * t2 + t) * dlogx
+    h01 = 3 * t2 - 2 * t3
+    h11 = (t3 - t2) * dlogx
 
     def along_x(row: Array, cubic: bool = True) -> Array:
         at = (row * nx + ix) * nf + column
-        v0 = xp.take(tab.xf, at)
-        v1 = xp.take(tab.xf, at + nf)
+        v0 = _gather(xp, tab.xf, at)
+        v1 = _gather(xp, tab.xf, at + nf)
         if not cubic:
-            return v0 + tx * (v1 - v0)
-        return hermite(tx, v0, xp.take(tab.dxf, at) * dlogx, v1, xp.take(tab.dxf, at + nf) * dlogx)
+            return v0 + t * (v1 - v0)
+        return (
+            h00 * v0
+            + h10 * _gather(xp, tab.dxf, at)
+            + h01 * v1
+            + h11 * _gather(xp, tab.dxf, at + nf)
+        )
 
-    opens = xp.take(tab.first, iq)
-    closes = xp.take(tab.last, iq + 1)
+    opens = _gather(xp, tab.first, iq)
+    closes = _gather(xp, tab.last, iq + 1)
     below = xp.where(opens, iq, iq - 1)
     above = xp.where(closes, iq + 1, iq + 2)
-
-    q0 = xp.take(tab.logq2, iq)
-    q1 = xp.take(tab.logq2, iq + 1)
+    q0 = _gather(xp, tab.logq2, iq)
+    q1 = _gather(xp, tab.logq2, iq + 1)
     dlogq = q1 - q0
-    dlogq_below = xp.where(opens, 1.0, q0 - xp.take(tab.logq2, below))
-    dlogq_above = xp.where(closes, 1.0, xp.take(tab.logq2, above) - q1)
-
-    vl = along_x(iq)
-    vh = along_x(iq + 1)
-    secant = (vh - vl) / dlogq
-    slope_l = xp.where(opens, secant, 0.5 * (secant + (vl - along_x(below)) / dlogq_below))
-    slope_h = xp.where(closes, secant, 0.5 * (secant + (along_x(above) - vh) / dlogq_above))
     tq = (logq2 - q0) / dlogq
-    result = hermite(tq, vl, slope_l * dlogq, vh, slope_h * dlogq)
+
+    # LHAPDF's slopes in log Q^2 are linear in the x-interpolated values at the four Q
+    # knots around the point; fold them into one weight per knot.
+    r_below = xp.where(opens, 0.0, dlogq / xp.where(opens, 1.0, q0 - _gather(xp, tab.logq2, below)))
+    r_above = xp.where(
+        closes, 0.0, dlogq / xp.where(closes, 1.0, _gather(xp, tab.logq2, above) - q1)
+    )
+    s2 = tq * tq
+    s3 = s2 * tq
+    g00 = 2 * s3 - 3 * s2 + 1
+    g10 = s3 - 2 * s2 + tq  # times the slope at the lower knot, per unit tq
+    g01 = 3 * s2 - 2 * s3
+    g11 = s3 - s2
+    half_l = 0.5 + 0.5 * xp.astype(opens, dlogq.dtype)  # 1 at a block's first knot
+    half_h = 0.5 + 0.5 * xp.astype(closes, dlogq.dtype)
+    # slope_l * dlogq = half_l * (vh - vl) + (1 - half_l) * r_below * (vl - vll), etc.
+    w_ll = -g10 * (1 - half_l) * r_below
+    w_l = g00 - g10 * half_l + g10 * (1 - half_l) * r_below - g11 * half_h
+    w_h = g01 + g10 * half_l + g11 * half_h - g11 * (1 - half_h) * r_above
+    w_hh = g11 * (1 - half_h) * r_above
+    result = (
+        w_l * along_x(iq) + w_h * along_x(iq + 1) + w_ll * along_x(below) + w_hh * along_x(above)
+    )
     if tab.any_short:
         lo = along_x(iq, cubic=False)
         bilinear = lo + tq * (along_x(iq + 1, cubic=False) - lo)
-        result = xp.where(xp.take(tab.short, iq), bilinear, result)
+        result = xp.where(_gather(xp, tab.short, iq), bilinear, result)
     return result
 
 

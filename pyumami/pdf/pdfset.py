@@ -149,32 +149,32 @@ class PDFSet:
         pid_arr = _as_array(xp, pid, None, where)
         x_arr = _as_array(xp, x, xp.float64, where)
         q2_arr = _as_array(xp, Q2, xp.float64, where)
-        pid_arr, x_arr, q2_arr = xp.broadcast_arrays(pid_arr, x_arr, q2_arr)
-        shape = x_arr.shape
-        x_flat = xp.reshape(x_arr, (-1,))
-        q2_flat = xp.reshape(q2_arr, (-1,))
-        bad = ~((x_flat >= 0) & (x_flat <= self.x_max) & (q2_flat > 0) & (q2_flat < math.inf))
+        # The points (x, Q^2) get their interpolation weights once; the flavours
+        # broadcast against them only in the final gathers.
+        x_arr, q2_arr = xp.broadcast_arrays(x_arr, q2_arr)
+        bad = ~((x_arr >= 0) & (x_arr <= self.x_max) & (q2_arr > 0) & (q2_arr < math.inf))
         if bool(xp.any(bad)):
             raise PDFRangeError(
                 f"{self.name}: x must lie in [0, {self.x_max:g}] and Q^2 be positive and "
-                f"finite; {int(xp.sum(xp.astype(bad, xp.int64)))} of {x_flat.shape[0]} points "
-                f"do not"
+                f"finite; {int(xp.sum(xp.astype(bad, xp.int64)))} of {math.prod(bad.shape)} "
+                f"points do not"
             )
         span = self._span
-        pid_flat = xp.reshape(pid_arr, (-1,))
-        clipped = xp.clip(pid_flat, -span, span)
-        column = xp.take(lookup, xp.astype(clipped + span, lookup.dtype))
-        present = (column >= 0) & (clipped == pid_flat)
+        clipped = xp.clip(pid_arr, -span, span)
+        column = xp.reshape(
+            xp.take(lookup, xp.reshape(xp.astype(clipped + span, lookup.dtype), (-1,))),
+            clipped.shape,
+        )
+        present = (column >= 0) & (clipped == pid_arr)
         column = xp.where(present, column, xp.zeros_like(column))
-        logx = xp.log(x_flat)
-        logq2 = xp.log(q2_flat)
+        logx = xp.log(x_arr)
+        logq2 = xp.log(q2_arr)
         inside = (logx >= tables.logx[0]) & (logq2 >= tables.logq2[0]) & (logq2 <= tables.logq2[-1])
         if bool(xp.all(inside)):
             values = interpolate(xp, tables, logx, logq2, column)
         else:
             values = extrapolate(xp, tables, logx, logq2, column)
-        values = xp.where(present, values, xp.zeros_like(values))
-        return xp.reshape(values, shape)
+        return xp.where(present, values, xp.zeros_like(values))
 
     def xfxQ(self, pid: int | Array, x: float | Array, Q: float | Array) -> Array:  # noqa: N802
         """x*f(x, Q) with Q in GeV; see :meth:`xfxQ2`."""
