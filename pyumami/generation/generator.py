@@ -165,11 +165,13 @@ class Generator:
                 "the grids are frozen (integrate/generate ran); make a new Generator"
             )
         results = []
-        for it in self._bar(range(int(iterations)), "training"):
+        for _ in self._bar(range(int(iterations)), "training"):
             fractions = tuple(float(f) for f in self.integrand.fractions.values)
             sample = self.sample(batch_size)
             integral, sigma = [], []
-            for slot, r, f in zip(self.integrand.slots, sample.r, sample.channel_integrand):
+            for slot, r, f in zip(
+                self.integrand.slots, sample.r, sample.channel_integrand, strict=True
+            ):
                 slot.grid.accumulate(r, f)
                 slot.grid.refine()
                 integral.append(float(np.mean(f)) if f.size else 0.0)
