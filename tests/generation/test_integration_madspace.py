@@ -49,6 +49,12 @@ def test_madspace_generator_agrees_with_ours(pdf, spec, names):
     ours = gen.integrate(60_000)
     ref = quadrature(pdf, spec)
     combined = math.hypot(ours.error_pb, theirs.error_pb)
+    print(
+        f"{spec}: MadSpace {theirs.cross_section_pb:.6g} +- {theirs.error_pb:.2g} pb, ours "
+        f"{ours.cross_section_pb:.6g} +- {ours.error_pb:.2g} pb, quadrature {ref:.6g} pb, pull "
+        f"ours-MadSpace {(ours.cross_section_pb - theirs.cross_section_pb) / combined:+.2f}, "
+        f"MadSpace-quadrature {(theirs.cross_section_pb - ref) / theirs.error_pb:+.2f}"
+    )
     assert abs(ours.cross_section_pb - theirs.cross_section_pb) < PULL_LIMIT * combined
     assert abs(theirs.cross_section_pb - ref) < PULL_LIMIT * theirs.error_pb
     assert theirs.n_unweighted >= 5000 * 0.9
