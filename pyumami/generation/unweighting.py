@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import array_api_compat
 import numpy as np
 
 from .errors import SettingsError
-from .events import EventBatch
+from .events import Array, EventBatch
 
-__all__ = ["DEFAULT_MAX_OVERWEIGHT", "MaxWeight", "Unweighter", "concatenate_batches"]
+__all__ = ["DEFAULT_MAX_OVERWEIGHT", "MaxWeight", "Unweighter", "concatenate_batches", "host_array"]
 
 #: Default share of the cross section that events above the maximum may carry.
 DEFAULT_MAX_OVERWEIGHT = 1e-3
@@ -86,7 +87,7 @@ class Unweighter:
         self._c = _Candidates()
 
     def add(self, batch: EventBatch, rng: np.random.Generator) -> int:
-        w = np.asarray(batch.weight, dtype=np.float64)
+        w = np.asarray(host_array(batch.weight), dtype=np.float64)
         self.n_trials += w.size
         self.sum_w += float(w.sum())
         self.sum_w2 += float((w * w).sum())
@@ -143,24 +144,38 @@ class Unweighter:
         events = _take(events, idx)
         ratio = np.maximum(1.0, w[idx] / self.max_weight.value)
         sigma = self.cross_section[0] if cross_section_pb is None else float(cross_section_pb)
-        return replace(events, weight=sigma * ratio / ratio.sum())
+        xp = array_api_compat.array_namespace(events.weight)
+        return replace(events, weight=xp.asarray(sigma * ratio / ratio.sum()))
+
+
+def host_array(a: Array) -> np.ndarray:
+    """A NumPy view or copy of an array of any namespace (CuPy: device to host)."""
+    if isinstance(a, np.ndarray):
+        return a
+    if array_api_compat.is_cupy_array(a):
+        return a.get()
+    return np.from_dlpack(a)
 
 
 def _take(batch: EventBatch, idx: np.ndarray) -> EventBatch:
-    def sel(a):
-        return None if a is None else a[idx]
+    """The events ``idx`` (host integer array) of a batch, in the batch's namespace."""
+    xp = array_api_compat.array_namespace(batch.weight)
+    index = xp.asarray(idx)
+
+    def sel(a: Array | None) -> Array | None:
+        return None if a is None else xp.take(a, index, axis=0)
 
     return replace(
         batch,
-        momenta=batch.momenta[idx],
-        weight=batch.weight[idx],
-        pdg=batch.pdg[idx],
-        subprocess=batch.subprocess[idx],
-        channel=batch.channel[idx],
-        x1=batch.x1[idx],
-        x2=batch.x2[idx],
-        scale=batch.scale[idx],
-        alpha_s=batch.alpha_s[idx],
+        momenta=sel(batch.momenta),
+        weight=sel(batch.weight),
+        pdg=sel(batch.pdg),
+        subprocess=sel(batch.subprocess),
+        channel=sel(batch.channel),
+        x1=sel(batch.x1),
+        x2=sel(batch.x2),
+        scale=sel(batch.scale),
+        alpha_s=sel(batch.alpha_s),
         helicity=sel(batch.helicity),
         color=sel(batch.color),
     )
@@ -171,9 +186,11 @@ def concatenate_batches(batches: list[EventBatch]) -> EventBatch:
     if not batches:
         raise ValueError("nothing to concatenate")
 
+    xp = array_api_compat.array_namespace(batches[0].weight)
+
     def cat(name: str):
         values = [getattr(b, name) for b in batches]
-        return None if any(v is None for v in values) else np.concatenate(values)
+        return None if any(v is None for v in values) else xp.concat(values, axis=0)
 
     first = batches[0]
     return EventBatch(
