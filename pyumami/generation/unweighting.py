@@ -15,7 +15,7 @@ section.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 import array_api_compat
 import numpy as np
@@ -157,27 +157,22 @@ def host_array(a: Array) -> np.ndarray:
     return np.from_dlpack(a)
 
 
+def _array_fields(batch: EventBatch) -> list[str]:
+    """Names of the per-event array fields of a batch that are set."""
+    return [
+        f.name
+        for f in fields(batch)
+        if f.name != "batch_index" and getattr(batch, f.name) is not None
+    ]
+
+
 def _take(batch: EventBatch, idx: np.ndarray) -> EventBatch:
     """The events ``idx`` (host integer array) of a batch, in the batch's namespace."""
     xp = array_api_compat.array_namespace(batch.weight)
     index = xp.asarray(idx)
-
-    def sel(a: Array | None) -> Array | None:
-        return None if a is None else xp.take(a, index, axis=0)
-
     return replace(
         batch,
-        momenta=sel(batch.momenta),
-        weight=sel(batch.weight),
-        pdg=sel(batch.pdg),
-        subprocess=sel(batch.subprocess),
-        channel=sel(batch.channel),
-        x1=sel(batch.x1),
-        x2=sel(batch.x2),
-        scale=sel(batch.scale),
-        alpha_s=sel(batch.alpha_s),
-        helicity=sel(batch.helicity),
-        color=sel(batch.color),
+        **{name: xp.take(getattr(batch, name), index, axis=0) for name in _array_fields(batch)},
     )
 
 
@@ -185,25 +180,9 @@ def concatenate_batches(batches: list[EventBatch]) -> EventBatch:
     """One EventBatch holding all events of ``batches`` in order (batch_index of the first)."""
     if not batches:
         raise ValueError("nothing to concatenate")
-
     xp = array_api_compat.array_namespace(batches[0].weight)
-
-    def cat(name: str):
-        values = [getattr(b, name) for b in batches]
-        return None if any(v is None for v in values) else xp.concat(values, axis=0)
-
-    first = batches[0]
-    return EventBatch(
-        momenta=cat("momenta"),
-        weight=cat("weight"),
-        pdg=cat("pdg"),
-        subprocess=cat("subprocess"),
-        channel=cat("channel"),
-        x1=cat("x1"),
-        x2=cat("x2"),
-        scale=cat("scale"),
-        alpha_s=cat("alpha_s"),
-        helicity=cat("helicity"),
-        color=cat("color"),
-        batch_index=first.batch_index,
-    )
+    names = set.intersection(*(set(_array_fields(b)) for b in batches))
+    # optional fields (helicity, color) missing from any batch are missing from the result
+    missing = {name: None for name in ("helicity", "color") if name not in names}
+    arrays = {name: xp.concat([getattr(b, name) for b in batches], axis=0) for name in names}
+    return replace(batches[0], **arrays, **missing)
