@@ -38,7 +38,11 @@ def libraries(*names):
 
 
 @pytest.mark.parametrize(
-    "spec, names", [("g g > t t~", ("gg_ttx",)), ("p p > t t~", ("gg_ttx", "qq_ttx"))]
+    "spec, names",
+    [
+        ("g g > t t~", ("gg_ttx",)),
+        pytest.param("p p > t t~", ("gg_ttx", "qq_ttx"), marks=pytest.mark.slow),
+    ],
 )
 def test_madspace_generator_agrees_with_ours(pdf, spec, names):
     libs = libraries(*names)
