@@ -124,7 +124,8 @@ def report(pdf: PDFSet, held: dict[str, np.ndarray]) -> str:
         cells = []
         for name, err in errors.items():
             low = x_of[name] <= 0.9
-            cells.append(f"{err[:, j][:, low].max():>10.1e} | {err[:, j][:, ~low].max():<9.1e}")
+            hi = err[:, j][:, ~low].max(initial=0.0)
+            cells.append(f"{err[:, j][:, low].max(initial=0.0):>10.1e} | {hi:<9.1e}")
         lines.append(f"{int(pid):>3} " + "".join(f"{c:>22}" for c in cells))
     return "\n".join(lines)
 

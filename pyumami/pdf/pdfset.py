@@ -80,7 +80,7 @@ class PDFSet:
         member_file = path / f"{self.name}_{member:04d}.dat"
         if not member_file.is_file():
             raise PDFSetNotFoundError(f"{member_file} does not exist (member {member} of the set)")
-        header, subgrids = read_member(member_file)
+        _, subgrids = read_member(member_file)
         self._tables = knot_tables(subgrids, str(member_file))
         x = subgrids[0].x
         self.flavors: tuple[int, ...] = tuple(int(p) for p in subgrids[0].pids)
