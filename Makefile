@@ -40,7 +40,7 @@ help:
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
-	@echo "make pdf-set    SLOW (~30 min cold): re-evolve the shipped default PDF set with eko"
+	@echo "make pdf-set    SLOW (over an hour on a shared 2-core machine): re-evolve the shipped PDF set with eko"
 	@echo "make clean      remove build outputs"
 
 $(VENV)/.installed: pyproject.toml
@@ -96,7 +96,8 @@ bench: install
 
 # --- the shipped default PDF set (pyumami/pdf/data; docs/pdf.md) -------------------
 # eko lives in its own venv (numba, llvmlite: ~200 MB) with the `pdf-build` extra's
-# requirements; its numba cache makes reruns fast, the first run compiles ~15 minutes.
+# requirements; the first run compiles numba code for 15-30 minutes (cached after), then
+# the evolution takes 10-60 minutes depending on the free CPU (docs/pdf.md).
 PDF_VENV ?= $(BUILD)/pdf-venv
 PDF_BUILD_REQS = $(shell $(PYTHON) -c "import tomllib; print(' '.join(repr(r) for r in \
 	tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['pdf-build']))")
