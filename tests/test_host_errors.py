@@ -1,7 +1,10 @@
 """Each mistake a user can make gets its own exception class, deriving from
 UmamiError and from the builtin exception that describes it, with a message
 naming the cause."""
+
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -11,8 +14,8 @@ from hypothesis import strategies as st
 import pyumami
 import ref_me
 from pyumami.errors import StatusError, status_readings
+from tests._helpers import two_to_two
 from tests.conftest import fixture_library
-from tests.test_host_evaluate import two_to_two
 
 
 @pytest.fixture(scope="module")
@@ -95,21 +98,27 @@ def test_unsupported_and_unknown_outputs(minimal):
 def test_missing_required_input(minimal):
     # A library can require more than MOMENTA (capability queries say so); the
     # host refuses before calling.
-    minimal.required_inputs = minimal.required_inputs | {pyumami.InputKey.ALPHA_S}
-    minimal.supported_inputs = minimal.supported_inputs | {pyumami.InputKey.ALPHA_S}
+    probed = minimal.capabilities
+    minimal._capabilities = dataclasses.replace(
+        probed,
+        required_inputs=probed.required_inputs | {pyumami.InputKey.ALPHA_S},
+        supported_inputs=probed.supported_inputs | {pyumami.InputKey.ALPHA_S},
+    )
     try:
         with pytest.raises(pyumami.MissingInputError, match="alpha_s") as info:
             minimal(two_to_two(4))
         assert isinstance(info.value, ValueError)
     finally:
-        minimal.required_inputs = frozenset({pyumami.InputKey.MOMENTA})
-        minimal.supported_inputs = frozenset({pyumami.InputKey.MOMENTA})
+        minimal._capabilities = probed
 
 
 def test_non_zero_status_carries_both_readings(old):
     # Force a call the library refuses (the host's own checks bypassed): the
     # status becomes a StatusError naming the entry point and both readings.
-    old.supported_inputs = old.supported_inputs | {pyumami.InputKey.HELICITY_INDEX}
+    probed = old.capabilities
+    old._capabilities = dataclasses.replace(
+        probed, supported_inputs=probed.supported_inputs | {pyumami.InputKey.HELICITY_INDEX}
+    )
     try:
         with pytest.raises(StatusError, match="ERROR_UNSUPPORTED_INPUT") as info:
             old(two_to_two(300), helicity=0)
@@ -117,15 +126,18 @@ def test_non_zero_status_carries_both_readings(old):
         assert info.value.entry_point == "umami_matrix_element"
         assert isinstance(info.value, RuntimeError)
     finally:
-        old.supported_inputs = old.supported_inputs - {pyumami.InputKey.HELICITY_INDEX}
+        old._capabilities = probed
 
 
-@pytest.mark.parametrize("code,words", [
-    (5, ["ERROR_UNINITIALIZED_META", "ERROR_UNSUPPORTED_META", "older"]),
-    (6, ["ERROR_UNSUPPORTED_META", "ERROR_MISSING_INPUT", "older"]),
-    (7, ["ERROR_MISSING_INPUT"]),
-    (42, ["unknown status 42"]),
-])
+@pytest.mark.parametrize(
+    "code,words",
+    [
+        (5, ["ERROR_UNINITIALIZED_META", "ERROR_UNSUPPORTED_META", "older"]),
+        (6, ["ERROR_UNSUPPORTED_META", "ERROR_MISSING_INPUT", "older"]),
+        (7, ["ERROR_MISSING_INPUT"]),
+        (42, ["unknown status 42"]),
+    ],
+)
 def test_status_error_messages(code, words):
     error = StatusError("umami_matrix_element", code, numbering="old", path="lib.so")
     for word in words:
@@ -149,7 +161,9 @@ def test_per_event_input_property(n, length, value):
     assert broadcast.shape == (n,) and np.all(broadcast == value)
     array = np.full(length, value)
     if length == n:
-        np.testing.assert_array_equal(per_event_input(array, n, np.dtype(np.float64), "alpha_s"), array)
+        np.testing.assert_array_equal(
+            per_event_input(array, n, np.dtype(np.float64), "alpha_s"), array
+        )
     else:
         with pytest.raises(pyumami.InputLengthError):
             per_event_input(array, n, np.dtype(np.float64), "alpha_s")
