@@ -44,7 +44,7 @@ help:
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
-	@echo "make pdf-set    SLOW (~30 min cold): re-evolve the shipped default PDF set with eko"
+	@echo "make pdf-set    SLOW (over an hour on a shared 2-core machine): re-evolve the shipped PDF set with eko"
 	@echo "make clean      remove build outputs"
 
 $(VENV)/.installed: pyproject.toml
@@ -85,7 +85,23 @@ $(GENERATED_PROCESSES:%=$(BUILD)/lib/libref_%_cuda.so): $(BUILD)/lib/libref_%_cu
 	@mkdir -p $(@D)
 	$(COMPILE_CUDA)
 
-fixtures: $(FIXTURE_LIBS)
+# Two libraries linked against a dependency of one file name without SONAME from two
+# directories (tests/fixtures/isolation/), as MadGraph's process libraries are.
+ISOLATION_LIBS := $(BUILD)/fixtures/dep_a/libtoydep.so $(BUILD)/fixtures/dep_b/libtoydep.so \
+                  $(BUILD)/fixtures/libshared_dep_a.so $(BUILD)/fixtures/libshared_dep_b.so
+TOYDEP_SCALE_a := 2.0
+TOYDEP_SCALE_b := 3.0
+
+fixtures: $(FIXTURE_LIBS) $(ISOLATION_LIBS)
+
+$(BUILD)/fixtures/dep_%/libtoydep.so: tests/fixtures/isolation/toydep.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_FIXTURE) -DTOYDEP_SCALE=$(TOYDEP_SCALE_$*) -shared -o $@ $<
+
+$(BUILD)/fixtures/libshared_dep_%.so: tests/fixtures/isolation/shared_dep.c $(BUILD)/fixtures/dep_%/libtoydep.so \
+		tests/fixtures/toy_provider.h $(ABI_INC)/umami.h
+	$(CC) $(CFLAGS_FIXTURE) -I$(ABI_INC) -Itests/fixtures -shared -o $@ $< \
+		-L$(BUILD)/fixtures/dep_$* -ltoydep -Wl,-rpath,'$$ORIGIN/dep_$*' -lm
 
 $(BUILD)/fixtures/lib%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(ABI_INC)/umami.h
 	@mkdir -p $(@D)
@@ -115,7 +131,8 @@ bench: install
 
 # --- the shipped default PDF set (pyumami/pdf/data; docs/pdf.md) -------------------
 # eko lives in its own venv (numba, llvmlite: ~200 MB) with the `pdf-build` extra's
-# requirements; its numba cache makes reruns fast, the first run compiles ~15 minutes.
+# requirements; the first run compiles numba code for 15-30 minutes (cached after), then
+# the evolution takes 10-60 minutes depending on the free CPU (docs/pdf.md).
 PDF_VENV ?= $(BUILD)/pdf-venv
 PDF_BUILD_REQS = $(shell $(PYTHON) -c "import tomllib; print(' '.join(repr(r) for r in \
 	tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['pdf-build']))")
