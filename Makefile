@@ -47,7 +47,7 @@ CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 .SECONDEXPANSION:
 # Keep the per-instruction-set objects: relinking a library should not recompile them.
 .PRECIOUS: $(BUILD)/obj/%.o
-.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize lint format bench clean distclean
+.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize lint format bench pdf-set clean distclean
 
 all: install
 
@@ -61,6 +61,7 @@ help:
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
+	@echo "make pdf-set    SLOW (over an hour on a shared 2-core machine): re-evolve the shipped PDF set with eko"
 	@echo "make clean      remove build outputs"
 
 $(VENV)/.installed: pyproject.toml
@@ -152,7 +153,7 @@ format: $(VENV)/.installed
 
 bench: install
 	$(PY) bench/me_throughput.py
-	$(PY) bench/phase_space.py
+	$(PY) bench/phase_space_throughput.py
 
 # Slow: the CPU libraries built with AddressSanitizer and UndefinedBehaviorSanitizer into
 # $(BUILD)/sanitize, then the reference, layout and SIMD-path tests against them. Python is
@@ -165,6 +166,21 @@ test-sanitize:
 	REFME_LIBRARY_DIR=$(BUILD)/sanitize/lib LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so)" \
 	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	$(PY) -m pytest -q -p no:cacheprovider $(SANITIZE_TESTS)
+
+# --- the shipped default PDF set (pyumami/pdf/data; docs/pdf.md) -------------------
+# eko lives in its own venv (numba, llvmlite: ~200 MB) with the `pdf-build` extra's
+# requirements; the first run compiles numba code for 15-30 minutes (cached after), then
+# the evolution takes 10-60 minutes depending on the free CPU (docs/pdf.md).
+PDF_VENV ?= $(BUILD)/pdf-venv
+PDF_BUILD_REQS = $(shell $(PYTHON) -c "import tomllib; print(' '.join(repr(r) for r in \
+	tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['pdf-build']))")
+
+pdf-set: $(VENV)/.installed
+	test -x $(PDF_VENV)/bin/python || $(PYTHON) -m venv $(PDF_VENV)
+	$(PDF_VENV)/bin/pip install -q $(PDF_BUILD_REQS)
+	mkdir -p $(BUILD)/pdf
+	NUMBA_CACHE_DIR=$(BUILD)/pdf/numba-cache $(PDF_VENV)/bin/python tools/evolve_default_pdf.py $(BUILD)/pdf/evolved.npz
+	$(PY) -m pyumami.pdf.build_default_set $(BUILD)/pdf/evolved.npz
 
 clean:
 	rm -rf $(BUILD) *.egg-info .pytest_cache .hypothesis
