@@ -314,7 +314,8 @@ class LheWriter:
         n = len(batch)
         if n == 0:
             return
-        npar = int(np.asarray(batch.momenta).shape[1])
+        batch = batch.to_numpy()
+        npar = int(batch.momenta.shape[1])
         text = (_event_format(npar) * n) % tuple(self._columns(batch).ravel().tolist())
         self._file.seek(self._end)
         self._file.write(text.encode())

@@ -120,6 +120,7 @@ class NpyRecordWriter:
 
     def write(self, batch: EventBatch) -> None:
         """Append ``batch`` (on any array namespace; copied to the host)."""
+        batch = batch.to_numpy()
         momenta = np.asarray(batch.momenta, dtype=np.float64)
         n, npar = momenta.shape[:2]
         if self.npar is None:
