@@ -46,8 +46,9 @@ class RunCard:
         pdf: ``"none"`` (partons collide at exactly ``sqrt_s``), an LHAPDF set
             name on ``LHAPDF_DATA_PATH``, or ``"default"`` (the set shipped with pyumami).
         alpha_s: fixed strong coupling; None: from the PDF set at the scale.
-        scale: a fixed scale in GeV (``"91.188"``) or ``"ht/2"``, ``"ht"``,
-            ``"sqrtshat"``, ``"mt"`` (sum of transverse masses); None: the sampler's default.
+        scale: a fixed scale in GeV (``"91.188"``) or a dynamic one: ``"ht/2"``,
+            ``"ht"`` (= ``"mt"``, the total transverse mass), ``"sqrt_shat"``, ``"et"``
+            (see :mod:`pyumami.generation.scales`); None: H_T/2 with a PDF, else sqrt_s.
         cuts: cut expressions (:mod:`pyumami.generation.cuts`).
         histograms: ``"EXPR:BINS:LOW:HIGH"`` specs; empty: a default set.
         seed: random seed of the run.
@@ -56,6 +57,10 @@ class RunCard:
         param_card: SLHA card passed to the library; None: the library's default.
         overweight_fraction: share of the cross section that events above the
             unweighting maximum may carry.
+        iterations: training iterations (VEGAS grids and channel weights).
+        train_batch: weighted events per training iteration.
+        integration_events: weighted events of the cross-section estimate (frozen grids).
+        batch_size: weighted events per batch (outputs are complete after each batch).
         json: print a JSON summary as the last line.
     """
 
@@ -74,6 +79,10 @@ class RunCard:
     single_channel: bool = False
     param_card: str | None = None
     overweight_fraction: float = 0.001
+    iterations: int = 10
+    train_batch: int = 10000
+    integration_events: int = 100000
+    batch_size: int = 10000
     json: bool = False
 
     @classmethod

@@ -26,6 +26,10 @@ cards = st.builds(
     single_channel=st.booleans(),
     param_card=st.none() | text,
     overweight_fraction=st.floats(0.0, 1.0),
+    iterations=st.integers(0, 100),
+    train_batch=st.integers(1, 10**7),
+    integration_events=st.integers(2, 10**9),
+    batch_size=st.integers(1, 10**7),
     json=st.booleans(),
 )
 
