@@ -27,7 +27,7 @@ FIXTURE_SRCS := $(wildcard tests/fixtures/*.c)
 FIXTURE_LIBS := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/lib%.so)
 CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 
-.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow bench clean distclean
+.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow lint format bench pdf-set clean distclean
 
 all: install
 
@@ -37,7 +37,10 @@ help:
 	@echo "make demo       the built-in default job"
 	@echo "make test       the test suite (fast; no GPU needed)"
 	@echo "make test-slow  the slow tests (marked 'slow')"
+	@echo "make lint       ruff (lint + format check) and mypy"
+	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
+	@echo "make pdf-set    SLOW (~30 min cold): re-evolve the shipped default PDF set with eko"
 	@echo "make clean      remove build outputs"
 
 $(VENV)/.installed: pyproject.toml
@@ -78,9 +81,32 @@ test: install
 test-slow: install
 	$(PY) -m pytest -q -m slow tests
 
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
 bench: install
 	$(PY) bench/me_throughput.py
 	$(PY) bench/phase_space.py
+
+# --- the shipped default PDF set (pyumami/pdf/data; docs/pdf.md) -------------------
+# eko lives in its own venv (numba, llvmlite: ~200 MB) with the `pdf-build` extra's
+# requirements; its numba cache makes reruns fast, the first run compiles ~15 minutes.
+PDF_VENV ?= $(BUILD)/pdf-venv
+PDF_BUILD_REQS = $(shell $(PYTHON) -c "import tomllib; print(' '.join(repr(r) for r in \
+	tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['pdf-build']))")
+
+pdf-set: $(VENV)/.installed
+	test -x $(PDF_VENV)/bin/python || $(PYTHON) -m venv $(PDF_VENV)
+	$(PDF_VENV)/bin/pip install -q $(PDF_BUILD_REQS)
+	mkdir -p $(BUILD)/pdf
+	NUMBA_CACHE_DIR=$(BUILD)/pdf/numba-cache $(PDF_VENV)/bin/python tools/evolve_default_pdf.py $(BUILD)/pdf/evolved.npz
+	$(PY) -m pyumami.pdf.build_default_set $(BUILD)/pdf/evolved.npz
 
 clean:
 	rm -rf $(BUILD) *.egg-info .pytest_cache .hypothesis

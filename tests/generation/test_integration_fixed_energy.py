@@ -1,0 +1,74 @@
+"""Cross sections at fixed partonic energy (pdf=None) against analytic formulas.
+
+Tolerance: |ours - analytic| < 4 sigma_MC, sigma_MC the generator's own error estimate
+(the libraries' top/Z widths change the analytic values by < 1e-4, far below the errors)."""
+
+from __future__ import annotations
+
+import pytest
+
+import pyumami
+import ref_me
+from pyumami.generation.generator import Generator
+
+from .analytic import ee_mumu, gg_ttx
+
+PULL_LIMIT = 4.0
+
+
+def library(name: str):
+    try:
+        return ref_me.library_path(name, "cpu")
+    except FileNotFoundError:
+        pytest.skip(f"{name} not built (make cpu-libs)")
+
+
+def run(spec: str, lib: str, sqrt_s: float, n: int, iterations: int = 5, **kw):
+    gen = Generator(spec, sqrt_s, libraries=lib, seed=11, threads=2, **kw)
+    gen.train(iterations, 10_000)
+    return gen.integrate(n)
+
+
+@pytest.mark.parametrize("sqrt_s", [91.188, 500.0])
+def test_ee_mumu_photon_and_z(sqrt_s):
+    lib = pyumami.load(library("ee_mumu"))
+    ref = ee_mumu(
+        sqrt_s,
+        lib.get_parameter("aEW"),
+        lib.get_parameter("sw2"),
+        lib.get_parameter("MZ"),
+        lib.get_parameter("WZ"),
+    )
+    result = run("e+ e- > mu+ mu-", "ee_mumu", sqrt_s, 40_000, iterations=3)
+    pull = (result.cross_section_pb - ref) / result.error_pb
+    assert abs(pull) < PULL_LIMIT, (result, ref, pull)
+
+
+@pytest.mark.parametrize("sqrt_s", [500.0, 1000.0])
+def test_gg_ttx_at_fixed_s_hat(sqrt_s):
+    ref = gg_ttx(sqrt_s**2, 0.118, 173.0)
+    result = run("g g > t t~", "gg_ttx", sqrt_s, 40_000)
+    pull = (result.cross_section_pb - ref) / result.error_pb
+    assert abs(pull) < PULL_LIMIT, (result, ref, pull)
+    assert result.relative_error < 3e-3  # 40k events after 5 x 10k training
+
+
+def test_gg_ttx_single_channel_agrees():
+    ref = gg_ttx(1000.0**2, 0.118, 173.0)
+    result = run("g g > t t~", "gg_ttx", 1000.0, 40_000, single_channel=True)
+    assert abs(result.cross_section_pb - ref) < PULL_LIMIT * result.error_pb
+
+
+def test_fixed_alpha_s_scales_the_cross_section():
+    """alpha_s = 0.2 instead of the default 0.118: sigma ~ alpha_s^2 (same seed, same points)."""
+    ref = gg_ttx(1000.0**2, 0.2, 173.0)
+    result = run("g g > t t~", "gg_ttx", 1000.0, 20_000, alpha_s=0.2)
+    assert abs(result.cross_section_pb - ref) < PULL_LIMIT * result.error_pb
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sqrt_s", [500.0, 1000.0])
+def test_gg_ttx_at_fixed_s_hat_high_statistics(sqrt_s):
+    ref = gg_ttx(sqrt_s**2, 0.118, 173.0)
+    result = run("g g > t t~", "gg_ttx", sqrt_s, 1_000_000, iterations=10)
+    assert abs(result.cross_section_pb - ref) < PULL_LIMIT * result.error_pb

@@ -1,0 +1,110 @@
+"""The Generator: event records, reproducibility, robustness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import ref_me
+from pyumami.generation.errors import NoPhaseSpaceError, SettingsError
+from pyumami.generation.generator import Generator
+
+
+@pytest.fixture(scope="module")
+def gg_ttx():
+    try:
+        ref_me.library_path("gg_ttx", "cpu")
+    except FileNotFoundError:
+        pytest.skip("gg_ttx not built (make cpu-libs)")
+    return "gg_ttx"
+
+
+def make(lib, **kw):
+    options = {"seed": 5, "threads": 2, **kw}
+    return Generator("g g > t t~", 1000.0, libraries=lib, **options)
+
+
+def test_event_batch_is_complete_and_conserves_momentum(gg_ttx):
+    events = make(gg_ttx).sample(500).events
+    assert events.momenta.shape == (500, 4, 4)
+    assert np.all(events.pdg == np.array([21, 21, 6, -6]))
+    balance = (
+        events.momenta[:, 0] + events.momenta[:, 1] - events.momenta[:, 2] - events.momenta[:, 3]
+    )
+    assert np.max(np.abs(balance)) < 1e-9 * 1000.0
+    assert np.all(events.weight > 0.0)
+    assert np.all(events.alpha_s == 0.118)
+    assert set(np.unique(events.channel)) == {0, 1, 2}
+    assert events.helicity is not None and np.all((events.helicity >= 0) & (events.helicity < 16))
+    assert events.color is not None and np.all((events.color >= 0) & (events.color < 2))
+
+
+def test_a_batch_depends_on_seed_and_index_only(gg_ttx):
+    a, b = make(gg_ttx), make(gg_ttx)
+    a.integrand.freeze()
+    b.integrand.freeze()
+    first = a.sample(300, batch_index=7).events
+    b.sample(300, batch_index=2)
+    second = b.sample(300, batch_index=7).events
+    assert np.array_equal(first.weight, second.weight)
+    assert np.array_equal(first.momenta, second.momenta)
+    other = make(gg_ttx, seed=6)
+    assert not np.array_equal(other.sample(300, batch_index=7).events.weight, first.weight)
+
+
+def test_training_then_integration_is_reproducible(gg_ttx):
+    results = []
+    for _ in range(2):
+        gen = make(gg_ttx)
+        gen.train(2, 2000)
+        results.append(gen.integrate(4000))
+    assert results[0] == results[1]
+
+
+def test_generate_returns_unweighted_events(gg_ttx):
+    gen = make(gg_ttx)
+    gen.train(3, 5000)
+    result = gen.generate(1000, batch_size=2000)
+    assert len(result.events) == 1000
+    assert np.sum(result.events.weight) == pytest.approx(result.cross_section_pb)
+    # all events but the over-weight ones carry sigma / N exactly
+    typical = np.median(result.events.weight)
+    assert typical == pytest.approx(result.cross_section_pb / 1000, rel=0.01)
+    assert 0.0 < result.efficiency <= 1.0
+
+
+def test_below_threshold_fails_before_any_work(gg_ttx):
+    with pytest.raises(SettingsError, match="threshold"):
+        Generator("g g > t t~", 300.0, libraries=gg_ttx)
+
+
+def test_cuts_removing_everything_fail_before_any_work(gg_ttx):
+    def nothing(momenta, pdg):
+        return np.zeros(momenta.shape[0], dtype=bool)
+
+    with pytest.raises(NoPhaseSpaceError, match="cuts remove all"):
+        make(gg_ttx, cuts=nothing)
+
+
+def test_cuts_zero_the_weights_they_remove(gg_ttx):
+    def forward_top(momenta, pdg):
+        return momenta[:, 2, 3] > 0.0
+
+    events = make(gg_ttx, cuts=forward_top).sample(400).events
+    removed = events.momenta[:, 2, 3] <= 0.0
+    assert np.all(events.weight[removed] == 0.0)
+    assert np.all(events.weight[~removed] > 0.0)
+
+
+def test_progress_bar_runs(gg_ttx, capsys):
+    gen = make(gg_ttx, progress=True)
+    gen.train(1, 500)
+    gen.integrate(500)
+    assert "training" in capsys.readouterr().err
+
+
+def test_frozen_generator_cannot_train_again(gg_ttx):
+    gen = make(gg_ttx)
+    gen.integrate(100)
+    with pytest.raises(SettingsError, match="frozen"):
+        gen.train(1, 100)
