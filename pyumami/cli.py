@@ -4,6 +4,7 @@
     pyumami eval LIB MOMENTA.npy -o OUT.npy [--alpha-s X] [--outputs NAME ...]
                  [--param-card CARD] [--threads N]
     pyumami demo [demo options]
+    pyumami generate|integrate [RUN_CARD.toml] [options]   (pyumami.generation.cli)
     pyumami check LIB [check options]
 """
 from __future__ import annotations
@@ -82,6 +83,9 @@ def build_parser(argv: Sequence[str] = ()) -> tuple[argparse.ArgumentParser, boo
     _add_info(subparsers)
     _add_eval(subparsers)
     _add_demo(subparsers)
+    from .generation.cli import add_subcommands
+
+    add_subcommands(subparsers)  # generate, integrate
     have_check = _add_check(subparsers, wanted=bool(argv) and argv[0] == "check")
     return parser, have_check
 
@@ -156,6 +160,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_info(args)
         if args.command == "eval":
             return _run_eval(args)
+        if args.command in ("generate", "integrate"):
+            from .generation import cli as generation_cli
+
+            return generation_cli.run(args)
         if args.command == "demo":
             from . import demo
 

@@ -57,6 +57,15 @@ class EventBatch:
     def __len__(self) -> int:
         return int(self.weight.shape[0])
 
+    def take(self, index: Array) -> EventBatch:
+        """The events at ``index`` (integer indices or a boolean mask, same namespace)."""
+        arrays = {
+            f.name: getattr(self, f.name)[index]
+            for f in fields(self)
+            if f.name != "batch_index" and getattr(self, f.name) is not None
+        }
+        return replace(self, **arrays)
+
     def to_numpy(self) -> EventBatch:
         """The same batch with every array copied to host NumPy (no copy for NumPy arrays);
         writers call this once per batch."""

@@ -122,7 +122,7 @@ class HistogramSet:
         batch = batch.to_numpy()
         weight = np.asarray(batch.weight, dtype=np.float64)
         self.events += len(batch)
-        for observable, histogram in zip(self._observables, self.histograms):
+        for observable, histogram in zip(self._observables, self.histograms, strict=True):
             values, valid = observable.values(batch.momenta, batch.pdg)
             weights = np.broadcast_to(weight[:, None], values.shape)
             histogram.fill(x=values[valid], weight=weights[valid])

@@ -117,7 +117,7 @@ def test_reference_tables() -> None:
                 pylhe.LHEParticle(id=pid, status=-1 if i < 2 else 1, mother1=0, mother2=0,
                                   color1=c[0], color2=c[1], px=0, py=0, pz=0, e=0, m=0,
                                   lifetime=0, spin=9)
-                for i, (pid, c) in enumerate(zip(pdg, flow))
+                for i, (pid, c) in enumerate(zip(pdg, flow, strict=True))
             ]  # fmt: skip
             _assert_colour_connected(particles)
 

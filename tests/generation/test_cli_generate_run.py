@@ -1,0 +1,110 @@
+"""`pyumami generate` / `integrate` end to end on g g -> t t~ at fixed energy (no PDF)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pylhe
+import pytest
+
+import ref_me
+from pyumami.cli import main
+from pyumami.generation.runcard import load_run_card
+
+#: Small but complete runs: a few training iterations, a modest integration.
+FAST = ["--iterations", "2", "--train-batch", "2000", "--integration-events", "4000",
+        "--batch-size", "1000"]  # fmt: skip
+GG_TTX = ["--library", "gg_ttx", "--pdf", "none", "--sqrt-s", "1000", *FAST]
+
+
+def _last_json(captured: str) -> dict:
+    return json.loads(captured.strip().splitlines()[-1])
+
+
+def test_generate_writes_every_output(tmp_path, capsys) -> None:
+    out = tmp_path / "run"
+    status = main(["generate", *GG_TTX, "--events", "300", "--out", str(out), "--json",
+                   "--cut", "pt(t) > 50", "--seed", "7"])  # fmt: skip
+    assert status == 0
+    summary = _last_json(capsys.readouterr().out)
+    assert summary["events"] == 300 and summary["cross_section_pb"] > 0
+    assert 0 < summary["unweighting_efficiency"] <= 1
+    assert summary["error_pb"] < 0.05 * summary["cross_section_pb"]
+    assert json.loads((out / "summary.json").read_text()) == summary
+
+    lhe = pylhe.LHEFile.fromfile(out / "events.lhe", generator=False)
+    events = list(lhe.events)
+    assert len(events) == 300
+    for event in events:
+        p = np.array([[q.e, q.px, q.py, q.pz] for q in event.particles])
+        assert np.allclose(p[0] + p[1], p[2] + p[3], atol=1e-6)
+        assert np.hypot(p[2, 1], p[2, 2]) > 50  # the cut holds
+    assert lhe.init.procInfo[0].xSection == pytest.approx(summary["cross_section_pb"], rel=1e-9)
+    assert np.load(out / "events.npy").shape == (300,)
+    assert np.load(out / "momenta.npy").shape == (300, 4, 4)
+
+    card = load_run_card(out / "run_card.toml")
+    assert card.cuts == ["pt(t) > 50"] and card.events == 300 and card.seed == 7
+    assert "pt(t) &gt; 50" not in (out / "events.lhe").read_text()  # CDATA keeps it verbatim
+    assert (out / "histograms" / "weighted.json").is_file()
+    assert len(list((out / "plots").glob("*.png"))) >= 4
+
+
+def test_run_card_reproduces_the_run_and_the_command_line_overrides_it(tmp_path, capsys) -> None:
+    first = tmp_path / "first"
+    assert main(["generate", *GG_TTX, "--events", "100", "--out", str(first), "--json"]) == 0
+    summary = _last_json(capsys.readouterr().out)
+    second = tmp_path / "second"
+    assert main(["generate", str(first / "run_card.toml"), "--out", str(second)]) == 0
+    again = _last_json(capsys.readouterr().out)  # the card has json = true
+    assert again["cross_section_pb"] == summary["cross_section_pb"]  # same seed, same numbers
+    assert np.array_equal(np.load(first / "momenta.npy"), np.load(second / "momenta.npy"))
+    assert load_run_card(second / "run_card.toml").out == str(second)
+
+
+def test_integrate_prints_json_last(capsys) -> None:
+    assert main(["integrate", *GG_TTX, "--json"]) == 0
+    summary = _last_json(capsys.readouterr().out)
+    assert set(summary) >= {"cross_section_pb", "error_pb"} and summary["cross_section_pb"] > 0
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--library", "gg_ttx", "--pdf", "none", "--sqrt-s", "300"], "threshold"),
+        (["--library", "gg_ttx", "--pdf", "none", "--sqrt-s", "-5"], "positive energy"),
+        (["--library", "gg_ttx", "--pdf", "none", "--process", "g g > t 99999"], "99999"),
+        (["--library", "gg_ttx", "--pdf", "NoSuchSet_LO"], "NoSuchSet_LO"),
+        (["--library", "gg_ttx", "--pdf", "none", "--cut", "pt(t) >> 3"], "position 8"),
+        (["--library", "gg_ttx", "--pdf", "none", "--events", "0"], "--events"),
+        (
+            ["--library", "no_such_lib.so", "--pdf", "none", "--process", "g g > t t~"],
+            "no_such_lib.so",
+        ),
+        (["--pdf", "none"], "--library"),
+    ],
+)
+def test_bad_settings_fail_before_any_work(tmp_path, capsys, arguments, message) -> None:
+    out = tmp_path / "never"
+    assert main(["generate", *arguments, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "error" in err and message in err
+    assert not out.exists()
+
+
+def test_library_with_the_wrong_particle_count_is_refused(tmp_path, capsys) -> None:
+    foreign = tmp_path / "libforeign.so"  # not named libref_*: treated as any UMAMI library
+    shutil.copy(ref_me.library_path("gg_ttx"), foreign)
+    arguments = ["generate", "--library", str(foreign), "--process", "g g > t t~ g"]
+    arguments += ["--pdf", "none"]
+    assert main([*arguments, "--out", str(tmp_path / "o")]) == 2
+    assert "4 external particles" in capsys.readouterr().err
+
+
+def test_unknown_run_card_setting(tmp_path, capsys) -> None:
+    card = tmp_path / "run.toml"
+    card.write_text('library = "gg_ttx"\nenergy = 13000\n')
+    assert main(["integrate", str(card)]) == 2
+    assert "unknown setting 'energy'" in capsys.readouterr().err
