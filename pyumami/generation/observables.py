@@ -39,14 +39,15 @@ Names are case-insensitive (``dR`` = ``dr``). Expressions are parsed by
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import dataclass
 
 import array_api_compat
 
+from .errors import ProcessError
 from .events import Array
+from .process import pdg_id
 
 __all__ = [
     "OBSERVABLES",
@@ -56,7 +57,6 @@ __all__ = [
     "Selection",
     "parse_observable",
     "parse_selection",
-    "pdg_id",
 ]
 
 _LIGHT_QUARKS = (1, 2, 3, 4)
@@ -76,12 +76,6 @@ PARTICLE_CLASSES: dict[str, frozenset[int]] = {
     "z": frozenset((23,)),
     "h": frozenset((25,)),
 }
-
-#: MadGraph particle names that the ``particle`` package spells differently.
-_MADGRAPH_NAMES = {
-    "ta-": 15, "ta+": -15, "ve": 12, "ve~": -12, "vm": 14, "vm~": -14, "vt": 16, "vt~": -16,
-    "w+": 24, "w-": -24, "a": 22, "z": 23, "h": 25,
-}  # fmt: skip
 
 _ONE_PARTICLE = ("pt", "e", "px", "py", "pz", "eta", "abseta", "y", "absy", "phi", "m")
 _TWO_PARTICLE = ("dr", "dphi", "deta", "dy")
@@ -115,28 +109,6 @@ class ExpressionError(ValueError):
         )
 
 
-@functools.cache  # the `particle` table lookup by name scans the table
-def pdg_id(name: str) -> int:
-    """The PDG id of a particle name (``t~``, ``e+``, ``mu-``, ``ta-``, ``21``, ...).
-
-    Raises ``KeyError`` for an unknown name or PDG id.
-    """
-    from particle import Particle
-    from particle.particle.particle import InvalidParticle, ParticleNotFound
-
-    if re.fullmatch(r"[+-]?\d+", name):
-        try:
-            return int(Particle.from_pdgid(int(name)).pdgid)
-        except (ParticleNotFound, InvalidParticle):
-            raise KeyError(f"unknown PDG id {name} (not in the PDG table of `particle`)") from None
-    if name.lower() in _MADGRAPH_NAMES:
-        return _MADGRAPH_NAMES[name.lower()]
-    try:
-        return int(Particle.from_name(name).pdgid)
-    except (ParticleNotFound, InvalidParticle):
-        raise KeyError(f"unknown particle name {name!r}") from None
-
-
 @dataclass(frozen=True)
 class Selection:
     """Particles whose PDG id is in ``pdg_ids``."""
@@ -158,6 +130,7 @@ def parse_selection(name: str) -> Selection:
 
     Class names win over particle names (``t`` is t and t~, ``b`` b and b~); a
     single charge state is named with its sign or tilde (``t~``, ``6``, ``-6``).
+    Raises :class:`~.errors.ProcessError` for an unknown name or PDG id.
     """
     key = name.lower()
     if key in PARTICLE_CLASSES:
@@ -353,8 +326,8 @@ class ExpressionParser:
         self.index += 1
         try:
             return parse_selection(value)
-        except KeyError as exc:
-            raise ExpressionError(self.text, position, expected, value, exc.args[0]) from None
+        except ProcessError as exc:
+            raise ExpressionError(self.text, position, expected, value, str(exc)) from None
 
 
 def parse_observable(text: str, n_incoming: int = 2) -> Observable:

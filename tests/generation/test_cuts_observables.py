@@ -11,12 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pyumami.generation.cuts import Cuts, parse_cut, parse_cuts
+from pyumami.generation.errors import ProcessError
 from pyumami.generation.observables import (
     ExpressionError,
     parse_observable,
     parse_selection,
-    pdg_id,
 )
+from pyumami.generation.process import pdg_id
 
 # g g > t t~ j j: two incoming gluons, a top pair and two jets (a gluon and a u quark)
 PDG = np.array([[21, 21, 6, -6, 21, 2]])
@@ -74,7 +75,7 @@ def test_selection_classes_and_names() -> None:
     assert parse_selection("t~").mask(PDG).tolist() == [[False, False, False, True, False, False]]
     incoming_gluons = parse_observable("pt(j)").values(np.ones((1, 6, 4)), PDG)[1]
     assert incoming_gluons.tolist() == [[False, False, True, True]]  # incoming are never candidates
-    with pytest.raises(KeyError, match="99999"):
+    with pytest.raises(ProcessError, match="99999"):
         pdg_id("99999")
 
 
