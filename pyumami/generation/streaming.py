@@ -34,15 +34,13 @@ class StreamStatistics:
     """What :func:`unweighted_batches` measured (updated while it runs).
 
     Attributes:
-        trials: weighted events drawn; accepted: unweighted events yielded.
-        sum_w, sum_w2: sums of the weights and squared weights drawn (pb, pb^2).
+        trials: weighted events tried (the last batch, of which a random part
+            completes the sample, counts that part); accepted: unweighted events yielded.
         initial_max_weight_pb, max_weight_pb: W at the start and now.
     """
 
     trials: int = 0
     accepted: int = 0
-    sum_w: float = 0.0
-    sum_w2: float = 0.0
     initial_max_weight_pb: float = 0.0
     max_weight_pb: float = 0.0
 
@@ -50,15 +48,6 @@ class StreamStatistics:
     def efficiency(self) -> float:
         """Unweighted events per weighted event drawn."""
         return self.accepted / self.trials if self.trials else 0.0
-
-    @property
-    def cross_section(self) -> tuple[float, float]:
-        """(mean weight, its error) of the weighted events drawn, pb."""
-        if self.trials < 2:
-            return (self.sum_w / max(self.trials, 1), float("inf"))
-        mean = self.sum_w / self.trials
-        variance = max(self.sum_w2 / self.trials - mean * mean, 0.0)
-        return mean, float(np.sqrt(variance / (self.trials - 1)))
 
 
 def unweighted_batches(
@@ -95,12 +84,17 @@ def unweighted_batches(
             events = sample.events.to_numpy()
             w = np.asarray(events.weight, dtype=np.float64)
             big_w = max_weight.update(w)
-            stats.trials += w.size
-            stats.sum_w += float(w.sum())
-            stats.sum_w2 += float((w * w).sum())
             stats.max_weight_pb = big_w
-            u = batch_rng(generator.seed, index, _UNWEIGHTING_STREAM).random(w.size)
-            accepted = np.nonzero((w > 0.0) & (u * big_w < w))[0][: n - stats.accepted]
+            rng = batch_rng(generator.seed, index, _UNWEIGHTING_STREAM)
+            passed = np.nonzero((w > 0.0) & (rng.random(w.size) * big_w < w))[0]
+            accepted = passed
+            trials = w.size
+            if passed.size > n - stats.accepted:
+                # a batch is ordered by channel: the last one gives a random subset of
+                # its accepted events, not its first ones, and counts its trials pro rata
+                accepted = np.sort(rng.permutation(passed)[: n - stats.accepted])
+                trials = round(w.size * accepted.size / passed.size)
+            stats.trials += trials
             if accepted.size == 0:
                 continue
             ratio = np.maximum(1.0, w[accepted] / big_w)
