@@ -332,8 +332,8 @@ def _lhe_writer(setup: _Setup, out: Path, integration: Any, max_weight_pb: float
         alpha_qed=_alpha_qed(subprocesses[0].library),
         colour_flows={i: reference_colour_flows(s.pdg) if names[i] else None
                       for i, s in enumerate(subprocesses)},
-        helicity_tables={i: reference_helicity_table(names[i]) if names[i] else None
-                         for i in range(len(subprocesses))},
+        helicity_tables={i: reference_helicity_table(name) if name else None
+                         for i, name in enumerate(names)},
         header={"pyumami_runcard": card.to_toml()},
     )  # fmt: skip
 
@@ -406,7 +406,7 @@ def _run_generate(setup: _Setup) -> int:
         "events": written,
         "n_weighted": stats.trials,
         "max_weight_pb": stats.max_weight_pb,
-        "max_weight_growth": stats.max_weight_pb / stats.initial_max_weight_pb - 1.0,
+        "max_weight_change": stats.max_weight_pb / stats.initial_max_weight_pb - 1.0,
         "lhe": str(out / "events.lhe"),
         "plots": str(out / "plots"),
         "wall_time_s": time.perf_counter() - start,

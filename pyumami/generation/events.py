@@ -59,7 +59,7 @@ class EventBatch:
 
     def take(self, index: Array) -> EventBatch:
         """The events at ``index`` (integer indices or a boolean mask, same namespace)."""
-        arrays = {
+        arrays: dict[str, Any] = {
             f.name: getattr(self, f.name)[index]
             for f in fields(self)
             if f.name != "batch_index" and getattr(self, f.name) is not None
@@ -69,7 +69,7 @@ class EventBatch:
     def to_numpy(self) -> EventBatch:
         """The same batch with every array copied to host NumPy (no copy for NumPy arrays);
         writers call this once per batch."""
-        arrays = {
+        arrays: dict[str, Any] = {
             f.name: _host(getattr(self, f.name))
             for f in fields(self)
             if f.name != "batch_index" and getattr(self, f.name) is not None

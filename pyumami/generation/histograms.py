@@ -20,6 +20,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -159,7 +160,7 @@ class HistogramSet:
         json_path.write_text(
             json.dumps({"weighted": self.weighted, "events": self.events, "histograms": data})
         )
-        arrays = {}
+        arrays: dict[str, Any] = {}
         for spec in self.specs:
             for key, value in data[spec.expression].items():
                 arrays[f"{spec.slug}_{key}"] = np.asarray(value)

@@ -58,3 +58,10 @@ def test_card_values_are_overridden_and_checked(tmp_path) -> None:
         load_run_card(path)
     with pytest.raises(RunCardError, match="does not exist"):
         load_run_card(tmp_path / "missing.toml")
+
+
+def test_the_demo_card_is_a_valid_run_card() -> None:
+    from tests.conftest import REPO
+
+    card = load_run_card(REPO / "examples" / "pp_ttx_13tev.toml")
+    assert card.process == "p p > t t~" and card.events == 10000 and card.sqrt_s == 13000.0
