@@ -14,11 +14,10 @@ freeze both first, so every later batch depends only on (seed, batch index).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from typing_extensions import Self
 
 from .errors import SettingsError
 from .events import Cut, EventBatch
@@ -165,11 +164,13 @@ class Generator:
                 "the grids are frozen (integrate/generate ran); make a new Generator"
             )
         results = []
-        for it in self._bar(range(int(iterations)), "training"):
+        for _ in self._bar(range(int(iterations)), "training"):
             fractions = tuple(float(f) for f in self.integrand.fractions.values)
             sample = self.sample(batch_size)
             integral, sigma = [], []
-            for slot, r, f in zip(self.integrand.slots, sample.r, sample.channel_integrand):
+            for slot, r, f in zip(
+                self.integrand.slots, sample.r, sample.channel_integrand, strict=True
+            ):
                 slot.grid.accumulate(r, f)
                 slot.grid.refine()
                 integral.append(float(np.mean(f)) if f.size else 0.0)
@@ -194,8 +195,14 @@ class Generator:
                 done += k
                 bar.update(k)
 
-    def integrate(self, n: int, batch_size: int | None = None) -> IntegrationResult:
-        """Cross section from ``n`` weighted events with the grids frozen."""
+    def integrate(
+        self,
+        n: int,
+        batch_size: int | None = None,
+        on_batch: Callable[[EventBatch], None] | None = None,
+    ) -> IntegrationResult:
+        """Cross section from ``n`` weighted events with the grids frozen; ``on_batch``
+        sees every weighted batch (to fill histograms or a maximum-weight estimate)."""
         if n < 2:
             raise SettingsError(f"integrate needs at least 2 events (got {n})")
         n_sub = len(self.process.subprocesses)
@@ -204,6 +211,8 @@ class Generator:
         count = nonzero = 0
         max_weight = MaxWeight(self.max_overweight)
         for events in self.weighted_batches(n, batch_size):
+            if on_batch is not None:
+                on_batch(events)
             w = np.asarray(events.weight)
             sub = np.asarray(events.subprocess)
             total += (w.sum(), (w * w).sum())
@@ -279,7 +288,7 @@ class Generator:
 
 
 class _NoBar:
-    def __enter__(self) -> Self:
+    def __enter__(self) -> _NoBar:
         return self
 
     def __exit__(self, *args: object) -> None:

@@ -188,9 +188,11 @@ class Integrand:
         rng = batch_rng(seed, batch_index)
         fractions = self.fractions.values
         counts = self.fractions.split(n, rng)
-        rs = tuple(rng.random((int(k), slot.map.dim)) for k, slot in zip(counts, self.slots))
+        rs = tuple(
+            rng.random((int(k), slot.map.dim)) for k, slot in zip(counts, self.slots, strict=True)
+        )
         parts: list[dict[str, Any]] = []
-        for k, (slot, r) in enumerate(zip(self.slots, rs)):
+        for k, (slot, r) in enumerate(zip(self.slots, rs, strict=True)):
             y, jac = slot.grid.forward(r)
             p, x, w_ps = slot.map.forward(y)
             parts.append(

@@ -58,6 +58,7 @@ class ChannelMap:
         self.sqrt_s = float(sqrt_s)
         self.hadronic = bool(hadronic)
         masses = [float(m) for m in final_masses]
+        self.mapping: Chili | FastRambo | HadronicChannelMapping | ChannelMapping
         if channel.topology is None:
             if hadronic:
                 scale = pt_scale if pt_scale is not None else max(max(masses), 10.0)

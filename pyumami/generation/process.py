@@ -237,7 +237,7 @@ def check_library(
         )
     if library.masses is None:
         return
-    for i, (p, m_lib) in enumerate(zip(pdg, library.masses)):
+    for i, (p, m_lib) in enumerate(zip(pdg, library.masses, strict=True)):
         m_pdg = pdg_mass(p)
         if m_lib == 0.0 and m_pdg < _MASSLESS_LIMIT_GEV:
             continue
@@ -392,7 +392,7 @@ class Process:
 
 
 def _matches(pdg: Sequence[int], allowed: Sequence[Sequence[int]]) -> bool:
-    return len(pdg) == len(allowed) and all(p in a for p, a in zip(pdg, allowed))
+    return len(pdg) == len(allowed) and all(p in a for p, a in zip(pdg, allowed, strict=True))
 
 
 def _final_matches(outgoing: Sequence[int], allowed: Sequence[Sequence[int]]) -> bool:

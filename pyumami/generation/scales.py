@@ -84,8 +84,8 @@ class ScaleChoice:
         """Scale (n,) in GeV for lab-frame momenta (n, npar, 4), incoming first."""
         xp = array_api_compat.array_namespace(momenta)
         n = momenta.shape[0]
-        if self.name == "fixed":
-            return xp.full((n,), float(self.value), dtype=xp.float64)
+        if self.value is not None:
+            return xp.full((n,), self.value, dtype=xp.float64)
         if self.name == "sqrt_shat":
             total = momenta[:, 0, :] + momenta[:, 1, :]
             m2 = total[:, 0] ** 2 - xp.sum(total[:, 1:] ** 2, axis=-1)
