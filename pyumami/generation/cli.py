@@ -263,19 +263,14 @@ def _integrate(setup: _Setup, weighted_histograms: Any | None, max_weight: Any |
     histograms and the unweighting's maximum-weight estimate."""
     generator = setup.generator
     generator.train(setup.card.iterations, setup.card.train_batch)
-    if weighted_histograms is not None or max_weight is not None:
-        batches = generator.weighted_batches
 
-        def observed(n: int, batch_size: int | None = None):
-            for batch in batches(n, batch_size):
-                if weighted_histograms is not None:
-                    weighted_histograms.fill(batch)
-                if max_weight is not None:
-                    max_weight.update(np.asarray(batch.to_numpy().weight))
-                yield batch
+    def observe(batch: Any) -> None:
+        if weighted_histograms is not None:
+            weighted_histograms.fill(batch)
+        if max_weight is not None:
+            max_weight.update(np.asarray(batch.to_numpy().weight))
 
-        generator.weighted_batches = observed  # integrate() draws its batches through this
-    return generator.integrate(setup.card.integration_events)
+    return generator.integrate(setup.card.integration_events, on_batch=observe)
 
 
 def _print_cross_section(result: Any) -> None:
