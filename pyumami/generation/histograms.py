@@ -110,6 +110,7 @@ class HistogramSet:
         self.specs = list(specs)
         self.weighted = weighted
         self.events = 0
+        self.weight_sum = 0.0
         self._observables: list[Observable] = [
             parse_observable(s.expression, n_incoming) for s in self.specs
         ]
@@ -123,6 +124,7 @@ class HistogramSet:
         batch = batch.to_numpy()
         weight = np.asarray(batch.weight, dtype=np.float64)
         self.events += len(batch)
+        self.weight_sum += float(np.sum(weight))
         for observable, histogram in zip(self._observables, self.histograms, strict=True):
             values, valid = observable.values(batch.momenta, batch.pdg)
             weights = np.broadcast_to(weight[:, None], values.shape)
@@ -171,13 +173,24 @@ class HistogramSet:
 def chi2(a: HistogramSet, b: HistogramSet, index: int) -> tuple[float, int]:
     """(chi^2, number of bins) between histogram ``index`` of ``a`` and of ``b``.
 
-    Bins where both errors vanish are skipped; the errors are taken as independent.
+    A weighted set contributes its error; an unweighted set the Poisson variance of
+    the count the other set predicts (unit weight x value, Pearson's chi^2), so an
+    empty bin where events are expected counts. The sets are taken as independent;
+    bins where both variances vanish are skipped.
     """
     va, ea = a.values(index)
     vb, eb = b.values(index)
-    variance = ea**2 + eb**2
+    variance = _variance(a, va, vb, ea) + _variance(b, vb, va, eb)
     used = variance > 0
     return float(np.sum((va[used] - vb[used]) ** 2 / variance[used])), int(np.count_nonzero(used))
+
+
+def _variance(h: HistogramSet, own: np.ndarray, other: np.ndarray, error: np.ndarray) -> np.ndarray:
+    if h.weighted or h.events == 0:
+        return error**2
+    unit = h.weight_sum / h.events  # sigma / N: the weight of one unweighted event
+    expected = np.where(other > 0, other, own)
+    return unit * np.clip(expected, 0.0, None)
 
 
 def plot(

@@ -88,3 +88,26 @@ def test_specs_parse_and_defaults() -> None:
     specs = [s.expression for s in default_specs([6, -6], 13000.0, fixed_energy=False)]
     assert specs == ["pt(6)", "y(6)", "pt(t~)", "y(t~)", "m(6,t~)", "sqrtshat"]
     assert len(default_specs([13, -13], SQRT_S, fixed_energy=True)) == 5
+
+
+def _batch_at_pt(pt: np.ndarray, weight: np.ndarray):
+    from pyumami.generation.events import EventBatch
+
+    n = pt.size
+    momenta = np.zeros((n, 4, 4))
+    momenta[:, 2, 1], momenta[:, 3, 1] = pt, -pt
+    momenta[:, :, 0] = np.abs(momenta[:, :, 1]) + 1.0
+    ones = np.ones(n)
+    return EventBatch(momenta, weight, np.tile([21, 21, 6, -6], (n, 1)), ones.astype(np.int32),
+                      ones.astype(np.int32), ones, ones, ones, ones)  # fmt: skip
+
+
+def test_an_empty_unweighted_bin_where_events_are_expected_counts() -> None:
+    specs = [HistogramSpec.parse("pt(6):2:0:400")]
+    weighted, unweighted = HistogramSet(specs, weighted=True), HistogramSet(specs, weighted=False)
+    weighted.fill(_batch_at_pt(np.repeat([100.0, 300.0], 500), np.ones(1000)))  # 0.5 pb each
+    unweighted.fill(_batch_at_pt(np.full(40, 100.0), np.full(40, 1.0 / 40)))  # 1 pb, 0 pb
+    value, bins = chi2(weighted, unweighted, 0)
+    # Pearson: each bin expects 20 events of 1/40 pb (variance 0.5 / 40 pb^2), observed 40
+    # and 0; the weighted mean 0.5 pb has variance (1/2 - 1/4) / 999 pb^2
+    assert bins == 2 and value == pytest.approx(2 * 0.25 / (0.5 / 40 + 0.25 / 999), rel=1e-9)
