@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from .events import Cut, EventBatch
 from .integrand import Integrand, PartonDensities, WeightedSample, batch_rng
 from .process import Process
 from .scales import ScaleChoice
-from .unweighting import DEFAULT_MAX_OVERWEIGHT, MaxWeight, Unweighter
+from .unweighting import DEFAULT_MAX_OVERWEIGHT, MaxWeight, Unweighter, host_array
 
 __all__ = [
     "GenerationResult",
@@ -102,6 +103,7 @@ class Generator:
         batch_size: default events per batch.
         max_overweight: share of the cross section events above the maximum weight may carry.
         progress: show tqdm progress bars.
+        xp: array namespace of the chain (None: NumPy; e.g. CuPy with a CUDA library).
     """
 
     def __init__(
@@ -123,6 +125,7 @@ class Generator:
         progress: bool = False,
         vegas_bins: int = 64,
         vegas_alpha: float = 1.5,
+        xp: Any = None,
     ) -> None:
         if batch_size < 1:
             raise SettingsError(f"batch_size must be >= 1 (got {batch_size})")
@@ -142,6 +145,7 @@ class Generator:
             sqrt_s_hat_min=sqrt_s_hat_min,
             vegas_bins=vegas_bins,
             vegas_alpha=vegas_alpha,
+            xp=xp,
         )
         self.seed = int(seed)
         self.batch_size = int(batch_size)
@@ -173,10 +177,11 @@ class Generator:
             ):
                 slot.grid.accumulate(r, f)
                 slot.grid.refine()
-                integral.append(float(np.mean(f)) if f.size else 0.0)
-                sigma.append(float(np.std(f)) if f.size > 1 else np.nan)
+                f_host = host_array(f)
+                integral.append(float(np.mean(f_host)) if f_host.size else 0.0)
+                sigma.append(float(np.std(f_host)) if f_host.size > 1 else np.nan)
             self.integrand.fractions.update(np.array(integral), np.array(sigma))
-            mean, err = _mean_error(np.asarray(sample.events.weight))
+            mean, err = _mean_error(host_array(sample.events.weight))
             results.append(
                 IterationResult(len(self.history), mean, err, len(sample.events), fractions)
             )
@@ -213,8 +218,8 @@ class Generator:
         for events in self.weighted_batches(n, batch_size):
             if on_batch is not None:
                 on_batch(events)
-            w = np.asarray(events.weight)
-            sub = np.asarray(events.subprocess)
+            w = host_array(events.weight)
+            sub = host_array(events.subprocess)
             total += (w.sum(), (w * w).sum())
             for i in range(n_sub):
                 wi = np.where(sub == i, w, 0.0)

@@ -21,14 +21,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import array_api_compat
 import numpy as np
 
-from ..abi import InputKey, OutputKey
+from ..abi import Device, InputKey, OutputKey
 from .errors import NoPhaseSpaceError, SettingsError
 from .events import Array, Cut, EventBatch
 from .multichannel import ChannelMap, SamplingFractions, sde_weights
 from .process import Process
 from .scales import CouplingChoice, ScaleChoice
+from .unweighting import host_array
 from .vegas import VegasGrid
 
 __all__ = ["GEV2_TO_PB", "Integrand", "PartonDensities", "Slot", "WeightedSample", "batch_rng"]
@@ -96,6 +98,9 @@ class Integrand:
         sqrt_s_hat_min: lower limit of sqrt(s-hat) in GeV with PDFs (default: the
             final-state threshold); also a generation cut.
         vegas_bins, vegas_alpha: VEGAS grid parameters.
+        xp: array namespace of the chain (None: NumPy). Random numbers are drawn on the
+            host from the batch's seed and converted once; with CuPy and a CUDA library
+            nothing else leaves the device until a writer needs it.
     """
 
     def __init__(
@@ -111,6 +116,7 @@ class Integrand:
         sqrt_s_hat_min: float | None = None,
         vegas_bins: int = 64,
         vegas_alpha: float = 1.5,
+        xp: Any = None,
     ) -> None:
         if not (isinstance(sqrt_s, (int, float)) and math.isfinite(sqrt_s) and sqrt_s > 0.0):
             raise SettingsError(f"sqrt_s must be a positive energy in GeV (got {sqrt_s!r})")
@@ -123,6 +129,7 @@ class Integrand:
         self.scale = ScaleChoice.parse(scale)
         self.coupling = CouplingChoice(alpha_s, pdf)
         self.cuts = cuts
+        self.xp = None if xp is None or array_api_compat.is_numpy_namespace(xp) else xp
         self.single_channel = bool(single_channel)
         self._check_threshold(sqrt_s_hat_min)
         self.slots: list[Slot] = []
@@ -171,109 +178,128 @@ class Integrand:
             return
         rng = np.random.default_rng(0)
         for slot in self.slots:
-            p, _, w = slot.map.forward(rng.random((PILOT_POINTS, slot.map.dim)))
-            pdg = np.broadcast_to(self._pdg[slot.subprocess], (PILOT_POINTS, p.shape[1]))
-            if np.any(np.asarray(self.cuts(p, pdg)) & (np.asarray(w) > 0.0)):
+            r = self._to_namespace(rng.random((PILOT_POINTS, slot.map.dim)))
+            p, _, w = slot.map.forward(r)
+            xp = array_api_compat.array_namespace(p)
+            pdg = xp.broadcast_to(
+                xp.asarray(self._pdg[slot.subprocess]), (PILOT_POINTS, p.shape[1])
+            )
+            if bool(xp.any(xp.asarray(self.cuts(p, pdg)) & (w > 0.0))):
                 return
         raise NoPhaseSpaceError(
             f"the cuts remove all of {PILOT_POINTS} phase-space points in every channel of "
             f"{self.process.spec or 'the process'} at sqrt_s = {self.sqrt_s} GeV; loosen them"
         )
 
+    def _to_namespace(self, values: np.ndarray) -> Array:
+        """Host random numbers in the chain's namespace (a host-to-device copy for CuPy)."""
+        return values if self.xp is None else self.xp.asarray(values)
+
     # ----------------------------------------------------------------- sampling
     def sample(self, seed: int, batch_index: int, n: int) -> WeightedSample:
-        """Weighted events of batch ``batch_index`` (n of them, split over the slots)."""
+        """Weighted events of batch ``batch_index`` (n of them, split over the slots).
+
+        Events come slot by slot (so each subprocess's events are contiguous)."""
         if n < 1:
             raise SettingsError(f"a batch needs at least one event (got {n})")
         rng = batch_rng(seed, batch_index)
         fractions = self.fractions.values
         counts = self.fractions.split(n, rng)
         rs = tuple(
-            rng.random((int(k), slot.map.dim)) for k, slot in zip(counts, self.slots, strict=True)
+            self._to_namespace(rng.random((int(k), slot.map.dim)))
+            for k, slot in zip(counts, self.slots, strict=True)
         )
-        parts: list[dict[str, Any]] = []
+        momenta, x, w_ps = [], [], []
         for k, (slot, r) in enumerate(zip(self.slots, rs, strict=True)):
             y, jac = slot.grid.forward(r)
-            p, x, w_ps = slot.map.forward(y)
-            parts.append(
-                {
-                    "p": p,
-                    "x": x,
-                    "w": w_ps * jac / fractions[k],
-                    "slot": np.full(r.shape[0], k, dtype=np.int32),
-                }
-            )
-        momenta = np.concatenate([q["p"] for q in parts])
-        x = np.concatenate([q["x"] for q in parts])
-        weight = np.concatenate([q["w"] for q in parts])
-        slot_of = np.concatenate([q["slot"] for q in parts])
-        sub_of = np.asarray([s.subprocess for s in self.slots], dtype=np.int32)[slot_of]
-        chan_of = np.asarray([s.channel for s in self.slots], dtype=np.int32)[slot_of]
-        pdg = np.stack([self._pdg[s] for s in range(len(self._pdg))])[sub_of]
-        events = self._weigh(rng, momenta, x, weight, pdg, sub_of, chan_of, batch_index)
-        split = np.cumsum(counts)[:-1]
-        f_slot = np.split(np.asarray(events.weight) * fractions[slot_of], split)
-        return WeightedSample(events, slot_of, rs, tuple(f_slot))
+            p, xk, w = slot.map.forward(y)
+            momenta.append(p)
+            x.append(xk)
+            w_ps.append(w * jac / float(fractions[k]))
+        xp = array_api_compat.array_namespace(*momenta)
+        slot_of = np.repeat(np.arange(len(self.slots), dtype=np.int32), counts)
+        random_hel = self._to_namespace(rng.random(n))
+        random_col = self._to_namespace(rng.random(n))
+        events = self._weigh(
+            xp.concat(momenta, axis=0), xp.concat(x, axis=0), xp.concat(w_ps, axis=0),
+            slot_of, random_hel, random_col, batch_index,
+        )  # fmt: skip
+        bounds = np.concatenate([[0], np.cumsum(counts)])
+        f_slot = tuple(
+            events.weight[int(a) : int(b)] * float(fractions[k])
+            for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+        )
+        return WeightedSample(events, slot_of, rs, f_slot)
 
     def _weigh(
         self,
-        rng: np.random.Generator,
         momenta: Array,
         x: Array,
         w_ps: Array,
-        pdg: Array,
-        sub_of: Array,
-        chan_of: Array,
+        slot_of: np.ndarray,
+        random_hel: Array,
+        random_col: Array,
         batch_index: int,
     ) -> EventBatch:
-        n = momenta.shape[0]
-        alive = np.isfinite(w_ps) & (w_ps > 0.0)
+        xp = array_api_compat.array_namespace(momenta)
+        sub_host = np.asarray([s.subprocess for s in self.slots], dtype=np.int32)[slot_of]
+        chan_host = np.asarray([s.channel for s in self.slots], dtype=np.int32)[slot_of]
+        pdg = xp.asarray(np.stack(self._pdg)[sub_host])
+        alive = xp.isfinite(w_ps) & (w_ps > 0.0)
         if self.hadronic and self.pdf is not None:
-            alive &= np.all(x >= self.pdf.x_min, axis=1) & np.all(x <= 1.0, axis=1)
+            alive = alive & xp.all(x >= self.pdf.x_min, axis=1) & xp.all(x <= 1.0, axis=1)
         if self.sqrt_s_hat_min is not None and self.hadronic:
-            alive &= x[:, 0] * x[:, 1] * self.sqrt_s**2 >= self.sqrt_s_hat_min**2
+            alive = alive & (x[:, 0] * x[:, 1] * self.sqrt_s**2 >= self.sqrt_s_hat_min**2)
         if self.cuts is not None:
-            alive &= np.asarray(self.cuts(momenta, pdg), dtype=bool)
+            alive = alive & xp.astype(xp.asarray(self.cuts(momenta, pdg)), xp.bool)
         scale = self.scale(momenta)
         alpha_s = self.coupling(scale)
-        weight = np.zeros(n)
-        helicity = np.full(n, -1, dtype=np.int32)
-        color = np.full(n, -1, dtype=np.int32)
-        random_hel = rng.random(n)
-        random_col = rng.random(n)
+        weights, helicities, colors = [], [], []
         for i, sub in enumerate(self.process.subprocesses):
-            idx = np.nonzero(alive & (sub_of == i))[0]
-            if idx.size == 0:
-                continue
-            out = self._matrix_element(
-                sub, i, momenta[idx], alpha_s[idx], random_hel[idx], random_col[idx]
-            )
-            me = out["matrix_element"]
-            if "diagram_amp2" in out and len(self._diagrams[i]) > 1:
-                me = me * sde_weights(out["diagram_amp2"], chan_of[idx], self._diagrams[i])
-            s_hat = x[idx, 0] * x[idx, 1] * self.sqrt_s**2
-            lumi = self._parton_luminosity(sub.incoming, x[idx], scale[idx])
-            weight[idx] = GEV2_TO_PB * w_ps[idx] * lumi * me / (2.0 * s_hat)
-            if "helicity_index" in out:
-                helicity[idx] = out["helicity_index"]
-            if "color_index" in out:
-                color[idx] = out["color_index"]
-        weight = np.where(np.isfinite(weight), weight, 0.0)
-        lib_outputs = {
+            rows = np.nonzero(sub_host == i)[0]
+            seg = slice(int(rows[0]), int(rows[-1]) + 1) if rows.size else slice(0, 0)
+            size = seg.stop - seg.start
+            weight = xp.zeros(size, dtype=xp.float64)
+            helicity = xp.full(size, -1, dtype=xp.int32)
+            color = xp.full(size, -1, dtype=xp.int32)
+            mask = alive[seg]
+            if size and bool(xp.any(mask)):
+                channel = xp.asarray(chan_host[seg])[mask]
+                out = self._matrix_element(
+                    sub, i, momenta[seg, ...][mask], alpha_s[seg][mask], random_hel[seg][mask],
+                    random_col[seg][mask], xp,
+                )  # fmt: skip
+                me = out["matrix_element"]
+                if "diagram_amp2" in out:
+                    me = me * sde_weights(out["diagram_amp2"], channel, self._diagrams[i])
+                xi = x[seg, ...][mask]
+                s_hat = xi[:, 0] * xi[:, 1] * self.sqrt_s**2
+                lumi = self._parton_luminosity(sub.incoming, xi, scale[seg][mask])
+                weight[mask] = GEV2_TO_PB * w_ps[seg][mask] * lumi * me / (2.0 * s_hat)
+                if "helicity_index" in out:
+                    helicity[mask] = xp.astype(out["helicity_index"], xp.int32)
+                if "color_index" in out:
+                    color[mask] = xp.astype(out["color_index"], xp.int32)
+            weights.append(weight)
+            helicities.append(helicity)
+            colors.append(color)
+        weight = xp.concat(weights)
+        weight = xp.where(xp.isfinite(weight), weight, 0.0)
+        outputs = {
             key for sub in self.process.subprocesses for key in sub.library.supported_outputs
         }
         return EventBatch(
             momenta=momenta,
             weight=weight,
             pdg=pdg,
-            subprocess=sub_of,
-            channel=chan_of,
+            subprocess=xp.asarray(sub_host),
+            channel=xp.asarray(chan_host),
             x1=x[:, 0],
             x2=x[:, 1],
             scale=scale,
             alpha_s=alpha_s,
-            helicity=helicity if OutputKey.HELICITY_INDEX in lib_outputs else None,
-            color=color if OutputKey.COLOR_INDEX in lib_outputs else None,
+            helicity=xp.concat(helicities) if OutputKey.HELICITY_INDEX in outputs else None,
+            color=xp.concat(colors) if OutputKey.COLOR_INDEX in outputs else None,
             batch_index=int(batch_index),
         )
 
@@ -285,32 +311,42 @@ class Integrand:
         alpha_s: Array,
         random_hel: Array,
         random_col: Array,
+        xp: Any,
     ) -> dict[str, Array]:
+        """One library call; arrays cross to the host only for a CPU library fed from
+        another namespace (a CUDA library takes CuPy arrays as they are)."""
         lib = sub.library
+        host = lib.device == Device.CPU and not array_api_compat.is_numpy_namespace(xp)
+
+        def give(a: Array) -> Array:
+            return host_array(a) if host else a
+
         outputs = ["matrix_element"]
         if not self.single_channel and len(self._diagrams[index]) > 1:
             outputs.append("diagram_amp2")
         inputs: dict[str, Any] = {}
         if InputKey.ALPHA_S in lib.supported_inputs:
-            inputs["alpha_s"] = alpha_s
+            inputs["alpha_s"] = give(alpha_s)
         if sub.flavor is not None:
-            inputs["flavor"] = np.full(momenta.shape[0], sub.flavor, dtype=np.int32)
+            inputs["flavor"] = sub.flavor
         if OutputKey.HELICITY_INDEX in lib.supported_outputs:
             outputs.append("helicity_index")
             if InputKey.RANDOM_HELICITY in lib.supported_inputs:
-                inputs["random_helicity"] = random_hel
+                inputs["random_helicity"] = give(random_hel)
         if OutputKey.COLOR_INDEX in lib.supported_outputs:
             outputs.append("color_index")
             if InputKey.RANDOM_COLOR in lib.supported_inputs:
-                inputs["random_color"] = random_col
-        return lib.evaluate(np.ascontiguousarray(momenta), outputs=tuple(outputs), **inputs)
+                inputs["random_color"] = give(random_col)
+        out = lib.evaluate(give(momenta), outputs=tuple(outputs), **inputs)
+        return {key: xp.asarray(value) for key, value in out.items()} if host else out
 
     def _parton_luminosity(self, incoming: tuple[int, int], x: Array, scale: Array) -> Array:
         """f_a(x1, Q) f_b(x2, Q) (1 without PDFs)."""
+        xp = array_api_compat.array_namespace(x)
         if self.pdf is None:
-            return np.ones(x.shape[0])
-        fa = np.asarray(self.pdf.xfxQ(incoming[0], x[:, 0], scale)) / x[:, 0]
-        fb = np.asarray(self.pdf.xfxQ(incoming[1], x[:, 1], scale)) / x[:, 1]
+            return xp.ones(x.shape[0], dtype=xp.float64)
+        fa = xp.asarray(self.pdf.xfxQ(incoming[0], x[:, 0], scale)) / x[:, 0]
+        fb = xp.asarray(self.pdf.xfxQ(incoming[1], x[:, 1], scale)) / x[:, 1]
         return fa * fb
 
     def freeze(self) -> None:

@@ -288,12 +288,17 @@ class ReferenceLibrary:
     channels: ChannelBuilder
 
 
+#: Quarks in the order of qq_ttx's FLAVOR_INDEX table (u, d, s, c, b).
+_QQ_TTX_QUARKS = (2, 1, 3, 4, 5)
+
+
 def _qq_flavours() -> tuple[tuple[tuple[int, int], tuple[int, ...], int], ...]:
-    # FLAVOR_INDEX 2 (q - 1) is q q~, 2 (q - 1) + 1 is q~ q, for q = d, u, s, c, b (PDG order)
+    # qq_ttx: FLAVOR_INDEX = 2 k + m for quark k of (u, d, s, c, b); m = 0 is q q~ (quark in
+    # beam 1), m = 1 the mirrored q~ q
     rows = []
-    for q in _LIGHT_QUARKS:
-        rows.append(((q, -q), (6, -6), 2 * (q - 1)))
-        rows.append(((-q, q), (6, -6), 2 * (q - 1) + 1))
+    for k, q in enumerate(_QQ_TTX_QUARKS):
+        rows.append(((q, -q), (6, -6), 2 * k))
+        rows.append(((-q, q), (6, -6), 2 * k + 1))
     return tuple(rows)
 
 

@@ -15,14 +15,15 @@ section.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
+import array_api_compat
 import numpy as np
 
 from .errors import SettingsError
-from .events import EventBatch
+from .events import Array, EventBatch
 
-__all__ = ["DEFAULT_MAX_OVERWEIGHT", "MaxWeight", "Unweighter", "concatenate_batches"]
+__all__ = ["DEFAULT_MAX_OVERWEIGHT", "MaxWeight", "Unweighter", "concatenate_batches", "host_array"]
 
 #: Default share of the cross section that events above the maximum may carry.
 DEFAULT_MAX_OVERWEIGHT = 1e-3
@@ -86,7 +87,7 @@ class Unweighter:
         self._c = _Candidates()
 
     def add(self, batch: EventBatch, rng: np.random.Generator) -> int:
-        w = np.asarray(batch.weight, dtype=np.float64)
+        w = np.asarray(host_array(batch.weight), dtype=np.float64)
         self.n_trials += w.size
         self.sum_w += float(w.sum())
         self.sum_w2 += float((w * w).sum())
@@ -143,26 +144,35 @@ class Unweighter:
         events = _take(events, idx)
         ratio = np.maximum(1.0, w[idx] / self.max_weight.value)
         sigma = self.cross_section[0] if cross_section_pb is None else float(cross_section_pb)
-        return replace(events, weight=sigma * ratio / ratio.sum())
+        xp = array_api_compat.array_namespace(events.weight)
+        return replace(events, weight=xp.asarray(sigma * ratio / ratio.sum()))
+
+
+def host_array(a: Array) -> np.ndarray:
+    """A NumPy view or copy of an array of any namespace (CuPy: device to host)."""
+    if isinstance(a, np.ndarray):
+        return a
+    if array_api_compat.is_cupy_array(a):
+        return a.get()
+    return np.from_dlpack(a)
+
+
+def _array_fields(batch: EventBatch) -> list[str]:
+    """Names of the per-event array fields of a batch that are set."""
+    return [
+        f.name
+        for f in fields(batch)
+        if f.name != "batch_index" and getattr(batch, f.name) is not None
+    ]
 
 
 def _take(batch: EventBatch, idx: np.ndarray) -> EventBatch:
-    def sel(a):
-        return None if a is None else a[idx]
-
+    """The events ``idx`` (host integer array) of a batch, in the batch's namespace."""
+    xp = array_api_compat.array_namespace(batch.weight)
+    index = xp.asarray(idx)
     return replace(
         batch,
-        momenta=batch.momenta[idx],
-        weight=batch.weight[idx],
-        pdg=batch.pdg[idx],
-        subprocess=batch.subprocess[idx],
-        channel=batch.channel[idx],
-        x1=batch.x1[idx],
-        x2=batch.x2[idx],
-        scale=batch.scale[idx],
-        alpha_s=batch.alpha_s[idx],
-        helicity=sel(batch.helicity),
-        color=sel(batch.color),
+        **{name: xp.take(getattr(batch, name), index, axis=0) for name in _array_fields(batch)},
     )
 
 
@@ -170,23 +180,9 @@ def concatenate_batches(batches: list[EventBatch]) -> EventBatch:
     """One EventBatch holding all events of ``batches`` in order (batch_index of the first)."""
     if not batches:
         raise ValueError("nothing to concatenate")
-
-    def cat(name: str):
-        values = [getattr(b, name) for b in batches]
-        return None if any(v is None for v in values) else np.concatenate(values)
-
-    first = batches[0]
-    return EventBatch(
-        momenta=cat("momenta"),
-        weight=cat("weight"),
-        pdg=cat("pdg"),
-        subprocess=cat("subprocess"),
-        channel=cat("channel"),
-        x1=cat("x1"),
-        x2=cat("x2"),
-        scale=cat("scale"),
-        alpha_s=cat("alpha_s"),
-        helicity=cat("helicity"),
-        color=cat("color"),
-        batch_index=first.batch_index,
-    )
+    xp = array_api_compat.array_namespace(batches[0].weight)
+    names = set.intersection(*(set(_array_fields(b)) for b in batches))
+    # optional fields (helicity, color) missing from any batch are missing from the result
+    missing = {name: None for name in ("helicity", "color") if name not in names}
+    arrays = {name: xp.concat([getattr(b, name) for b in batches], axis=0) for name in names}
+    return replace(batches[0], **arrays, **missing)

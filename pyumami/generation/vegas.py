@@ -144,7 +144,7 @@ def _to_host(x: Array) -> Any:
         return x
     if array_api_compat.is_cupy_array(x):
         return x.get()
-    return np.asarray(x)
+    return np.from_dlpack(x)
 
 
 def _smooth(density: np.ndarray) -> np.ndarray:

@@ -24,6 +24,10 @@ def make(lib, **kw):
     return Generator("g g > t t~", 1000.0, libraries=lib, **options)
 
 
+def test_threads_reach_the_library(gg_ttx):
+    assert make(gg_ttx, threads=3).process.subprocesses[0].library.threads == 3
+
+
 def test_event_batch_is_complete_and_conserves_momentum(gg_ttx):
     events = make(gg_ttx).sample(500).events
     assert events.momenta.shape == (500, 4, 4)
