@@ -359,10 +359,10 @@ def _run_generate(setup: _Setup) -> int:
     records = NpyRecordWriter(out)
     stats = StreamStatistics()
     stopped = None
+    stream = unweighted_batches(
+        generator, card.events, integration.cross_section_pb, max_weight, stats, progress=True
+    )
     try:
-        stream = unweighted_batches(
-            generator, card.events, integration.cross_section_pb, max_weight, stats, progress=True
-        )
         for batch in stream:
             lhe.write(batch)
             records.write(batch)
@@ -372,6 +372,7 @@ def _run_generate(setup: _Setup) -> int:
     except UmamiError as exc:
         stopped = f"the matrix-element library failed: {exc}"
     finally:
+        stream.close()  # ends its progress bar before any message
         lhe.close()
         records.close()
     histogram_dir = out / "histograms"

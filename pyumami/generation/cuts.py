@@ -3,15 +3,15 @@
 Grammar (names case-insensitive; observables and particles as in :mod:`.observables`)::
 
     cut        := quantified | comparison
-    quantified := ('all' | 'any') '(' comparison ')'
+    quantified := ('all' | 'each' | 'any') '(' comparison ')'
     comparison := [NUMBER CMP] value CMP NUMBER          CMP: < <= > >=
     value      := ('min' | 'max') '(' observable ')' | observable
 
 Meaning, per event, over the candidates of the observable (the selected
 particles, or the pairs of distinct selected particles):
 
-- ``pt(j) > 20`` and ``all(pt(j) > 20)``: every candidate passes (an event
-  without candidates passes, as MadGraph's cuts do);
+- ``pt(j) > 20``, ``all(pt(j) > 20)``, ``each(pt(j) > 20)``: every candidate
+  passes (an event without candidates passes, as MadGraph's cuts do);
 - ``any(pt(j) > 20)``: at least one candidate passes;
 - ``max(pt(j)) > 50`` / ``min(dR(j,j)) > 0.4``: the largest / smallest value
   passes (an event without candidates fails);
@@ -40,7 +40,7 @@ _COMPARE: dict[str, Callable[[Array, float], Array]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 }  # fmt: skip
 _MIRROR = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}
-_QUANTIFIERS = ("all", "any")
+_QUANTIFIERS = ("all", "each", "any")
 _REDUCTIONS = ("min", "max")
 
 
@@ -50,7 +50,8 @@ class ObservableCut:
 
     ``bounds`` are (operator, value) pairs with the observable on the left
     (``("<", 500.0)`` reads ``observable < 500``); ``mode`` is ``all``, ``any``,
-    ``min`` or ``max`` (see the module docstring); ``text`` is the source.
+    ``min`` or ``max`` (``each`` is read as ``all``; see the module docstring);
+    ``text`` is the source.
     """
 
     observable: Observable
@@ -149,7 +150,7 @@ def parse_cut(text: str, n_incoming: int = 2) -> ObservableCut:
         and (parser.index + 1 < len(parser.tokens) and parser.tokens[parser.index + 1][1] == "(")
     )
     if quantified:
-        mode = parser.take("name", "all or any").lower()
+        mode = parser.take("name", "all, each or any").lower().replace("each", "all")
         parser.take("op", "'('", "(")
     observable, bounds, value_mode = _comparison(parser, quantified)
     if quantified:

@@ -116,6 +116,7 @@ def test_quantifiers_agree_with_per_candidate_definitions(p3, threshold) -> None
     pt_jets = np.hypot(p[0, 4:, 1], p[0, 4:, 2])
     assert parse_cut(f"pt(j) > {threshold}")(p, PDG)[0] == np.all(pt_jets > threshold)
     assert parse_cut(f"all(pt(j) > {threshold})")(p, PDG)[0] == np.all(pt_jets > threshold)
+    assert parse_cut(f"each(pt(j) > {threshold})")(p, PDG)[0] == np.all(pt_jets > threshold)
     assert parse_cut(f"any(pt(j) > {threshold})")(p, PDG)[0] == np.any(pt_jets > threshold)
     assert parse_cut(f"max(pt(j)) > {threshold}")(p, PDG)[0] == (pt_jets.max() > threshold)
     assert parse_cut(f"min(pt(j)) >= {threshold}")(p, PDG)[0] == (pt_jets.min() >= threshold)
