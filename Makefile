@@ -12,7 +12,11 @@ NVCC ?= $(shell command -v nvcc 2>/dev/null)
 ABI_INC := umami_abi/include
 
 # --- reference matrix-element libraries (ref_me/) ---------------------------
-PROCESSES := ee_mumu gg_ttx
+# Hand-written processes live in ref_me/processes/<name>.cc; the QCD processes with
+# many diagrams are generated into $(BUILD)/gen/<name>.cc by ref_me/qcdgen (stdlib Python).
+GENERATED_PROCESSES := gg_ttxg gg_ttxgg
+PROCESSES := ee_mumu gg_ttx qq_ttx $(GENERATED_PROCESSES)
+QCDGEN := $(wildcard ref_me/qcdgen/*.py)
 REF_INC := ref_me/include
 REF_HEADERS := $(wildcard $(REF_INC)/refme/*.h) $(ABI_INC)/umami.h
 CXXFLAGS_REF ?= -O3 -std=c++17 -fPIC -fvisibility=hidden -Wall -Wextra -fno-math-errno -march=x86-64-v2
@@ -58,13 +62,28 @@ libs: cpu-libs cuda-libs
 cpu-libs: $(CPU_LIBS)
 cuda-libs: $(CUDA_LIBS)
 
+COMPILE_CPU = $(CXX) $(CXXFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
+COMPILE_CUDA = $(NVCC) $(NVCCFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
+
 $(BUILD)/lib/libref_%.so: ref_me/processes/%.cc $(REF_HEADERS)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
+	$(COMPILE_CPU)
 
 $(BUILD)/lib/libref_%_cuda.so: ref_me/processes/%.cc $(REF_HEADERS)
 	@mkdir -p $(@D)
-	$(NVCC) $(NVCCFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
+	$(COMPILE_CUDA)
+
+$(GENERATED_PROCESSES:%=$(BUILD)/gen/%.cc): $(BUILD)/gen/%.cc: $(QCDGEN)
+	@mkdir -p $(@D)
+	PYTHONPATH=. $(PYTHON) -m ref_me.qcdgen $* -o $@
+
+$(GENERATED_PROCESSES:%=$(BUILD)/lib/libref_%.so): $(BUILD)/lib/libref_%.so: $(BUILD)/gen/%.cc $(REF_HEADERS)
+	@mkdir -p $(@D)
+	$(COMPILE_CPU)
+
+$(GENERATED_PROCESSES:%=$(BUILD)/lib/libref_%_cuda.so): $(BUILD)/lib/libref_%_cuda.so: $(BUILD)/gen/%.cc $(REF_HEADERS)
+	@mkdir -p $(@D)
+	$(COMPILE_CUDA)
 
 fixtures: $(FIXTURE_LIBS)
 

@@ -30,6 +30,7 @@
 
 #include <new>
 #include <string>
+#include <type_traits>
 
 #include "umami.h"
 
@@ -58,6 +59,7 @@ struct Batch {
     const double* random_color;
     const double* random_helicity;
     const double* random_diagram;
+    const int* flavor;  // FLAVOR_INDEX (nullptr: 0)
     double* matrix_element;
     double* diagram_amp2;
     int* color_index;
@@ -72,6 +74,35 @@ struct EvalConfig {
     int n_good;                  // helicity combinations summed
     int good[P::kHelicities];    // their rows in the helicity table
 };
+
+// FLAVOR_INDEX. A process with several flavour combinations declares
+//   static constexpr int kFlavors;                  // FLAVOR_INDEX in [0, kFlavors)
+//   static REFME_HD bool mirrored(int flavor);     // incoming partons in swapped order
+// All its flavours share one amplitude (massless light quarks); a mirrored flavour is
+// evaluated with the incoming momenta swapped, and HELICITY_INDEX is then re-encoded
+// in the event's particle order. Processes without kFlavors accept 0 only.
+template <class P, class = void>
+struct Flavors {
+    static constexpr int count = 1;
+    static REFME_HD bool mirrored(int) { return false; }
+};
+template <class P>
+struct Flavors<P, std::void_t<decltype(P::kFlavors)>> {
+    static constexpr int count = P::kFlavors;
+    static REFME_HD bool mirrored(int flavor) { return P::mirrored(flavor); }
+};
+
+// Row of the helicity table after exchanging the helicities of particles 0 and 1.
+template <class P>
+REFME_HD inline int mirror_helicity_row(int row) {
+    constexpr int np = P::kParticles;
+    const int h0 = (row >> (np - 1)) & 1 ? -P::first_helicity(0) : P::first_helicity(0);
+    const int h1 = (row >> (np - 2)) & 1 ? -P::first_helicity(1) : P::first_helicity(1);
+    int out = row & ~(3 << (np - 2));
+    if (h1 != P::first_helicity(0)) out |= 1 << (np - 1);
+    if (h0 != P::first_helicity(1)) out |= 1 << (np - 2);
+    return out;
+}
 
 // Helicity table: in row `row`, particle i has the opposite sign to its first-row
 // value when bit (npar - 1 - i) of row is set (MadGraph's order, particle 0 slowest).
@@ -119,6 +150,13 @@ REFME_HD inline void evaluate_event(size_t i, const Batch& b, const EvalConfig<P
     double p[np][4];
     for (int ip = 0; ip < np; ++ip)
         for (int c = 0; c < 4; ++c) p[ip][c] = b.momenta[e + b.stride * (ip + np * c)];
+    const bool mirrored = b.flavor && Flavors<P>::mirrored(b.flavor[e]);
+    if (mirrored)
+        for (int c = 0; c < 4; ++c) {
+            const double t = p[0][c];
+            p[0][c] = p[1][c];
+            p[1][c] = t;
+        }
     const double g_s = b.alpha_s ? strong_coupling(b.alpha_s[e]) : cfg.sm.G;
     const typename P::Couplings couplings = P::couplings(cfg.sm, g_s);
 
@@ -142,7 +180,8 @@ REFME_HD inline void evaluate_event(size_t i, const Batch& b, const EvalConfig<P
     if (b.matrix_element) b.matrix_element[e] = total / P::kAverage;
     if (b.helicity_index) {
         const double r = b.random_helicity ? b.random_helicity[e] : kDefaultRandom;
-        b.helicity_index[e] = cfg.good[select_cumulative(cumulative_hel, cfg.n_good, r)];
+        const int row = cfg.good[select_cumulative(cumulative_hel, cfg.n_good, r)];
+        b.helicity_index[e] = mirrored ? mirror_helicity_row<P>(row) : row;
     }
     if (b.color_index) {
         for (int c = 1; c < P::kColors; ++c) jamp2[c] += jamp2[c - 1];
@@ -171,9 +210,10 @@ __global__ void matrix_element_kernel(Batch b, EvalConfig<P> cfg) {
     if (i < b.count) evaluate_event<P>(i, b, cfg);
 }
 
-static __global__ void flavor_check_kernel(const int* flavor, size_t offset, size_t count, int* bad) {
+static __global__ void flavor_check_kernel(const int* flavor, size_t offset, size_t count,
+                                           int flavors, int* bad) {
     const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i < count && flavor[offset + i] != 0) atomicExch(bad, 1);
+    if (i < count && (flavor[offset + i] < 0 || flavor[offset + i] >= flavors)) atomicExch(bad, 1);
 }
 #endif
 
@@ -234,7 +274,7 @@ inline const bool* supported_input_flags() {
     static const bool flags[kInputKeyCount] = {
         true,   // MOMENTA
         true,   // ALPHA_S
-        true,   // FLAVOR_INDEX (0 only)
+        true,   // FLAVOR_INDEX (0 .. kFlavors - 1)
         true,   // RANDOM_COLOR
         true,   // RANDOM_HELICITY
         true,   // RANDOM_DIAGRAM
@@ -381,7 +421,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     if (output_count > 0 && (!output_keys || !outputs))
         return fail(UMAMI_ERROR, "umami_matrix_element: output keys or output pointers are NULL");
     Batch b = {count, stride, offset, nullptr, nullptr, nullptr, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr};
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
     const int* flavor = nullptr;
     bool have_momenta = false;
     const bool* in_ok = supported_input_flags();
@@ -394,7 +434,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
         switch (key) {
             case UMAMI_IN_MOMENTA: b.momenta = static_cast<const double*>(data); have_momenta = true; break;
             case UMAMI_IN_ALPHA_S: b.alpha_s = static_cast<const double*>(data); break;
-            case UMAMI_IN_FLAVOR_INDEX: flavor = static_cast<const int*>(data); break;
+            case UMAMI_IN_FLAVOR_INDEX: flavor = b.flavor = static_cast<const int*>(data); break;
             case UMAMI_IN_RANDOM_COLOR: b.random_color = static_cast<const double*>(data); break;
             case UMAMI_IN_RANDOM_HELICITY: b.random_helicity = static_cast<const double*>(data); break;
             case UMAMI_IN_RANDOM_DIAGRAM: b.random_diagram = static_cast<const double*>(data); break;
@@ -435,11 +475,12 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     (void)stream_ptr;
     if (flavor)
         for (size_t i = 0; i < count; ++i)
-            if (flavor[offset + i] != 0)
+            if (flavor[offset + i] < 0 || flavor[offset + i] >= Flavors<P>::count)
                 return fail(UMAMI_ERROR, "umami_matrix_element: FLAVOR_INDEX " +
                                              std::to_string(flavor[offset + i]) +
                                              " at event " + std::to_string(offset + i) +
-                                             "; this process has one flavour combination (0)");
+                                             "; this process takes 0 to " +
+                                             std::to_string(Flavors<P>::count - 1));
     const EvalConfig<P>& cfg = instance->config;
     for (size_t i = 0; i < count; ++i) evaluate_event<P>(i, b, cfg);
     return UMAMI_SUCCESS;
@@ -462,14 +503,15 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
         }
         int bad = 0;
         cudaMemsetAsync(instance->device_flag, 0, sizeof(int), stream);
-        flavor_check_kernel<<<blocks, kThreads, 0, stream>>>(flavor, offset, count, instance->device_flag);
+        flavor_check_kernel<<<blocks, kThreads, 0, stream>>>(flavor, offset, count,
+                                                             Flavors<P>::count, instance->device_flag);
         cudaMemcpyAsync(&bad, instance->device_flag, sizeof(int), cudaMemcpyDeviceToHost, stream);
         const cudaError_t err = cudaStreamSynchronize(stream);
         if (err != cudaSuccess)
             return fail(UMAMI_ERROR, std::string("umami_matrix_element: ") + cudaGetErrorString(err));
         if (bad)
-            return fail(UMAMI_ERROR, "umami_matrix_element: FLAVOR_INDEX other than 0; this "
-                                     "process has one flavour combination");
+            return fail(UMAMI_ERROR, "umami_matrix_element: FLAVOR_INDEX outside 0 to " +
+                                         std::to_string(Flavors<P>::count - 1));
     }
     matrix_element_kernel<P><<<blocks, kThreads, 0, stream>>>(b, instance->config);
     cudaError_t err = cudaGetLastError();
