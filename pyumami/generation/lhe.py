@@ -15,7 +15,7 @@ Per event (one ``<event>`` block, Les Houches accord, hep-ph/0609017):
 - incoming particles have status -1 and no mothers, outgoing status 1 and
   mothers 1 2; no intermediate resonance lines are written (see below);
 - ``ICOLUP``: the colour-flow table row selected by the library's COLOR_INDEX
-  output (:func:`reference_colour_flows` holds the tables of the reference
+  output (:func:`reference_colour_flows` derives the tables of the reference
   processes; without a table every tag is 0 and the header says so);
 - ``SPINUP``: the helicity of the table row selected by HELICITY_INDEX
   (:func:`reference_helicity_table`); 9 (unknown) without a table or index.
@@ -78,34 +78,58 @@ def reference_colour_flows(pdg: Sequence[int]) -> np.ndarray | None:
     Row ``c`` is the flow that COLOR_INDEX = ``c`` selects in our reference
     libraries, whose colour bases are MadGraph's:
 
-    - ``g g > Q Q~``: flow 0 = T(1,2,3,4) = (T^a1 T^a2)_(i3 j4): the colour of
-      gluon 1 goes to Q, its anticolour to gluon 2, whose anticolour goes to Q~;
-      flow 1 = T(2,1,3,4), the gluons swapped;
-    - ``q q~ > Q Q~`` (either beam order): the single s-channel-gluon flow,
-      the quark's colour goes to Q and the antiquark's anticolour to Q~;
+    - ``g g > Q Q~`` + gluons (``gg_ttx``, ``gg_ttxg``, ``gg_ttxgg``): flow ``c`` is
+      the chain (T^s1 ... T^sn)_(Q Q~) for the c-th permutation s of the gluons in
+      lexicographic order (``ref_me.qcdgen.colour.flow_basis``, the generator's own
+      basis): Q's colour line runs to gluon s1, whose other end runs to s2, ..., to Q~
+      (for g g > t t~, flow 0 = T(1,2,3,4): the colour of gluon 1 goes to the top,
+      its anticolour to gluon 2, whose anticolour goes to the antitop);
+    - ``q q~ > Q Q~`` (``qq_ttx``, either beam order): flow 0 = delta(q, q~)
+      delta(Q, Q~) (the pair annihilates, a new pair is made), flow 1 =
+      delta(Q, q) delta(q~, Q~) (the quark's colour goes to Q, the antiquark's
+      anticolour to Q~);
     - only colourless particles (``e+ e- > mu+ mu-``): one flow, all tags 0.
 
-    Incoming colour tags follow the LHE convention (a tag on an incoming colour
-    line is matched by the same tag on an outgoing colour or an incoming
+    Incoming particles carry crossed tags (LHE convention: a tag on an incoming
+    colour is matched by the same tag on an outgoing colour or an incoming
     anticolour). Any other particle content returns None.
     """
     pdg = tuple(int(p) for p in pdg)
     if all(_is_colourless(p) for p in pdg):
         return np.zeros((1, len(pdg), 2), dtype=np.int64)
-    if len(pdg) != 4 or not (_is_quark(pdg[2]) and pdg[2] > 0 and pdg[3] == -pdg[2]):
+    if len(pdg) < 4 or not (_is_quark(pdg[2]) and pdg[2] > 0 and pdg[3] == -pdg[2]):
         return None
-    if pdg[0] == pdg[1] == 21:
-        return np.array(
-            [
-                [[501, 502], [502, 503], [501, 0], [0, 503]],
-                [[502, 503], [501, 502], [501, 0], [0, 503]],
-            ]
-        )
-    if _is_quark(pdg[0]) and pdg[1] == -pdg[0]:
-        quark, antiquark = [501, 0], [0, 502]
-        incoming = [quark, antiquark] if pdg[0] > 0 else [antiquark, quark]
-        return np.array([[*incoming, [501, 0], [0, 502]]])
+    if pdg[0] == pdg[1] == 21 and all(p == 21 for p in pdg[4:]):
+        from ref_me.qcdgen.colour import flow_basis
+
+        gluons = (0, 1, *range(4, len(pdg)))
+        return np.array([_chain_tags(word, len(pdg)) for word in flow_basis(gluons)])
+    if len(pdg) == 4 and _is_quark(pdg[0]) and pdg[1] == -pdg[0]:
+        quark, antiquark = (0, 1) if pdg[0] > 0 else (1, 0)
+        flows = np.zeros((2, 4, 2), dtype=np.int64)
+        # all outgoing first (an incoming quark is an outgoing antiquark), then crossed
+        flows[0, [antiquark, quark], [0, 1]] = 501  # delta(q, q~): one line through both
+        flows[0, [2, 3], [0, 1]] = 502
+        flows[1, [2, quark], [0, 1]] = 501  # delta(Q, q)
+        flows[1, [antiquark, 3], [0, 1]] = 502  # delta(q~, Q~)
+        flows[:, :2] = flows[:, :2, ::-1]
+        return flows
     return None
+
+
+def _chain_tags(word: Sequence[int], npar: int) -> np.ndarray:
+    """LHE tags of the flow (T^w1 ... T^wn)_(Q Q~), Q particle 2, Q~ particle 3.
+
+    All particles outgoing, tag k joins the colour of element k of the chain
+    (Q, w1, ..., wn) to the anticolour of element k + 1 (w1, ..., wn, Q~);
+    incoming particles then swap colour and anticolour (crossing).
+    """
+    tags = np.zeros((npar, 2), dtype=np.int64)
+    chain = [2, *word, 3]
+    for k in range(len(chain) - 1):
+        tags[chain[k], 0] = tags[chain[k + 1], 1] = 501 + k
+    tags[:2] = tags[:2, ::-1]
+    return tags
 
 
 _FIRST_HELICITY = re.compile(r"first\s*\[\s*kParticles\s*\]\s*=\s*\{([^}]*)\}")
@@ -117,13 +141,19 @@ def reference_helicity_table(process: str) -> np.ndarray | None:
     Row ``r`` is the row HELICITY_INDEX = ``r`` selects: particle 0 varies
     slowest, each particle starting from its first helicity and then taking the
     opposite sign (ref_me's and MadGraph's order). The first row is read from
-    the process's C++ source (``first_helicity`` in ``ref_me/processes/<process>.cc``),
-    the one place it is written; None when that source is not found.
+    the process's C++ source, the one place it is written (``first_helicity`` in
+    ``ref_me/processes/<process>.cc``, or in ``build/gen/<process>.cc`` for the
+    processes ``ref_me.qcdgen`` generates); None when no source is found.
     """
     import ref_me
 
-    source = Path(ref_me.__file__).resolve().parent / "processes" / f"{process}.cc"
-    if not source.is_file():
+    package = Path(ref_me.__file__).resolve().parent
+    sources = [
+        package / "processes" / f"{process}.cc",
+        package.parent / "build" / "gen" / f"{process}.cc",
+    ]
+    source = next((path for path in sources if path.is_file()), None)
+    if source is None:
         return None
     match = _FIRST_HELICITY.search(source.read_text())
     if match is None:

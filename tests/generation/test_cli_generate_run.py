@@ -108,3 +108,42 @@ def test_unknown_run_card_setting(tmp_path, capsys) -> None:
     card.write_text('library = "gg_ttx"\nenergy = 13000\n')
     assert main(["integrate", str(card)]) == 2
     assert "unknown setting 'energy'" in capsys.readouterr().err
+
+
+def _colour_closed(particles) -> bool:
+    """Every colour tag appears once as a colour and once as an anticolour, incoming
+    particles counted with colour and anticolour swapped (crossing)."""
+    ends: dict[tuple[int, bool], int] = {}
+    for p in particles:
+        incoming = p.status == -1
+        for tag, is_colour in ((int(p.color1), True), (int(p.color2), False)):
+            if tag:
+                key = (tag, is_colour != incoming)
+                ends[key] = ends.get(key, 0) + 1
+    return all(ends.get((t, c), 0) == 1 for t, _ in ends for c in (True, False))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "pdg"),
+    [
+        (["--library", "qq_ttx", "--process", "u~ u > t t~"], [-2, 2, 6, -6]),
+        # the sampler has no channels for gg_ttxg: its path makes it a foreign library
+        # (one flat channel), whose file name still selects the reference colour table
+        ([f"--library={ref_me.library_path('gg_ttxg')}", "--process", "g g > t t~ g",
+          "--cut", "pt(g) > 30", "--cut", "min(dR(g,t)) > 0.4"], [21, 21, 6, -6, 21]),
+    ],
+)  # fmt: skip
+def test_lhe_colour_flows_of_other_reference_processes(tmp_path, arguments, pdg) -> None:
+    out = tmp_path / "run"
+    fixed = ["--pdf", "none", "--sqrt-s", "1000", *FAST, "--events", "200", "--out", str(out)]
+    assert main(["generate", *arguments, *fixed]) == 0
+    events = list(pylhe.LHEFile.fromfile(out / "events.lhe", generator=False).events)
+    assert len(events) == 200
+    flows = set()
+    for event in events:
+        assert [int(p.id) for p in event.particles] == pdg
+        assert _colour_closed(event.particles)
+        p = np.array([[q.e, q.px, q.py, q.pz] for q in event.particles])
+        assert np.allclose(p[0] + p[1], p[2:].sum(axis=0), atol=1e-6)
+        flows.add(tuple((int(q.color1), int(q.color2)) for q in event.particles))
+    assert len(flows) > 1  # the library's COLOR_INDEX picks different flows

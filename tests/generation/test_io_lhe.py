@@ -111,8 +111,14 @@ def test_reference_tables() -> None:
     assert reference_helicity_table("no_such_process") is None
     assert reference_colour_flows([11, -11, 13, -13]).tolist() == [[[0, 0]] * 4]
     assert reference_colour_flows([21, 21, 21, 21]) is None
-    for pdg in ([21, 21, 6, -6], [2, -2, 6, -6], [-1, 1, 6, -6]):
-        for flow in reference_colour_flows(pdg):
+    assert reference_colour_flows([21, 21, 6, -6, 21]).shape == (6, 5, 2)
+    assert reference_colour_flows([21, 21, 6, -6, 21, 21]).shape == (24, 6, 2)
+    assert reference_helicity_table("qq_ttx")[0].tolist() == [1, -1, -1, 1]
+    for pdg in ([21, 21, 6, -6], [2, -2, 6, -6], [-1, 1, 6, -6], [21, 21, 6, -6, 21],
+                [21, 21, 6, -6, 21, 21]):  # fmt: skip
+        flows = reference_colour_flows(pdg)
+        assert len({f.tobytes() for f in flows}) == len(flows)  # distinct flows
+        for flow in flows:
             particles = [
                 pylhe.LHEParticle(id=pid, status=-1 if i < 2 else 1, mother1=0, mother2=0,
                                   color1=c[0], color2=c[1], px=0, py=0, pz=0, e=0, m=0,
