@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
@@ -27,7 +27,7 @@ from pathlib import Path
 from particle import Particle
 from particle.particle import ParticleNotFound
 
-from phase_space import Decay, Propagator, TChannel, Topology
+from phase_space import Topology
 
 from ..library import MatrixElementLibrary, load
 from .errors import ProcessError
@@ -250,63 +250,39 @@ def check_library(
 
 
 # ------------------------------------------------------------ reference libraries
-ChannelBuilder = Callable[[tuple[float, ...]], tuple[Channel, ...]]
-
-
-def _s_channel_2to2(
-    final_masses: tuple[float, ...], diagrams: tuple[int, ...]
-) -> tuple[Channel, ...]:
-    return (Channel(Topology(final_masses, Decay((0, 1))), diagrams, "s-channel"),)
-
-
-def _ee_mumu_channels(final_masses: tuple[float, ...]) -> tuple[Channel, ...]:
-    # photon and Z exchange are both s-channel: at fixed s-hat one mapping covers both
-    return _s_channel_2to2(final_masses, (0, 1))
-
-
-def _gg_ttx_channels(final_masses: tuple[float, ...]) -> tuple[Channel, ...]:
-    top = Propagator(final_masses[0], pdg_width(6))
-    return (
-        Channel(Topology(final_masses, Decay((0, 1))), (0,), "s-channel gluon"),
-        # diagram 2: the first gluon attaches next to the top, diagram 3 next to the antitop
-        Channel(Topology(final_masses, TChannel((0, 1), (top,))), (1,), "t-channel top"),
-        Channel(Topology(final_masses, TChannel((1, 0), (top,))), (2,), "u-channel top"),
-    )
-
-
-def _qq_ttx_channels(final_masses: tuple[float, ...]) -> tuple[Channel, ...]:
-    return _s_channel_2to2(final_masses, (0,))
-
-
 @dataclass(frozen=True)
 class ReferenceLibrary:
-    """A reference library of ``ref_me``: its subprocesses (incoming, outgoing, flavor)
-    and the channels of its diagrams."""
+    """A reference library of ``ref_me``: its subprocesses (incoming, outgoing, flavor),
+    read from ``ref_me.FLAVORS``, and the channels of its diagrams."""
 
     name: str
     subprocesses: tuple[tuple[tuple[int, int], tuple[int, ...], int | None], ...]
-    channels: ChannelBuilder
+
+    def channels(self, final_masses: tuple[float, ...]) -> tuple[Channel, ...]:
+        """One channel per diagram group (see :mod:`.topologies`); a flat one where no
+        topologies are known."""
+        from .topologies import REFERENCE_CHANNELS
+
+        build = REFERENCE_CHANNELS.get(self.name)
+        return build(final_masses) if build is not None else (Channel(None, (), "flat"),)
 
 
-#: Quarks in the order of qq_ttx's FLAVOR_INDEX table (u, d, s, c, b).
-_QQ_TTX_QUARKS = (2, 1, 3, 4, 5)
+def _reference_libraries() -> dict[str, ReferenceLibrary]:
+    import ref_me
+
+    out = {}
+    for name, table in ref_me.FLAVORS.items():
+        # FLAVOR_INDEX is passed only where the library offers more than one value
+        rows = tuple(
+            ((ids[0], ids[1]), tuple(ids[2:]), index if len(table) > 1 else None)
+            for index, ids in enumerate(table)
+        )
+        out[name] = ReferenceLibrary(name, rows)
+    return out
 
 
-def _qq_flavours() -> tuple[tuple[tuple[int, int], tuple[int, ...], int], ...]:
-    # qq_ttx: FLAVOR_INDEX = 2 k + m for quark k of (u, d, s, c, b); m = 0 is q q~ (quark in
-    # beam 1), m = 1 the mirrored q~ q
-    rows = []
-    for k, q in enumerate(_QQ_TTX_QUARKS):
-        rows.append(((q, -q), (6, -6), 2 * k))
-        rows.append(((-q, q), (6, -6), 2 * k + 1))
-    return tuple(rows)
-
-
-REFERENCE_LIBRARIES: Mapping[str, ReferenceLibrary] = {
-    "ee_mumu": ReferenceLibrary("ee_mumu", (((-11, 11), (-13, 13), None),), _ee_mumu_channels),
-    "gg_ttx": ReferenceLibrary("gg_ttx", (((21, 21), (6, -6), None),), _gg_ttx_channels),
-    "qq_ttx": ReferenceLibrary("qq_ttx", _qq_flavours(), _qq_ttx_channels),
-}
+#: The reference libraries by name.
+REFERENCE_LIBRARIES: Mapping[str, ReferenceLibrary] = _reference_libraries()
 
 
 def _reference_name(path: str | os.PathLike[str]) -> str | None:

@@ -5,6 +5,7 @@ Tolerance: |ours - analytic| < 4 sigma_MC, sigma_MC the generator's own error es
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import pyumami
@@ -82,3 +83,26 @@ def test_gg_ttx_at_fixed_s_hat_high_statistics(sqrt_s):
     ref = gg_ttx(sqrt_s**2, 0.118, 173.0)
     result = run("g g > t t~", "gg_ttx", sqrt_s, 1_000_000, iterations=10)
     assert abs(report(f"gg_ttx {sqrt_s} GeV, 1e6 events", result, ref)) < PULL_LIMIT
+
+
+def jet_cut(momenta, pdg):
+    """pT(g) > 50 GeV and |eta(g)| < 2.5 for the gluon of g g -> t t~ g."""
+    g = momenta[:, 4, :]
+    pt = (g[:, 1] ** 2 + g[:, 2] ** 2) ** 0.5
+    eta = np.arcsinh(g[:, 3] / np.maximum(pt, 1e-300))
+    return (pt > 50.0) & (np.abs(eta) < 2.5)
+
+
+@pytest.mark.slow
+def test_gg_ttxg_sixteen_channels_agree_with_one():
+    """g g -> t t~ g at 1 TeV with a gluon cut: the 16 diagram channels (SDE weights) and a
+    single channel integrate the same cross section (4 combined sigma; no analytic value)."""
+    library("gg_ttxg")
+    multi = run("g g > t t~ g", "gg_ttxg", 1000.0, 100_000, iterations=8, cuts=jet_cut)
+    single = run("g g > t t~ g", "gg_ttxg", 1000.0, 100_000, iterations=8, cuts=jet_cut,
+                 single_channel=True)  # fmt: skip
+    combined = (multi.error_pb**2 + single.error_pb**2) ** 0.5
+    print(f"gg_ttxg 1 TeV, pT(g) > 50, |eta(g)| < 2.5: 16 channels {multi.cross_section_pb:.5g} "
+          f"+- {multi.error_pb:.2g} pb, one channel {single.cross_section_pb:.5g} "
+          f"+- {single.error_pb:.2g} pb")  # fmt: skip
+    assert abs(multi.cross_section_pb - single.cross_section_pb) < PULL_LIMIT * combined
