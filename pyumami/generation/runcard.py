@@ -13,16 +13,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
+import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 __all__ = ["RunCard", "RunCardError", "load_run_card"]
 
