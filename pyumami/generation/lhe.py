@@ -33,14 +33,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, Self
 
 import numpy as np
 
 from .events import EventBatch
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 __all__ = [
     "LheProcess",

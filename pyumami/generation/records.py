@@ -20,14 +20,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, Self
 
 import numpy as np
 
 from .events import EventBatch
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
 
 __all__ = ["NpyRecordWriter", "record_dtype"]
 
