@@ -230,7 +230,8 @@ def plot(
         if title:
             axis.set_title(title, fontsize=10)
         axis.legend(fontsize=8)
-        figure.tight_layout()
+        # fixed margins: tight_layout measured every label and took half the plotting time
+        figure.subplots_adjust(left=0.14, right=0.97, bottom=0.12, top=0.92)
         path = directory / f"{spec.slug}.png"
         figure.savefig(path, dpi=100)
         plt.close(figure)
