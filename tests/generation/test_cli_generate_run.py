@@ -80,6 +80,10 @@ def test_integrate_prints_json_last(capsys) -> None:
         (["--library", "gg_ttx", "--pdf", "none", "--cut", "pt(t) >> 3"], "position 8"),
         (["--library", "gg_ttx", "--pdf", "none", "--events", "0"], "--events"),
         (
+            ["--library", "gg_ttx", "--pdf", "none", "--sqrt-s", "1000", "--cut", "pt(t) > 600"],
+            "remove all",
+        ),
+        (
             ["--library", "no_such_lib.so", "--pdf", "none", "--process", "g g > t t~"],
             "no_such_lib.so",
         ),
