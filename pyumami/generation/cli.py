@@ -213,7 +213,6 @@ class _Setup:
     card: RunCard
     generator: Any
     pdf: Any
-    cuts: Any
     histogram_specs: list = field(default_factory=list)
 
 
@@ -255,7 +254,7 @@ def _setup(card: RunCard, command: str) -> _Setup:
     if command == "generate" and not specs:
         first = generator.process.subprocesses[0]
         specs = default_specs(first.outgoing, card.sqrt_s, fixed_energy=pdf is None)
-    return _Setup(card, generator, pdf, cuts, specs)
+    return _Setup(card, generator, pdf, specs)
 
 
 def _integrate(setup: _Setup, weighted_histograms: Any | None, max_weight: Any | None) -> Any:
