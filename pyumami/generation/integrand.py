@@ -132,6 +132,7 @@ class Integrand:
         self.xp = None if xp is None or array_api_compat.is_numpy_namespace(xp) else xp
         self.single_channel = bool(single_channel)
         self._check_threshold(sqrt_s_hat_min)
+        self._check_pdf_flavours()
         self.slots: list[Slot] = []
         for i, sub in enumerate(process.subprocesses):
             channels = sub.channels[:1] if self.single_channel else sub.channels
@@ -164,6 +165,21 @@ class Integrand:
                 raise SettingsError(
                     f"sqrt_s = {self.sqrt_s} GeV is not above the threshold {low} GeV of "
                     f"{sub.name} (final-state masses {sub.final_masses}); raise the energy"
+                )
+
+    def _check_pdf_flavours(self) -> None:
+        """Refuse incoming particles the PDF set has no density for (e.g. leptons)."""
+        flavours = getattr(self.pdf, "flavors", None)
+        if self.pdf is None or flavours is None:
+            return
+        known = set(flavours) | ({21} if 0 in flavours else set())
+        for sub in self.process.subprocesses:
+            missing = [p for p in sub.incoming if p not in known]
+            if missing:
+                raise SettingsError(
+                    f"the PDF set {getattr(self.pdf, 'name', '')} has no density for PDG id(s) "
+                    f"{missing} of {sub.name}; use pdf=None for colliding leptons or partons "
+                    "at a fixed energy"
                 )
 
     def _s_hat_min(self, final_masses: Sequence[float]) -> float:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 
 from phase_space import Decay, Propagator, TChannel, Topology
 
-from .process import Channel, pdg_width
+from .process import Channel
 
 __all__ = ["GG_TTX_DIAGRAMS", "REFERENCE_CHANNELS", "top_line_topology"]
 
@@ -33,7 +33,9 @@ def top_line_topology(diagram: str, final_masses: tuple[float, ...]) -> Topology
     ``"V(0,1) 4"``); particles 0, 1 incoming gluons, 2 t, 3 t~, 4... outgoing gluons."""
     from ref_me.qcdgen.diagrams import parse
 
-    top = Propagator(final_masses[0], pdg_width(6))
+    # no width: the tops are external and stable, so an internal top line never resonates;
+    # a Breit-Wigner would crowd the points at the soft-gluon edge m_t^2 of its invariant
+    top = Propagator(final_masses[0], 0.0)
     gluon = Propagator()
     edges: dict[_Node, list[tuple[_Node, Propagator | None]]] = {}
     count = 0

@@ -53,7 +53,7 @@ def integrate(pdf, spec, libraries, n, iterations=6):
 
 def test_gg_ttx_at_13_tev(pdf):
     ref = quadrature(pdf, "g g > t t~")
-    _, result = integrate(pdf, "g g > t t~", built("gg_ttx"), 60_000)
+    _, result = integrate(pdf, "g g > t t~", built("gg_ttx"), 40_000)
     pull = report(f"p p (gg only) -> t t~ 13 TeV, PDF {pdf.name}", result, ref)
     assert abs(pull) < PULL_LIMIT, (result, ref, pull)
 
@@ -61,7 +61,7 @@ def test_gg_ttx_at_13_tev(pdf):
 def test_pp_ttx_gg_plus_qq_at_13_tev(pdf):
     libs = [built("gg_ttx"), built("qq_ttx")]
     ref = quadrature(pdf, "p p > t t~")
-    gen, result = integrate(pdf, "p p > t t~", libs, 80_000, iterations=8)
+    gen, result = integrate(pdf, "p p > t t~", libs, 50_000, iterations=6)
     pull = report(f"p p (gg + qq~) -> t t~ 13 TeV, PDF {pdf.name}", result, ref)
     assert abs(pull) < PULL_LIMIT, (result, ref, pull)
     # subprocesses are sampled in proportion to their learned cross sections

@@ -38,7 +38,11 @@ def libraries(*names):
 
 
 @pytest.mark.parametrize(
-    "spec, names", [("g g > t t~", ("gg_ttx",)), ("p p > t t~", ("gg_ttx", "qq_ttx"))]
+    "spec, names",
+    [
+        ("g g > t t~", ("gg_ttx",)),
+        pytest.param("p p > t t~", ("gg_ttx", "qq_ttx"), marks=pytest.mark.slow),
+    ],
 )
 def test_madspace_generator_agrees_with_ours(pdf, spec, names):
     libs = libraries(*names)
@@ -46,7 +50,7 @@ def test_madspace_generator_agrees_with_ours(pdf, spec, names):
     theirs = run_madspace(process, SQRT_S, pdf.path, MT, 5000, threads=2)
     gen = Generator(process, SQRT_S, pdf=pdf, scale=MT, seed=2)
     gen.train(6, 10_000)
-    ours = gen.integrate(60_000)
+    ours = gen.integrate(40_000)
     ref = quadrature(pdf, spec)
     combined = math.hypot(ours.error_pb, theirs.error_pb)
     print(

@@ -112,3 +112,26 @@ def test_frozen_generator_cannot_train_again(gg_ttx):
     gen.integrate(100)
     with pytest.raises(SettingsError, match="frozen"):
         gen.train(1, 100)
+
+
+class PartonsOnly:
+    """A stand-in PDF set with quarks and gluons only."""
+
+    name = "partons-only"
+    flavors = (-5, -4, -3, -2, -1, 21, 1, 2, 3, 4, 5)
+    x_min = 1e-6
+
+    def xfxQ(self, pid, x, q):
+        return x * 0.0 + 1.0
+
+    def alphasQ(self, q):
+        return q * 0.0 + 0.118
+
+
+def test_leptons_with_a_pdf_set_fail_before_any_work():
+    try:
+        ref_me.library_path("ee_mumu", "cpu")
+    except FileNotFoundError:
+        pytest.skip("ee_mumu not built")
+    with pytest.raises(SettingsError, match="no density for PDG id"):
+        Generator("e+ e- > mu+ mu-", 500.0, libraries="ee_mumu", pdf=PartonsOnly())
