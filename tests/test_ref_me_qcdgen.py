@@ -11,7 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ref_me.qcdgen import colour
-from ref_me.qcdgen.diagrams import enumerate_diagrams, has_contact, parse, signature
+from ref_me.qcdgen.diagrams import (
+    contact_count,
+    enumerate_diagrams,
+    has_contact,
+    parse,
+    propagators,
+    signature,
+)
 from ref_me.qcdgen.emit import check_diagram_list, generate
 from ref_me.qcdgen.processes import PROCESSES
 
@@ -164,3 +171,21 @@ def test_generated_source_is_deterministic():
     assert "REFME_EXPORT_UMAMI(GgTtxg)" in source
     assigned = [line for line in source.splitlines() if line.strip().startswith("amp[")]
     assert len(assigned) == len(process.diagrams)
+
+
+@pytest.mark.parametrize("name", sorted(PROCESSES))
+def test_propagators_are_the_phase_space_channels(name):
+    process = PROCESSES[name]
+    n = process.particles
+    for text in process.diagrams:
+        diagram = parse(text)
+        lines = propagators(diagram, n)
+        # a tree with n external legs has n - 3 internal lines, one less per 4-gluon vertex
+        assert len(lines) == n - 3 - contact_count(diagram)
+        for side, pdg in lines:
+            assert 0 not in side and 1 < len(side) < n - 1 and pdg in (6, 21)
+            # a top line separates the top from the antitop
+            assert pdg == 21 or ((2 in side) != (3 in side))
+    # diagram 1 of g g > t t~ g: s-channel gluons (t t~ g) and (t t~)
+    first = propagators(parse(PROCESSES["gg_ttxg"].diagrams[0]), 5)
+    assert sorted((sorted(s), k) for s, k in first) == [([2, 3], 21), ([2, 3, 4], 21)]

@@ -128,7 +128,14 @@ def _contract(traces: tuple[Word, ...]) -> Fraction:
 
 
 def _value(traces: tuple[Word, ...]) -> Fraction:
-    return _contract(tuple(sorted((_rotate(t) for t in traces), key=repr)))
+    """Value of a product of traces; summed labels are renamed by first appearance so
+    that products differing only in the names of summed labels share the cache."""
+    names: dict[str, str] = {}
+    renamed = tuple(
+        tuple(x if isinstance(x, int) else names.setdefault(x, f"_{len(names)}") for x in t)
+        for t in traces
+    )
+    return _contract(tuple(sorted((_rotate(t) for t in renamed), key=repr)))
 
 
 def _rename(word: Word, tag: str) -> Word:
@@ -172,26 +179,36 @@ def colour_matrix(basis: list[Word]) -> list[list[Fraction]]:
     return out
 
 
-def _solve(matrix: list[list[Fraction]], rhs: list[Fraction]) -> list[Fraction]:
+@cache
+def _inverse(matrix: tuple[tuple[Fraction, ...], ...]) -> tuple[tuple[Fraction, ...], ...]:
+    """Exact inverse by Gauss-Jordan elimination (computed once per colour basis)."""
     n = len(matrix)
-    m = [row[:] + [r] for row, r in zip(matrix, rhs)]
+    m = [list(row) + [Fraction(int(i == j)) for j in range(n)] for i, row in enumerate(matrix)]
     for col in range(n):
         pivot = next(r for r in range(col, n) if m[r][col] != 0)
         m[col], m[pivot] = m[pivot], m[col]
+        scale = m[col][col]
+        m[col] = [x / scale for x in m[col]]
         for r in range(n):
             if r != col and m[r][col] != 0:
-                f = m[r][col] / m[col][col]
+                f = m[r][col]
                 m[r] = [x - f * y for x, y in zip(m[r], m[col])]
-    return [m[i][n] / m[i][i] for i in range(n)]
+    return tuple(tuple(row[n:]) for row in m)
 
 
 def decompose(tensor: Tensor, basis: list[Word], gram: list[list[Fraction]]) -> list[Complex]:
     """Coefficients c with tensor = sum_k c_k flow_k, checked exactly: the norm of the
     tensor must equal c^dagger G c (the tensor lies in the span of the flows)."""
     overlaps = [inner(string(w), tensor) for w in basis]
-    re = _solve(gram, [o.re for o in overlaps])
-    im = _solve(gram, [o.im for o in overlaps])
-    coeffs = [Complex(r, i) for r, i in zip(re, im)]
+    inverse = _inverse(tuple(tuple(row) for row in gram))
+    coeffs = [
+        Complex(
+            sum(g * o.re for g, o in zip(row, overlaps) if g and o.re),
+            sum(g * o.im for g, o in zip(row, overlaps) if g and o.im),
+        )
+        for row in inverse
+    ]
+    coeffs = [Complex(Fraction(c.re), Fraction(c.im)) for c in coeffs]
     norm = inner(tensor, tensor)
     recon = Complex()
     for ci, gi in zip(coeffs, gram):

@@ -147,3 +147,26 @@ def contact_count(diagram: Diagram) -> int:
         return (t[0] == "X") + sum(count(k) for k in t[1:])
 
     return sum(count(t) for t in diagram)
+
+
+def propagators(diagram: Diagram, n_particles: int) -> list[tuple[frozenset[int], int]]:
+    """Internal lines of a diagram as (particles, PDG id): each line is given by the
+    external particles on its side away from particle 0 (only outgoing particles: an
+    s-channel line of invariant mass (sum p)^2; with particle 1: a t-channel line),
+    PDG id 21 for a gluon, 6 for a top. The phase-space channel of the diagram."""
+    lines: list[tuple[frozenset[int], int]] = []
+    everything = frozenset(range(n_particles))
+
+    def gluon(tree) -> frozenset[int]:
+        if isinstance(tree, int):
+            return frozenset((tree,))
+        inside = frozenset().union(*(gluon(t) for t in tree[1:]))
+        lines.append((inside if 0 not in inside else everything - inside, 21))
+        return inside
+
+    top_side = frozenset((2,))
+    attached = [gluon(tree) for tree in diagram]
+    for block in attached[:-1]:  # the top line between attachments
+        top_side = top_side | block
+        lines.append((top_side if 0 not in top_side else everything - top_side, 6))
+    return lines
