@@ -203,7 +203,13 @@ def _pdf(card: RunCard) -> Any:
     try:
         return pdf_module.load(name)
     except (pdf_module.PDFError, OSError) as exc:
-        raise _SettingsFailure(f"--pdf {card.pdf}: {exc}") from None
+        hint = (
+            "; the set shipped with pyumami is missing from this installation: give an "
+            "LHAPDF set (--pdf NAME) or --pdf none"
+            if name is None
+            else ""
+        )
+        raise _SettingsFailure(f"--pdf {card.pdf}: {exc}{hint}") from None
 
 
 @dataclass
