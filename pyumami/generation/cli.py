@@ -230,6 +230,7 @@ def _setup(card: RunCard, command: str) -> _Setup:
     from .generator import Generator
     from .histograms import HistogramSpec, default_specs
     from .observables import ExpressionError
+    from .process import Process
 
     if not card.library:
         raise _SettingsFailure(
@@ -246,11 +247,15 @@ def _setup(card: RunCard, command: str) -> _Setup:
     except ValueError as exc:
         raise _SettingsFailure(str(exc)) from None
     pdf = _pdf(card)
+    if card.param_card is not None and not Path(card.param_card).is_file():
+        raise _SettingsFailure(f"--param-card {card.param_card}: no such file")
     try:
+        process = Process.from_spec(
+            spec, libraries, threads=card.threads, param_card=card.param_card
+        )
         generator = Generator(
-            spec, card.sqrt_s, libraries=libraries, pdf=pdf, scale=card.scale,
-            alpha_s=card.alpha_s, cuts=cuts if len(cuts) else None, seed=card.seed,
-            threads=card.threads, single_channel=card.single_channel,
+            process, card.sqrt_s, pdf=pdf, scale=card.scale, alpha_s=card.alpha_s,
+            cuts=cuts if len(cuts) else None, seed=card.seed, single_channel=card.single_channel,
             batch_size=card.batch_size, max_overweight=card.overweight_fraction, progress=True,
         )  # fmt: skip
     except (GenerationError, UmamiError, KeyError) as exc:

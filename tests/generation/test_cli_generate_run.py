@@ -150,3 +150,16 @@ def test_lhe_colour_flows_of_other_reference_processes(tmp_path, arguments, pdg)
         assert np.allclose(p[0] + p[1], p[2:].sum(axis=0), atol=1e-6)
         flows.add(tuple((int(q.color1), int(q.color2)) for q in event.particles))
     assert len(flows) > 1  # the library's COLOR_INDEX picks different flows
+
+
+def test_param_card_reaches_the_libraries(tmp_path, capsys) -> None:
+    card = ref_me.default_param_card().read_text()
+    heavy = tmp_path / "mt180.dat"
+    heavy.write_text(card.replace("6 1.730000e+02 # MT", "6 1.800000e+02 # MT", 1))
+    assert main(["integrate", *GG_TTX, "--json"]) == 0
+    light = _last_json(capsys.readouterr().out)["cross_section_pb"]
+    assert main(["integrate", *GG_TTX, "--json", "--param-card", str(heavy)]) == 0
+    # sigma(mt = 180) is 2.5% below sigma(mt = 173) at 1 TeV; the MC errors are 0.1%
+    assert _last_json(capsys.readouterr().out)["cross_section_pb"] < 0.99 * light
+    assert main(["integrate", *GG_TTX, "--param-card", str(tmp_path / "none.dat")]) == 2
+    assert "none.dat: no such file" in capsys.readouterr().err
