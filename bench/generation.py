@@ -9,7 +9,8 @@ Both generators use the reference library gg_ttx (2 threads), the same LHAPDF gr
 temporary directory by tests/generation/hadronic.py) and the fixed scale m_t = 173 GeV.
 Ours trains (8 x 20k VEGAS iterations, multi-channel) and then generates ``--events``
 unweighted events; MadSpace runs its survey and then generates the same number. Timed:
-the generation phase of each (training / survey reported separately). Printed per
+the generation phase of each (training / survey reported separately); the two alternate
+``--repeats`` times and each keeps its fastest run (the machine may be shared). Printed per
 generator: weighted and unweighted events per second, the unweighting efficiency
 (ours: <w> / W_max, the expected acceptance; MadSpace: unweighted / weighted), the cross section; then ours / MadSpace ratios and one JSON line.
 """
@@ -102,6 +103,9 @@ def main() -> None:
     parser.add_argument("--pdf", default=None, help="LHAPDF set name or path (default: shipped)")
     parser.add_argument("--single-channel", action="store_true", help="ours with one channel")
     parser.add_argument("--quick", action="store_true", help="2000 events")
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="alternating runs of each (best kept)"
+    )
     args = parser.parse_args()
     events = 2000 if args.quick else args.events
     pdf = pdf_set(args.pdf)

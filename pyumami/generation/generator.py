@@ -13,8 +13,11 @@ freeze both first, so every later batch depends only on (seed, batch index).
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,6 +107,8 @@ class Generator:
         max_overweight: share of the cross section events above the maximum weight may carry.
         progress: show tqdm progress bars.
         xp: array namespace of the chain (None: NumPy; e.g. CuPy with a CUDA library).
+        workers: frozen batches computed concurrently by integrate/generate (results
+            do not depend on it).
     """
 
     def __init__(
@@ -126,7 +131,10 @@ class Generator:
         vegas_bins: int = 64,
         vegas_alpha: float = 1.5,
         xp: Any = None,
+        workers: int = 2,
     ) -> None:
+        if workers < 1:
+            raise SettingsError(f"workers must be >= 1 (got {workers})")
         if batch_size < 1:
             raise SettingsError(f"batch_size must be >= 1 (got {batch_size})")
         if not 0.0 <= max_overweight < 1.0:
@@ -149,6 +157,7 @@ class Generator:
         )
         self.seed = int(seed)
         self.batch_size = int(batch_size)
+        self.workers = int(workers)
         self.max_overweight = float(max_overweight)
         self.progress = bool(progress)
         self.next_batch = 0
@@ -188,17 +197,53 @@ class Generator:
             self.history.append(results[-1])
         return results
 
+    def _frozen_samples(self, sizes: Iterable[int]) -> Iterator[tuple[int, WeightedSample]]:
+        """(batch index, sample) for consecutive batch indices with the grids frozen.
+
+        With ``workers`` > 1 the next batches are computed ahead in a thread pool (NumPy
+        and the library release the GIL), overlapping one batch's phase space and PDFs
+        with another's matrix elements. Every batch is a function of (seed, index) and the
+        frozen state only, so the results do not depend on ``workers``."""
+        self.integrand.freeze()
+        if self.workers <= 1:
+            for size in sizes:
+                index, self.next_batch = self.next_batch, self.next_batch + 1
+                yield index, self.integrand.sample(self.seed, index, size)
+            return
+        queue: deque[tuple[int, Future[WeightedSample]]] = deque()
+        todo = iter(sizes)
+        upcoming = self.next_batch
+        with ThreadPoolExecutor(self.workers) as pool:
+
+            def submit() -> None:
+                nonlocal upcoming
+                size = next(todo, None)
+                if size is not None:
+                    job = pool.submit(self.integrand.sample, self.seed, upcoming, size)
+                    queue.append((upcoming, job))
+                    upcoming += 1
+
+            try:
+                for _ in range(self.workers):
+                    submit()
+                while queue:
+                    index, job = queue.popleft()
+                    sample = job.result()
+                    self.next_batch = index + 1
+                    submit()
+                    yield index, sample
+            finally:
+                for _, job in queue:
+                    job.cancel()
+
     def weighted_batches(self, n: int, batch_size: int | None = None) -> Iterator[EventBatch]:
         """Weighted events from the frozen grids, ``n`` in all, batch by batch."""
-        self.integrand.freeze()
         size = batch_size or self.batch_size
-        done = 0
+        sizes = [min(size, n - start) for start in range(0, n, size)]
         with self._counter(n, "integrating") as bar:
-            while done < n:
-                k = min(size, n - done)
-                yield self.sample(k).events
-                done += k
-                bar.update(k)
+            for _, sample in self._frozen_samples(sizes):
+                yield sample.events
+                bar.update(len(sample.events))
 
     def integrate(
         self,
@@ -255,9 +300,7 @@ class Generator:
         batches = 0
         with self._counter(n, "unweighting") as bar:
             shown = 0
-            while True:
-                index, self.next_batch = self.next_batch, self.next_batch + 1
-                sample = self.integrand.sample(self.seed, index, size)
+            for index, sample in self._frozen_samples(itertools.repeat(size)):
                 unweighter.add(sample.events, batch_rng(self.seed, index, _UNWEIGHTING_STREAM))
                 batches += 1
                 have = unweighter.expected()

@@ -135,3 +135,17 @@ def test_leptons_with_a_pdf_set_fail_before_any_work():
         pytest.skip("ee_mumu not built")
     with pytest.raises(SettingsError, match="no density for PDG id"):
         Generator("e+ e- > mu+ mu-", 500.0, libraries="ee_mumu", pdf=PartonsOnly())
+
+
+def test_results_do_not_depend_on_the_number_of_workers(gg_ttx):
+    runs = []
+    for workers in (1, 3):
+        gen = make(gg_ttx, workers=workers)
+        gen.train(2, 1000)
+        integral = gen.integrate(3000, batch_size=700)
+        events = gen.generate(200, batch_size=700).events
+        runs.append((integral, events, gen.next_batch))
+    (a, ea, na), (b, eb, nb) = runs
+    assert a == b and na == nb
+    np.testing.assert_array_equal(ea.momenta, eb.momenta)
+    np.testing.assert_array_equal(ea.weight, eb.weight)
