@@ -162,6 +162,11 @@ def reference_helicity_table(process: str) -> np.ndarray | None:
     return first[None, :] * (1 - 2 * flipped)
 
 
+def _cdata(text: str) -> str:
+    """``text`` safe inside a CDATA section (a literal ``]]>`` is split across two)."""
+    return text.replace("]]>", "]]]]><![CDATA[>")
+
+
 def _event_format(npar: int) -> str:
     particle = "%d %d %d %d %d %d %.10e %.10e %.10e %.10e %.10e 0 %.1f\n"
     header = "<event>\n%d %d %.10e %.10e %.10e %.10e\n"
@@ -222,12 +227,17 @@ class LheWriter:
         self._write_closing()
 
     def _document_start(self, processes: Sequence[LheProcess]) -> bytes:
-        colour_note = (
-            "colour flows: the COLOR_INDEX of the library picks a row of the reference "
-            "colour-flow table of pyumami; subprocesses without a table have all colour tags 0"
+        missing = [i for i in range(len(processes)) if self.colour_flows.get(i) is None]
+        colour_note = "colour flows: the COLOR_INDEX of the library picks a row of the "
+        colour_note += "reference colour-flow table of pyumami" + (
+            f"; no table for the subprocesses {', '.join(str(i + 1) for i in missing)} "
+            "(IDPRUP), whose colour tags are all 0"
+            if missing
+            else ""
         )
         blocks = [
-            f"<{tag}><![CDATA[\n{text.rstrip()}\n]]></{tag}>" for tag, text in self._header.items()
+            f"<{tag}><![CDATA[\n{_cdata(text.rstrip())}\n]]></{tag}>"
+            for tag, text in self._header.items()
         ]
         head = (
             '<LesHouchesEvents version="3.0">\n<header>\n'

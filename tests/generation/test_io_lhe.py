@@ -149,3 +149,18 @@ def test_init_is_updated_in_place(tmp_path, gg_ttx) -> None:
     lhe, events = _read(path)
     assert lhe.init.procInfo[0].xSection == 13.25 and lhe.init.initInfo.weightingStrategy == -4
     assert len(events) == 10
+
+
+def test_header_text_survives_and_missing_colour_tables_are_named(tmp_path, gg_ttx) -> None:
+    path = tmp_path / "events.lhe"
+    card = 'cuts = ["a ]]> b", "pt(t) > 5 & < 9"]'
+    with LheWriter(path, beams=((21, 500.0), (21, 500.0)), processes=[LheProcess(1, 0, 1)] * 2,
+                   colour_flows={0: reference_colour_flows([21, 21, 6, -6])},
+                   header={"runcard": card}) as writer:  # fmt: skip
+        writer.write(gg_ttx_batch(gg_ttx, 3, seed=1))
+    lhe, events = _read(path)
+    assert len(events) == 3 and "no table for the subprocesses 2 (IDPRUP)" in path.read_text()
+    text = path.read_text()
+    start = text.index("<runcard><![CDATA[") + len("<runcard><![CDATA[")
+    section = text[start : text.index("</runcard>")]
+    assert section.replace("]]]]><![CDATA[>", "]]>").strip().removesuffix("]]>").strip() == card
