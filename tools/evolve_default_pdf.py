@@ -13,9 +13,12 @@ Usage::
 
     python tools/evolve_default_pdf.py OUT.npz [--quick]
 
-The output holds the shipped grid (``x``, ``points``, ``xf``, ``alphas``) and two held-out
-sets used to measure the interpolation error: Q midpoints on the shipped x nodes
-(``mid_q_*``) and x midpoints from a second, denser eko run (``dense_*``).
+eko evolves on its own x grid (``operator_x``, the expensive part) and interpolates the
+result onto the set's denser knots (``x``). The output holds the set (``x``, ``points``,
+``xf``, ``alphas``) and held-out values that measure the set's interpolation error, each
+saved as soon as computed: x midpoints of the set's knots from the same solution
+(``x_mid_xf``), Q midpoints at the set's x knots (``mid_q_*``), and x midpoints from a
+second eko run on twice as many x nodes at three scales (``dense_*``).
 """
 
 from __future__ import annotations
@@ -45,27 +48,53 @@ def _clean(values) -> np.ndarray:
     return np.array([float(f"{v:.12g}") for v in values])
 
 
-def shipped_nodes(quick: bool = False) -> tuple[np.ndarray, list[tuple[float, int]]]:
-    """x nodes and (Q, nf) points of the shipped set.
+def operator_x(quick: bool = False) -> np.ndarray:
+    """eko's interpolation grid (the cost grows as its size squared).
 
-    x: five per decade from 1e-7 to 0.1 (the PDFs are smooth in log x there), then
-    linear steps of 0.05 up to 0.9 and four nodes to 0.99; every x of the LHA benchmark
-    table is a node. Q: one block per flavour number, thresholds repeated, Q = 100 GeV
-    (the table's scale) a node, up to 1e5 GeV.
+    Five nodes per decade from 1e-7 to 0.1, where PDFs are smooth in log x; then steps of
+    0.05 to 0.5, 0.025 to 0.9 and six nodes to 0.99, where (1-x)^n falls steeply.
     """
     if quick:
-        x = _clean(np.concatenate([10.0 ** (np.arange(-35, -4, 5) / 5), [0.3, 0.5, 0.7, 0.9]]))
-        q = [(Q0, 4), (2.5, 4), (3.5, 4), (4.5, 4), (4.5, 5), (10.0, 5), (30.0, 5), (100.0, 5)]
-        return x, q
-    x = _clean(
+        return _clean(np.concatenate([10.0 ** (np.arange(-35, -4, 5) / 5), [0.3, 0.5, 0.7, 0.9]]))
+    return _clean(
         np.concatenate(
             [
                 10.0 ** (np.arange(-35, -4) / 5),
-                np.arange(3, 19) * 0.05,
-                [0.93, 0.96, 0.98, 0.99],
+                np.arange(3, 11) * 0.05,
+                np.arange(21, 37) * 0.025,
+                [0.92, 0.94, 0.96, 0.97, 0.98, 0.99],
             ]
         )
     )
+
+
+def shipped_x(quick: bool = False) -> np.ndarray:
+    """The set's x knots (x = 1 is appended when the set is written).
+
+    Denser than eko's grid (eko's degree-4 interpolation fills them in, at no evolution
+    cost), because LHAPDF's cubic with finite-difference slopes is less accurate: four
+    per decade to 0.01, eight to 0.1, steps of 0.02 to 0.5 and 0.01 to 0.99. Every x of
+    the LHA benchmark table is a knot.
+    """
+    if quick:
+        return operator_x(quick)
+    return _clean(
+        np.concatenate(
+            [
+                10.0 ** (np.arange(-28, -8) / 4),
+                10.0 ** (np.arange(-16, -8) / 8),
+                np.arange(5, 25) * 0.02,
+                np.arange(50, 100) * 0.01,
+            ]
+        )
+    )
+
+
+def shipped_points(quick: bool = False) -> list[tuple[float, int]]:
+    """(Q, nf) of the set's Q knots: a block per flavour number, thresholds repeated,
+    Q = 100 GeV (the table's scale) a knot, up to 1e5 GeV."""
+    if quick:
+        return [(Q0, 4), (2.5, 4), (3.5, 4), (4.5, 4), (4.5, 5), (10.0, 5), (30.0, 5), (100.0, 5)]
     blocks = [
         (4, np.geomspace(Q0, MASSES[1], 6)),
         (
@@ -76,7 +105,7 @@ def shipped_nodes(quick: bool = False) -> tuple[np.ndarray, list[tuple[float, in
     ]
     q = [(float(v), nf) for nf, qs in blocks for v in _clean(qs)]
     q[0] = (Q0, 4)  # exactly the input scale, not its 12-digit rounding
-    return x, q
+    return q
 
 
 def held_out_q(points: list[tuple[float, int]], quick: bool = False) -> list[tuple[float, int]]:
@@ -86,19 +115,17 @@ def held_out_q(points: list[tuple[float, int]], quick: bool = False) -> list[tup
     return [(float(f"{math.sqrt(a[0] * b[0]):.12g}"), a[1]) for a, b in chosen]
 
 
-def dense_check(x: np.ndarray, quick: bool = False) -> tuple[np.ndarray, list[tuple[float, int]]]:
-    """A denser x grid (the nodes and every geometric midpoint) at three of the set's Q nodes."""
-    _, shipped = shipped_nodes()
+def midpoints(x: np.ndarray) -> np.ndarray:
+    """Geometric midpoints of neighbouring values."""
+    return _clean(np.sqrt(x[:-1] * x[1:]))
 
-    def points_near(q: float) -> tuple[float, int]:
-        return min(shipped, key=lambda p: abs(math.log(p[0] / q)))
 
-    mid = np.sqrt(x[:-1] * x[1:])
-    dense = _clean(np.sort(np.concatenate([x, mid])))
-    points = (
-        [(10.0, 5), (100.0, 5)] if quick else [points_near(10.0), (100.0, 5), points_near(2400.0)]
-    )
-    return dense, points
+def dense_points(quick: bool = False) -> list[tuple[float, int]]:
+    """Three of the set's Q knots (near 10, 100 and 2400 GeV) for the denser eko run."""
+    shipped = shipped_points(quick)
+    if quick:
+        return [(10.0, 5), (100.0, 5)]
+    return [min(shipped, key=lambda p: abs(math.log(p[0] / q))) for q in (10.0, 100.0, 2400.0)]
 
 
 class ToyLH:
@@ -166,8 +193,15 @@ def cards(xgrid: list[float], mugrid: list[tuple[float, int]]):
     return theory, operator
 
 
-def evolve(xgrid: np.ndarray, mugrid: list[tuple[float, int]], workdir: Path, tag: str):
-    """x*f[point, pid, x] at every (Q, nf) of mugrid, and alpha_s there."""
+def evolve(
+    xgrid: np.ndarray,
+    mugrid: list[tuple[float, int]],
+    targets: list[np.ndarray],
+    workdir: Path,
+    tag: str,
+) -> tuple[list[np.ndarray], np.ndarray, float]:
+    """eko on ``xgrid`` at every (Q, nf) of ``mugrid``: x*f[point, pid, x] on each target
+    x grid (eko's interpolation), alpha_s at the points and the solve time in seconds."""
     from eko.io import EKO
     from eko.runner import managed
     from eko.runner.commons import couplings as make_couplings
@@ -179,17 +213,20 @@ def evolve(xgrid: np.ndarray, mugrid: list[tuple[float, int]], workdir: Path, ta
     managed.solve(theory, operator, path=path)
     seconds = time.perf_counter() - start
     logging.getLogger("evolve").warning("%s: eko solve took %.0f s", tag, seconds)
-    xf = np.zeros((len(mugrid), len(PIDS), len(xgrid)))
+    results = []
     with EKO.read(path) as eko_output:
-        pdfs, _ = apply.apply_pdf(eko_output, ToyLH())
-        for i, (q, nf) in enumerate(mugrid):
-            ep = next(e for e in pdfs if abs(e[0] - q * q) < 1e-9 * q * q and e[1] == nf)
-            for j, pid in enumerate(PIDS):
-                xf[i, j] = xgrid * pdfs[ep][pid]
+        for target in targets:
+            pdfs, _ = apply.apply_pdf(eko_output, ToyLH(), targetgrid=target)
+            xf = np.zeros((len(mugrid), len(PIDS), len(target)))
+            for i, (q, nf) in enumerate(mugrid):
+                ep = next(e for e in pdfs if abs(e[0] - q * q) < 1e-9 * q * q and e[1] == nf)
+                for j, pid in enumerate(PIDS):
+                    xf[i, j] = target * pdfs[ep][pid]
+            results.append(xf)
     coupling = make_couplings(theory, operator)
     alphas = np.array([4.0 * math.pi * coupling.a_s(q * q, nf) for q, nf in mugrid])
     path.unlink()
-    return xf, alphas, seconds
+    return results, alphas, seconds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -199,35 +236,37 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(message)s")
 
-    x, points = shipped_nodes(quick=args.quick)
-    mid_points = held_out_q(points, quick=args.quick)
-    dense_x, dense_points = dense_check(x, quick=args.quick)
-    result: dict[str, np.ndarray] = {}
+    op_x, x, points = operator_x(args.quick), shipped_x(args.quick), shipped_points(args.quick)
+    x_mid = midpoints(x)
+    result: dict[str, np.ndarray] = {
+        "operator_x": op_x,
+        "x": x,
+        "points": np.array(points, dtype=float),
+        "pids": np.array(PIDS),
+        "q0": np.array(Q0),
+        "masses": np.array(MASSES),
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        xf, alphas, t_main = evolve(x, points + mid_points, Path(tmp), "shipped")
-        n = len(points)
-        result.update(
-            x=x,
-            points=np.array(points, dtype=float),
-            xf=xf[:n],
-            alphas=alphas[:n],
-            mid_q_points=np.array(mid_points, dtype=float),
-            mid_q_xf=xf[n:],
-            seconds_shipped=np.array(t_main),
-            pids=np.array(PIDS),
-            q0=np.array(Q0),
-            masses=np.array(MASSES),
-        )
+        # Each stage is saved as soon as it is done: the set needs only the first.
+        (xf, xf_mid), alphas, seconds = evolve(op_x, points, [x, x_mid], Path(tmp), "set")
+        result.update(xf=xf, alphas=alphas, seconds_set=np.array(seconds))
+        result.update(x_mid=x_mid, x_mid_xf=xf_mid)
         np.savez(args.out, **result)
-        dense_xf, _, t_dense = evolve(dense_x, dense_points, Path(tmp), "dense")
-        result.update(
-            dense_x=dense_x,
-            dense_points=np.array(dense_points, dtype=float),
-            dense_xf=dense_xf,
-            seconds_dense=np.array(t_dense),
-        )
+
+        q_mid = held_out_q(points, args.quick)
+        (xf,), _, seconds = evolve(op_x, q_mid, [x], Path(tmp), "q_mid")
+        result.update(mid_q_points=np.array(q_mid, dtype=float), mid_q_xf=xf)
+        result.update(seconds_q_mid=np.array(seconds))
         np.savez(args.out, **result)
-    print(f"wrote {args.out}: shipped solve {t_main:.0f} s, dense solve {t_dense:.0f} s")
+
+        dense_x = _clean(np.sort(np.concatenate([op_x, midpoints(op_x)])))
+        dense = dense_points(args.quick)
+        (xf,), _, seconds = evolve(dense_x, dense, [x_mid], Path(tmp), "dense")
+        result.update(dense_operator_x=dense_x, dense_points=np.array(dense, dtype=float))
+        result.update(dense_xf=xf, seconds_dense=np.array(seconds))
+        np.savez(args.out, **result)
+    times = {k: float(v) for k, v in result.items() if k.startswith("seconds")}
+    print(f"wrote {args.out}; eko solve seconds: {times}")
     return 0
 
 

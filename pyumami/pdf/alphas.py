@@ -33,18 +33,6 @@ class AlphaSTables:
     last: Array  # (n,) bool, the knot closes its subgrid
     power: float  # d log(alpha_s) / d log(Q^2) below the first knot
 
-    def to(self, xp: Any, device: Any = None) -> AlphaSTables:
-        def move(a: Array) -> Array:
-            return xp.asarray(a) if device is None else xp.asarray(a, device=device)
-
-        return AlphaSTables(
-            logq2=move(self.logq2),
-            alphas=move(self.alphas),
-            slope=move(self.slope),
-            last=move(self.last),
-            power=self.power,
-        )
-
 
 def alphas_tables(qs: list[float], values: list[float], source: str) -> AlphaSTables:
     """NumPy tables from the ``AlphaS_Qs`` and ``AlphaS_Vals`` of a ``.info``."""

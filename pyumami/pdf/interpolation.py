@@ -64,26 +64,6 @@ class KnotTables:
     n_q: int
     n_flavours: int
 
-    def to(self, xp: Any, device: Any = None) -> KnotTables:
-        """The same tables as arrays of namespace ``xp`` on ``device``."""
-
-        def move(a: Array) -> Array:
-            return xp.asarray(a) if device is None else xp.asarray(a, device=device)
-
-        return KnotTables(
-            logx=move(self.logx),
-            logq2=move(self.logq2),
-            xf=move(self.xf),
-            dxf=move(self.dxf),
-            first=move(self.first),
-            last=move(self.last),
-            short=move(self.short),
-            any_short=self.any_short,
-            n_x=self.n_x,
-            n_q=self.n_q,
-            n_flavours=self.n_flavours,
-        )
-
 
 def _slopes_in_logx(logx: np.ndarray, xf: np.ndarray) -> np.ndarray:
     """d(xf)/d(log x) at every knot: mean of the neighbouring secants, one secant at the ends."""

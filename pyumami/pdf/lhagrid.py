@@ -191,6 +191,6 @@ def write_member(
         out.append(" ".join(repr(float(v)) for v in grid.q) + "\n")
         out.append(" ".join(str(int(p)) for p in grid.pids) + "\n")
         rows = np.asarray(grid.xf).transpose(1, 0, 2).reshape(-1, len(grid.pids))
-        out.extend(" ".join(f"{v:.11e}" for v in row) + "\n" for row in rows)
+        out.extend(" ".join(f"{v:.12g}" for v in row) + "\n" for row in rows)
         out.append("---\n")
     path.write_text("".join(out))

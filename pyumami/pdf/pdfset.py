@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from array_api_compat import array_namespace, device, is_array_api_obj
@@ -22,6 +23,7 @@ DEFAULT_SET = "pyumami_LHtoy_LO"
 """The set shipped with the package (see docs/pdf.md): Les Houches toy PDFs, LO DGLAP."""
 
 Array = Any
+T = TypeVar("T")
 
 
 def search_path() -> list[Path]:
@@ -78,7 +80,7 @@ class PDFSet:
         member_file = path / f"{self.name}_{member:04d}.dat"
         if not member_file.is_file():
             raise PDFSetNotFoundError(f"{member_file} does not exist (member {member} of the set)")
-        header, subgrids = read_member(member_file)
+        _, subgrids = read_member(member_file)
         self._tables = knot_tables(subgrids, str(member_file))
         x = subgrids[0].x
         self.flavors: tuple[int, ...] = tuple(int(p) for p in subgrids[0].pids)
@@ -116,8 +118,8 @@ class PDFSet:
         key = (xp.__name__, str(where))
         if key not in self._on:
             self._on[key] = (
-                self._tables.to(xp, where),
-                None if self._alphas is None else self._alphas.to(xp, where),
+                _moved(self._tables, xp, where),
+                None if self._alphas is None else _moved(self._alphas, xp, where),
                 _as_array(xp, self._lookup, None, where),
             )
         return self._on[key]
@@ -212,6 +214,16 @@ def _as_array(xp: Any, value: Any, dtype: Any, where: Any) -> Array:
     if where is None:
         return xp.asarray(value, dtype=dtype)
     return xp.asarray(value, dtype=dtype, device=where)
+
+
+def _moved(tables: T, xp: Any, where: Any) -> T:
+    """A copy of a tables dataclass with every NumPy field as an array of ``xp`` on ``where``."""
+    arrays = {
+        field.name: _as_array(xp, getattr(tables, field.name), None, where)
+        for field in dataclasses.fields(tables)  # type: ignore[arg-type]
+        if isinstance(getattr(tables, field.name), np.ndarray)
+    }
+    return dataclasses.replace(tables, **arrays)  # type: ignore[type-var]
 
 
 def load(name_or_path: str | os.PathLike[str] | None = None, member: int = 0) -> PDFSet:
