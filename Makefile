@@ -57,7 +57,7 @@ all: install
 help:
 	@echo "make install    create $(VENV), install pyumami editable with test extras, build every library"
 	@echo "make libs       build the reference UMAMI libraries into $(BUILD)/lib (CUDA ones if nvcc is found)"
-	@echo "make demo       the built-in default job"
+	@echo "make demo       the main job: 10,000 unweighted p p > t t~ events at 13 TeV (LHE, npy, plots in demo_output/)"
 	@echo "make test       the test suite (fast; no GPU needed)"
 	@echo "make test-slow  the slow tests (marked 'slow')"
 	@echo "make test-sanitize  the reference libraries under ASan + UBSan, with their tests (slow)"
@@ -137,8 +137,10 @@ $(BUILD)/fixtures/lib%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(A
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_FIXTURE) -I$(ABI_INC) -shared -o $@ $< -lm -lpthread
 
+# The main job: 10,000 unweighted p p > t t~ events at 13 TeV (docs/generation.md);
+# `pyumami demo` still prints a few matrix elements.
 demo: install
-	$(PY) -m pyumami demo
+	$(PY) -m pyumami generate examples/pp_ttx_13tev.toml
 
 test: install
 	$(PY) -m pytest -q -m "not slow" tests

@@ -5,6 +5,7 @@
                  [--param-card CARD] [--masses M,M,...] [--threads N]
                  [--no-check-kinematics] [--chunk N]
     pyumami demo [demo options]
+    pyumami generate|integrate [RUN_CARD.toml] [options]   (pyumami.generation.cli)
     pyumami check LIB [check options]
 
 Every argument is checked before any work. The first contact with a library
@@ -144,6 +145,9 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     _add_info(subparsers)
     _add_eval(subparsers)
     _add_demo(subparsers)
+    from .generation.cli import add_subcommands
+
+    add_subcommands(subparsers)  # generate, integrate
     _add_check(subparsers, wanted=bool(argv) and argv[0] == "check")
     return parser
 
@@ -328,6 +332,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _run_info(args)
             if args.command == "eval":
                 return _run_eval(args)
+            if args.command in ("generate", "integrate"):
+                from .generation import cli as generation_cli
+
+                return generation_cli.run(args)
             if args.command == "demo":
                 from . import demo
 

@@ -12,4 +12,11 @@ LHE/npy):
 - ``integrand``: random numbers -> weighted events in pb; ``unweighting``: maximum weight
   and unweighting; ``generator``: the ``Generator`` a user drives and one-call functions.
 - ``madspace_generator``: MadSpace's own generator on the same inputs (a reference).
+
+Outputs and the command line:
+
+- ``observables``: particle selections and batched observables; ``cuts``: text cuts.
+- ``streaming``: unweighted events batch by batch; ``lhe``, ``records``: LHE 3.0 and
+  npy writers, complete after every batch; ``histograms``: weighted histograms, chi^2,
+  plots; ``runcard``: TOML run cards; ``cli``: ``pyumami generate`` / ``integrate``.
 """

@@ -5,10 +5,13 @@ unweighting and the writers consume them. Every field is an array of the same
 namespace (NumPy, CuPy, ...) with the batch as its leading axis, so a batch
 never leaves the device it was made on until a writer needs it on the host.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Any, Protocol
+
+import numpy as np
 
 Array = Any  # an array-API array; the namespace is array_api_compat.array_namespace(x)
 
@@ -54,6 +57,33 @@ class EventBatch:
 
     def __len__(self) -> int:
         return int(self.weight.shape[0])
+
+    def take(self, index: Array) -> EventBatch:
+        """The events at ``index`` (integer indices or a boolean mask, same namespace)."""
+        arrays: dict[str, Any] = {
+            f.name: getattr(self, f.name)[index]
+            for f in fields(self)
+            if f.name != "batch_index" and getattr(self, f.name) is not None
+        }
+        return replace(self, **arrays)
+
+    def to_numpy(self) -> EventBatch:
+        """The same batch with every array copied to host NumPy (no copy for NumPy arrays);
+        writers call this once per batch."""
+        arrays: dict[str, Any] = {
+            f.name: _host(getattr(self, f.name))
+            for f in fields(self)
+            if f.name != "batch_index" and getattr(self, f.name) is not None
+        }
+        return replace(self, **arrays)
+
+
+def _host(x: Array) -> np.ndarray:
+    if isinstance(x, np.ndarray):
+        return x
+    if hasattr(x, "get") and type(x).__module__.startswith("cupy"):
+        return x.get()  # CuPy refuses implicit device -> host conversion
+    return np.asarray(x)
 
 
 class Cut(Protocol):
