@@ -27,6 +27,7 @@ __all__ = [
     "StatusError",
     "InitializationError",
     "ParameterNotSupportedError",
+    "GradientNotSupportedError",
     "status_readings",
 ]
 
@@ -137,3 +138,8 @@ class InitializationError(StatusError):
 class ParameterNotSupportedError(UmamiError, NotImplementedError):
     """The library does not implement run-time model parameters
     (``umami_set_parameter`` / ``umami_get_parameter`` absent or NOT_IMPLEMENTED)."""
+
+
+class GradientNotSupportedError(UmamiError, NotImplementedError):
+    """The library offers no gradient for what was asked (no gradient extension
+    outputs of umami.h for the momenta or for that parameter)."""

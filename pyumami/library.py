@@ -237,6 +237,10 @@ class MatrixElementLibrary:
         self.helicity_count = self._get_meta_int(MetaKey.HELICITY_COUNT)
         self.color_count = self._get_meta_int(MetaKey.COLOR_COUNT)
         self.masses = self._meta_masses()
+        # Gradient extension outputs (umami.h vendor range): none until the
+        # library advertises them.
+        self.offers_momentum_gradient = False
+        self.gradient_parameters: tuple[str, ...] = ()
 
     def _retry_uninitialized_metadata(self) -> None:
         """Ask again, now that an instance exists, every key that answered 5
