@@ -15,7 +15,20 @@ ABI_INC := umami_abi/include
 PROCESSES := ee_mumu gg_ttx
 REF_INC := ref_me/include
 REF_HEADERS := $(wildcard $(REF_INC)/refme/*.h) $(ABI_INC)/umami.h
-CXXFLAGS_REF ?= -O3 -std=c++17 -fPIC -fvisibility=hidden -Wall -Wextra -fno-math-errno -march=x86-64-v2
+# -ffp-contract=off: no fused multiply-add, so every CPU path rounds exactly as the scalar one.
+CXXFLAGS_REF ?= -O3 -std=c++17 -fPIC -fvisibility=hidden -Wall -Wextra -fno-math-errno -ffp-contract=off
+# The baseline every object targets; SIMD objects add their instruction set on top, and
+# the library picks one at run time (docs/ref_me.md). No -march=native: the .so must
+# run on any x86-64-v2 CPU.
+REF_ARCH ?= -march=x86-64-v2
+# Instruction sets compiled in besides the scalar path: flags and lanes (doubles).
+SIMD_ISAS ?= $(if $(filter x86_64,$(shell uname -m)),avx2 avx512)
+SIMD_FLAGS_avx2 := -mavx2
+SIMD_LANES_avx2 := 4
+SIMD_FLAGS_avx512 := -mavx512f
+SIMD_LANES_avx512 := 8
+# Directories holding process sources <name>.cc.
+REF_SRC_DIRS := ref_me/processes
 NVCCFLAGS_REF ?= -O3 -std=c++17 -Xcompiler -fPIC -Xcompiler -fvisibility=hidden -x cu --expt-relaxed-constexpr \
                  -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
 
@@ -27,6 +40,9 @@ FIXTURE_SRCS := $(wildcard tests/fixtures/*.c)
 FIXTURE_LIBS := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/lib%.so)
 CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 
+.SECONDEXPANSION:
+# Keep the per-instruction-set objects: relinking a library should not recompile them.
+.PRECIOUS: $(BUILD)/obj/%.o
 .PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow lint format bench clean distclean
 
 all: install
@@ -57,9 +73,23 @@ libs: cpu-libs cuda-libs
 cpu-libs: $(CPU_LIBS)
 cuda-libs: $(CUDA_LIBS)
 
-$(BUILD)/lib/libref_%.so: ref_me/processes/%.cc $(REF_HEADERS)
+# A CPU library: the baseline object (entry points, scalar path, dispatch) and one
+# object per SIMD instruction set, each holding only its event loop.
+$(BUILD)/lib/libref_%.so: $(BUILD)/obj/%.base.o $(SIMD_ISAS:%=$(BUILD)/obj/$$*.%.o)
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
+	$(CXX) $(CXXFLAGS_REF) -shared -o $@ $^
+
+define ref_objects_from
+$(BUILD)/obj/%.base.o: $(1)/%.cc $(REF_HEADERS)
+	@mkdir -p $$(@D)
+	$$(CXX) $$(CXXFLAGS_REF) $$(REF_ARCH) $(if $(SIMD_ISAS),-DREFME_DISPATCH) -I$$(ABI_INC) -I$$(REF_INC) -c -o $$@ $$<
+$(foreach isa,$(SIMD_ISAS),
+$(BUILD)/obj/%.$(isa).o: $(1)/%.cc $(REF_HEADERS)
+	@mkdir -p $$(@D)
+	$$(CXX) $$(CXXFLAGS_REF) $$(REF_ARCH) $(SIMD_FLAGS_$(isa)) -DREFME_ISA=isa_$(isa) -DREFME_SIMD_KERNEL=refme_kernel_$(isa) -DREFME_SIMD_LANES=$(SIMD_LANES_$(isa)) -I$$(ABI_INC) -I$$(REF_INC) -c -o $$@ $$<
+)
+endef
+$(foreach dir,$(REF_SRC_DIRS),$(eval $(call ref_objects_from,$(dir))))
 
 $(BUILD)/lib/libref_%_cuda.so: ref_me/processes/%.cc $(REF_HEADERS)
 	@mkdir -p $(@D)
