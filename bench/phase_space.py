@@ -12,6 +12,7 @@ Each number is the best of several timed repeats after a warm-up call. JAX runs
 single-threaded too unless --jax-threads says otherwise (set before JAX starts).
 MadSpace's FastRambo needs n >= 3, so t t~ (n = 2) has no MadSpace number.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,6 +20,7 @@ import math
 import os
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +37,13 @@ def processes(quick: bool) -> list[tuple[str, list[float]]]:
     if quick:
         return [("4g", [0.0] * 4), ("ttg", [TOP, TOP, 0.0])]
     return gluons + tops
+
+
+def run_jax(function, x):
+    """function(x) for a jitted JAX function, waiting until the device has finished."""
+    import jax
+
+    return jax.block_until_ready(function(x))
 
 
 def best_time(call, repeats: int) -> float:
@@ -101,12 +110,12 @@ def throughput(args: argparse.Namespace) -> None:
             p_jax = forward_jit(r_jax)[0]
             ours = {
                 "fwd": (
-                    lambda: mapping.forward(r),
-                    lambda: jax.block_until_ready(forward_jit(r_jax)),
+                    partial(mapping.forward, r),
+                    partial(run_jax, forward_jit, r_jax),
                 ),
                 "inv": (
-                    lambda: mapping.inverse(p),
-                    lambda: jax.block_until_ready(inverse_jit(p_jax)),
+                    partial(mapping.inverse, p),
+                    partial(run_jax, inverse_jit, p_jax),
                 ),
             }
             madspace_runner = MadSpaceFastRambo(masses, batch, r) if len(masses) >= 3 else None
@@ -114,7 +123,9 @@ def throughput(args: argparse.Namespace) -> None:
                 t_numpy = best_time(numpy_call, repeats)
                 t_jax = best_time(jax_call, repeats)
                 if madspace_runner is not None:
-                    call = madspace_runner.forward if direction == "fwd" else madspace_runner.inverse
+                    call = (
+                        madspace_runner.forward if direction == "fwd" else madspace_runner.inverse
+                    )
                     t_ms = best_time(call, repeats)
                     ms_rate = f"{batch / t_ms:13.3e}"
                     ratios = f"{t_ms / t_numpy:8.3f} {t_ms / t_jax:7.3f}"
@@ -133,7 +144,9 @@ def volumes(args: argparse.Namespace) -> None:
     from phase_space.rambo import Rambo, RamboOnDiet, massless_volume
 
     target = 1e-3 if args.quick else 1e-4
-    print(f"mean weight / Phi_n at sqrt(s) = 1 TeV, massless; sampled until rel. error < {target:g}")
+    print(
+        f"mean weight / Phi_n at sqrt(s) = 1 TeV, massless; sampled until rel. error < {target:g}"
+    )
     print(f"{'mapping':12} {'n':>2} {'points':>10} {'ratio':>10} {'error':>9} {'pull':>6}")
     rng = np.random.default_rng(2024)
     # Chili's weights are broad (it is not a flat generator): capped at 4e6 points
@@ -141,7 +154,12 @@ def volumes(args: argparse.Namespace) -> None:
         ("Rambo", lambda n: Rambo([0.0] * n, SQRT_S), massless_volume, 50_000_000),
         ("RamboOnDiet", lambda n: RamboOnDiet([0.0] * n, SQRT_S), massless_volume, 50_000_000),
         ("FastRambo", lambda n: FastRambo([0.0] * n, SQRT_S), massless_volume, 50_000_000),
-        ("Chili(L=200)", lambda n: Chili([0.0] * n, SQRT_S, pt_scale=200.0), chili_massless_volume, 4_000_000),
+        (
+            "Chili(L=200)",
+            lambda n: Chili([0.0] * n, SQRT_S, pt_scale=200.0),
+            chili_massless_volume,
+            4_000_000,
+        ),
     ]
     for label, build, reference, cap in mappings:
         for n in range(2, 7):
@@ -163,7 +181,10 @@ def volumes(args: argparse.Namespace) -> None:
                     break
             # A flat weight has only rounding spread; a pull against it means nothing.
             pull = f"{(mean - ref) / error:6.2f}" if error > 1e-12 * ref else " exact"
-            print(f"{label:12} {n:2d} {points:10d} {mean / ref:10.6f} {error / ref:9.2e} {pull}", flush=True)
+            print(
+                f"{label:12} {n:2d} {points:10d} {mean / ref:10.6f} {error / ref:9.2e} {pull}",
+                flush=True,
+            )
 
 
 def roundtrip(args: argparse.Namespace) -> None:
@@ -181,7 +202,9 @@ def roundtrip(args: argparse.Namespace) -> None:
         ("Chili ttgg", Chili(ttgg, SQRT_S, pt_min=[None, None, 20.0, 20.0])),
     ]
     print(f"|r_in - r_out| over {size:.0e} points, flattened over all random dimensions")
-    print(f"{'mapping':18} {'median':>9} {'99.9%':>9} {'max':>9} {'>1e-9':>8} {'|w*w_inv-1| max':>16}")
+    print(
+        f"{'mapping':18} {'median':>9} {'99.9%':>9} {'max':>9} {'>1e-9':>8} {'|w*w_inv-1| max':>16}"
+    )
     for label, mapping in cases:
         r = np.random.default_rng(7).random((size, mapping.dim))
         p, w = mapping.forward(r)
@@ -197,14 +220,20 @@ def roundtrip(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="small version, under a minute")
     parser.add_argument("--volumes", action="store_true", help="phase-space volume table instead")
-    parser.add_argument("--roundtrip", action="store_true", help="round-trip accuracy table instead")
+    parser.add_argument(
+        "--roundtrip", action="store_true", help="round-trip accuracy table instead"
+    )
     parser.add_argument("--jax-threads", type=int, default=1, help="XLA CPU threads (default 1)")
     args = parser.parse_args()
     if args.jax_threads == 1 and "XLA_FLAGS" not in os.environ:
-        os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        os.environ["XLA_FLAGS"] = (
+            "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        )
     if args.volumes:
         volumes(args)
     elif args.roundtrip:

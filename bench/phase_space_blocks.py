@@ -16,27 +16,30 @@ With no flag, all three. The topologies and setups are the test suite's own
 (tests/phase_space/test_channels.py, test_two_body.py), so the numbers speak of
 what the tests check. Not a test: nothing here asserts.
 """
+
 from __future__ import annotations
 
 import argparse
 import math
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import array_api_compat.numpy as xp  # noqa: E402
+import array_api_compat.numpy as xp
 
-from phase_space.channels import ChannelMapping  # noqa: E402
-from phase_space.invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant  # noqa: E402
-from phase_space.luminosity import Luminosity  # noqa: E402
-from phase_space.three_body import ThreeBodyDecay  # noqa: E402
-from phase_space.two_body import DoubleInvariantBlock, TwoBodyDecay, TwoToTwoScattering  # noqa: E402
-from tests.phase_space.test_channels import CASES, mixed, phi_n, pure_s, pure_t  # noqa: E402
-from tests.phase_space.test_two_body import double_invariant_setup, incoming, random_momenta  # noqa: E402
+from phase_space.channels import ChannelMapping
+from phase_space.invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant
+from phase_space.luminosity import Luminosity
+from phase_space.three_body import ThreeBodyDecay
+from phase_space.two_body import DoubleInvariantBlock, TwoBodyDecay, TwoToTwoScattering
+from tests.phase_space._helpers import random_momenta
+from tests.phase_space.test_channels import CASES, mixed, phi_n, pure_s, pure_t
+from tests.phase_space.test_two_body import double_invariant_setup, incoming
 
 N = 1_000_000
 CHUNK = 100_000
@@ -46,11 +49,26 @@ rows = []
 def summarise(name, d, ratio):
     err = d.max(axis=1)
     dev = np.abs(ratio - 1)
-    q = lambda a, x: np.quantile(a, x)
-    rows.append((name, q(err, 0.5), q(err, 0.999), err.max(), q(dev, 0.5), q(dev, 0.999), dev.max(),
-                 np.mean(err > 1e-9)))
-    print("%-28s r: med %.1e  p99.9 %.1e  max %.1e | w*winv-1: med %.1e p99.9 %.1e max %.1e | frac>1e-9 %.1e" % rows[-1],
-          flush=True)
+    q = np.quantile
+    rows.append(
+        (
+            name,
+            q(err, 0.5),
+            q(err, 0.999),
+            err.max(),
+            q(dev, 0.5),
+            q(dev, 0.999),
+            dev.max(),
+            np.mean(err > 1e-9),
+        )
+    )
+    name, *values = rows[-1]
+    med, p999, top, w_med, w_p999, w_top, frac = values
+    print(
+        f"{name:28s} r: med {med:.1e}  p99.9 {p999:.1e}  max {top:.1e} | w*winv-1: med "
+        f"{w_med:.1e} p99.9 {w_p999:.1e} max {w_top:.1e} | frac>1e-9 {frac:.1e}",
+        flush=True,
+    )
 
 
 def run(name, one_chunk, periodic=()):
@@ -74,6 +92,7 @@ def invariant(mapping):
         x, w = mapping.forward(xp.asarray(r), xp.asarray(lo), xp.asarray(hi))
         rb, wi = mapping.inverse(x, xp.asarray(lo), xp.asarray(hi))
         return r[:, None], np.asarray(rb)[:, None], w, wi
+
     return chunk
 
 
@@ -89,14 +108,16 @@ def decay_chunk(rng):
     r = rng.random((CHUNK, 2))
     p0, m0 = random_momenta(rng, CHUNK, 50.0, 1000.0, 300.0)
     m1, m2 = (rng.uniform(0, 0.45, CHUNK) * m0 for _ in range(2))
-    p1, p2, w = TwoBodyDecay().forward(xp.asarray(r), xp.asarray(p0), xp.asarray(m1), xp.asarray(m2))
+    p1, p2, w = TwoBodyDecay().forward(
+        xp.asarray(r), xp.asarray(p0), xp.asarray(m1), xp.asarray(m2)
+    )
     rb, wi = TwoBodyDecay().inverse(p1, p2)
     return r, rb, w, wi
 
 
 def scattering_chunk(rng):
     r = rng.random((CHUNK, 2))
-    pa, pb = incoming(rng, CHUNK, ma_sq_lo=-300.0**2)
+    pa, pb = incoming(rng, CHUNK, ma_sq_lo=-(300.0**2))
     s0 = (pa + pb)[:, 0] ** 2 - np.sum((pa + pb)[:, 1:] ** 2, 1)
     m1, m2 = (rng.uniform(0, 0.45, CHUNK) * np.sqrt(s0) for _ in range(2))
     block = TwoToTwoScattering()
@@ -134,6 +155,7 @@ def channel(topo):
         p, w = mapping.forward(xp.asarray(r))
         rb, wi = mapping.inverse(p)
         return r, rb, w, wi
+
     return chunk, mapping.periodic_columns
 
 
@@ -148,7 +170,17 @@ def round_trips():
     run("TwoToTwoScattering", scattering_chunk, (0,))
     run("DoubleInvariantBlock", double_chunk, (0,))
     run("ThreeBodyDecay", three_chunk, (2, 3))
-    for name in ["t4", "mixed4", "s4", "t6", "mixed6", "s6", "ttbar_decays", "ttbar_g", "three_body_leg"]:
+    for name in [
+        "t4",
+        "mixed4",
+        "s4",
+        "t6",
+        "mixed6",
+        "s6",
+        "ttbar_decays",
+        "ttbar_g",
+        "three_body_leg",
+    ]:
         chunk, periodic = channel(CASES[name])
         run(f"ChannelMapping {name}", chunk, periodic)
 
@@ -175,7 +207,9 @@ def volumes(nu: float, ns=range(2, 7), target: float | None = None) -> None:
                 err = math.sqrt(max(s2 / points - shift**2, 0.0) / points)
                 if target is None and points >= N:
                     break
-                if target is not None and ((points >= 10 * CHUNK and err <= target) or points >= 50 * N):
+                if target is not None and (
+                    (points >= 10 * CHUNK and err <= target) or points >= 50 * N
+                ):
                     break
             suffix = f" ({points:.1e} pts)" if target else ""
             cells.append(f"{1.0 + shift:.5f} ± {err:.5f}{suffix}")
@@ -198,13 +232,23 @@ def throughput() -> None:
         r_jax = jnp.asarray(np.asarray(r))
         p_jax = fwd_jit(r_jax)[0].block_until_ready()
         rates = [
-            batch / best_of(lambda: mapping.forward(r)),
-            batch / best_of(lambda: mapping.inverse(p)),
-            batch / best_of(lambda: fwd_jit(r_jax)[0].block_until_ready()),
-            batch / best_of(lambda: inv_jit(p_jax)[0].block_until_ready()),
+            batch / best_of(partial(mapping.forward, r)),
+            batch / best_of(partial(mapping.inverse, p)),
+            batch / best_of(partial(run_jax, fwd_jit, r_jax)),
+            batch / best_of(partial(run_jax, inv_jit, p_jax)),
         ]
-        print(f"{name:14s} numpy fwd {rates[0]:9.3g} inv {rates[1]:9.3g} | "
-              f"jax-jit fwd {rates[2]:9.3g} inv {rates[3]:9.3g}", flush=True)
+        print(
+            f"{name:14s} numpy fwd {rates[0]:9.3g} inv {rates[1]:9.3g} | "
+            f"jax-jit fwd {rates[2]:9.3g} inv {rates[3]:9.3g}",
+            flush=True,
+        )
+
+
+def run_jax(function, x):
+    """function(x) for a jitted JAX function, waiting until the device has finished."""
+    import jax
+
+    return jax.block_until_ready(function(x))
 
 
 def best_of(call, repeats: int = 3) -> float:
@@ -219,15 +263,27 @@ def best_of(call, repeats: int = 3) -> float:
 
 def main() -> None:
     global N
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--points", type=int, default=N, help="points per mapping (multiple of 1e5)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--points", type=int, default=N, help="points per mapping (multiple of 1e5)"
+    )
     parser.add_argument("--roundtrip", action="store_true")
     parser.add_argument("--volumes", action="store_true")
     parser.add_argument("--throughput", action="store_true")
-    parser.add_argument("--n", type=int, nargs="*", default=list(range(2, 7)), help="final-state multiplicities")
-    parser.add_argument("--nu", type=float, nargs="*", default=[0.3, 0.8], help="power-law exponents")
-    parser.add_argument("--target", type=float, default=None,
-                        help="volumes: sample until this relative MC error (e.g. 1e-4) instead of --points")
+    parser.add_argument(
+        "--n", type=int, nargs="*", default=list(range(2, 7)), help="final-state multiplicities"
+    )
+    parser.add_argument(
+        "--nu", type=float, nargs="*", default=[0.3, 0.8], help="power-law exponents"
+    )
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=None,
+        help="volumes: sample until this relative MC error (e.g. 1e-4) instead of --points",
+    )
     args = parser.parse_args()
     N = max(CHUNK, args.points // CHUNK * CHUNK)
     everything = not (args.roundtrip or args.volumes or args.throughput)

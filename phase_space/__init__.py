@@ -10,40 +10,51 @@ User guide: docs/phase_space.md (RAMBO family, FastRambo, Chili, random numbers)
 and docs/phase_space_blocks.md (invariants, luminosity, two- and three-body
 blocks, topologies and channel mappings).
 """
-from .channels import ChannelMapping, ChannelShapeError, HadronicChannelMapping
+
+from .channels import ChannelMapping, HadronicChannelMapping
 from .chili import Chili, chili_massless_volume
-from .fast_rambo import RQF_PARAMETERS, FastRambo, fit_rqf_parameter
-from .invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant, propagator_mapping
-from .luminosity import Luminosity, LuminosityError, boost_to_cm, boost_to_lab
-from .rambo import (
+from .errors import (
     BelowThresholdError,
+    InputDtypeError,
+    JaxPrecisionError,
+    LuminosityError,
     MomentumShapeError,
-    Rambo,
-    RamboOnDiet,
+    PhaseSpaceError,
+    RandomRangeError,
     RandomShapeError,
-    massless_volume,
+    TopologyError,
+    UnsupportedRandomSourceError,
 )
+from .fast_rambo import FastRambo
+from .invariants import BreitWignerInvariant, FlatInvariant, PowerLawInvariant, propagator_mapping
+from .luminosity import Luminosity, boost_to_cm, boost_to_lab
+from .protocols import InvariantMapping, PhaseSpaceMapping
+from .rambo import Rambo, RamboOnDiet, massless_volume
+from .rational_quadratic import RQF_PARAMETERS, fit_rqf_parameter
 from .rng import RandomSource, random_source, uniform
 from .three_body import ThreeBodyDecay, three_body_volume
-from .topology import Decay, Propagator, TChannel, Topology, TopologyError
+from .topology import Decay, Propagator, TChannel, Topology, default_t_order
 from .two_body import DoubleInvariantBlock, TwoBodyDecay, TwoToTwoScattering, two_body_volume
 
-__all__ = [
+__all__ = [  # noqa: RUF022 -- grouped by kind, as the comments say
     # full 2 -> n mappings
     "Rambo", "RamboOnDiet", "FastRambo", "Chili", "ChannelMapping", "HadronicChannelMapping",
     # building blocks
     "FlatInvariant", "PowerLawInvariant", "BreitWignerInvariant", "propagator_mapping",
     "Luminosity", "boost_to_lab", "boost_to_cm",
     "TwoBodyDecay", "TwoToTwoScattering", "DoubleInvariantBlock", "ThreeBodyDecay",
+    # the interfaces they implement
+    "PhaseSpaceMapping", "InvariantMapping",
     # diagram descriptions
-    "Topology", "TChannel", "Decay", "Propagator",
+    "Topology", "TChannel", "Decay", "Propagator", "default_t_order",
     # analytic volumes
     "massless_volume", "two_body_volume", "three_body_volume", "chili_massless_volume",
     # FastRambo's rational-quadratic parameters c_k (Table 1) and their fit (Eq. 66)
     "RQF_PARAMETERS", "fit_rqf_parameter",
     # random numbers
     "RandomSource", "random_source", "uniform",
-    # errors
-    "BelowThresholdError", "RandomShapeError", "MomentumShapeError", "ChannelShapeError",
-    "LuminosityError", "TopologyError",
-]
+    # errors (phase_space.errors)
+    "PhaseSpaceError", "BelowThresholdError", "RandomShapeError", "RandomRangeError",
+    "MomentumShapeError", "InputDtypeError", "LuminosityError", "TopologyError",
+    "UnsupportedRandomSourceError", "JaxPrecisionError",
+]  # fmt: skip

@@ -17,12 +17,14 @@ Random numbers are laid out in exactly that order (see `ChannelMapping.layout`).
 The weight is the full Jacobian including (2 pi)^(4 - 3n), so its mean over
 uniform r is the phase-space volume Phi_n of the paper's Eq. 81.
 """
+
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import BelowThresholdError
 from .invariants import (
     DEFAULT_AUX_MASS_SQ,
     DEFAULT_NU,
@@ -32,25 +34,20 @@ from .invariants import (
 )
 from .kinematics import four_vector, mass_squared, namespace
 from .luminosity import Luminosity, boost_to_cm, boost_to_lab
+from .protocols import Array
 from .three_body import ThreeBodyDecay
-from .topology import Propagator, TChannel, Topology, TopologyError
+from .topology import Propagator, TChannel, Topology
 from .two_body import TwoBodyDecay, TwoToTwoScattering
-
-Array = Any
-
-
-class ChannelShapeError(ValueError):
-    """Random numbers or momenta whose shape does not match the channel mapping."""
+from .validation import below_one, check_momenta, check_randoms
 
 
 @dataclass
 class _Node:
     kind: str  # "root", "decay" or "leaf"
     children: list[int]
-    parent: int | None
+    parent: int  # -1 for the root
     mass: float = 0.0  # leaf mass (GeV)
     index: int = -1  # leaf: final-state index
-    mapping: InvariantMapping | None = None  # decay: invariant mapping of its s
     propagator: Propagator | None = None  # decay: its propagator
 
 
@@ -77,21 +74,29 @@ class ChannelMapping:
     columns and `periodic_columns` lists the azimuthal ones.
     """
 
-    def __init__(self, topology: Topology, sqrt_s: float, nu: float = DEFAULT_NU,
-                 aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
+    def __init__(
+        self,
+        topology: Topology,
+        sqrt_s: float,
+        nu: float = DEFAULT_NU,
+        aux_mass_sq: float = DEFAULT_AUX_MASS_SQ,
+    ) -> None:
         if not isinstance(topology, Topology):
-            raise TypeError(f"ChannelMapping needs a phase_space.topology.Topology (got {type(topology)})")
+            raise TypeError(
+                f"ChannelMapping needs a phase_space.topology.Topology (got {type(topology)})"
+            )
         self.topology = topology
         self.sqrt_s = float(sqrt_s)
         self.nu = float(nu)
         self.n = topology.n
         if sum(topology.masses) >= self.sqrt_s:
-            raise TopologyError(
+            raise BelowThresholdError(
                 f"sqrt_s = {self.sqrt_s} GeV is not above the final-state threshold "
                 f"{sum(topology.masses)} GeV; raise the energy or lower the masses"
             )
         self._nodes: list[_Node] = []
         self._decays_preorder: list[int] = []
+        self._s_mappings: dict[int, InvariantMapping] = {}  # decay node -> mapping of its s
         self._build(topology, nu, aux_mass_sq)
         decay_ids = self._decays_preorder
         if topology.s_order is not None:
@@ -101,10 +106,11 @@ class ChannelMapping:
             self._s_order = resonant + [i for i in decay_ids if i not in resonant]
         root = topology.root
         self._t_channel = root if isinstance(root, TChannel) else None
+        #: inward generation order of the t-channel chain (Sec. 2.2.8), () without one
+        self.t_order = topology.t_order()
+        self._exchanged = self._t_channel.exchanged if self._t_channel is not None else ()
         self._cluster_mapping = PowerLawInvariant(0.0, nu, aux_mass_sq)
-        self._blocks: list[TwoToTwoScattering] = []
-        if self._t_channel is not None:
-            self._blocks = self._t_blocks(self._t_channel, nu, aux_mass_sq)
+        self._blocks = self._t_blocks(nu, aux_mass_sq)
         self._two_body = TwoBodyDecay()
         self._three_body = ThreeBodyDecay()
         self.layout = self._layout()
@@ -115,7 +121,7 @@ class ChannelMapping:
     # ----------------------------------------------------------------- build
     def _build(self, topology: Topology, nu: float, aux: float) -> None:
         root = topology.root
-        self._nodes.append(_Node("root", [], None))
+        self._nodes.append(_Node("root", [], -1))
         top = root.legs if isinstance(root, TChannel) else root.children
         self._nodes[0].children = [self._add(child, 0, nu, aux) for child in top]
 
@@ -125,28 +131,27 @@ class ChannelMapping:
             self._nodes.append(_Node("leaf", [], parent, self.topology.masses[node], node))
             return node_id
         prop = node.propagator
-        self._nodes.append(
-            _Node("decay", [], parent, mapping=propagator_mapping(prop.mass, prop.width, nu, False, aux),
-                  propagator=prop)
-        )
+        self._nodes.append(_Node("decay", [], parent, propagator=prop))
+        self._s_mappings[node_id] = propagator_mapping(prop.mass, prop.width, nu, False, aux)
         self._decays_preorder.append(node_id)
         self._nodes[node_id].children = [self._add(c, node_id, nu, aux) for c in node.children]
         return node_id
 
     def _is_resonant(self, node_id: int) -> bool:
-        return self._nodes[node_id].propagator.width > 0.0
+        prop = self._nodes[node_id].propagator
+        return prop is not None and prop.width > 0.0
 
-    def _t_blocks(self, chain: TChannel, nu: float, aux: float) -> list[TwoToTwoScattering]:
+    def _t_blocks(self, nu: float, aux: float) -> list[TwoToTwoScattering]:
         """One 2 -> 2 block per generation step, |t| mapped at its exchanged propagator."""
-        kappa = len(chain.legs) - 1
+        kappa = len(self._exchanged)
         left, right = 0, kappa
         blocks = []
         for step in range(kappa):
-            if step < kappa - 1 and chain.order[step] == "b":
-                prop = chain.propagators[right - 1]
+            if step < kappa - 1 and self.t_order[step] == "b":
+                prop = self._exchanged[right - 1]
                 right -= 1
             else:
-                prop = chain.propagators[left]
+                prop = self._exchanged[left]
                 left += 1
             t_map = propagator_mapping(prop.mass, prop.width, nu, space_like=True, aux_mass_sq=aux)
             blocks.append(TwoToTwoScattering(t_map))
@@ -208,21 +213,24 @@ class ChannelMapping:
     # --------------------------------------------------------------- forward
     def forward(self, r: Array) -> tuple[Array, Array]:
         """Momenta (batch, 2 + n, 4) in GeV and weights (GeV^(2n-4)) for r (batch, dim)."""
-        xp = namespace(r)
-        self._check_r(r)
+        xp, r = check_randoms(r, self.dim, "ChannelMapping", any_batch_shape=True)
         sqrt_s = xp.full(r.shape[:-1], self.sqrt_s, dtype=xp.float64)
-        return self.forward_at(r, sqrt_s)
+        return self._forward_at(r, sqrt_s)
 
     def forward_at(self, r: Array, sqrt_s_hat: Array) -> tuple[Array, Array]:
         """Like `forward` at a per-event centre-of-mass energy sqrt_s_hat (batch,) in GeV."""
+        _, r = check_randoms(r, self.dim, "ChannelMapping", any_batch_shape=True)
+        return self._forward_at(r, sqrt_s_hat)
+
+    def _forward_at(self, r: Array, sqrt_s_hat: Array) -> tuple[Array, Array]:
+        """`forward_at` on random numbers already checked."""
         xp = namespace(r, sqrt_s_hat)
-        self._check_r(r)
         cursor = 0
 
         def take(width: int) -> Array:
             nonlocal cursor
             cursor += width
-            return r[..., cursor - width:cursor]
+            return r[..., cursor - width : cursor]
 
         weight = xp.ones_like(sqrt_s_hat)
         s: dict[int, Array] = {0: sqrt_s_hat * sqrt_s_hat}
@@ -230,7 +238,7 @@ class ChannelMapping:
         for node_id in self._s_order:
             s_min = self._m_min_unsampled(node_id, s, xp) ** 2
             s_max = self._m_max(node_id, s, xp) ** 2
-            x, w = self._nodes[node_id].mapping.forward(take(1)[..., 0], s_min, s_max)
+            x, w = self._s_mappings[node_id].forward(take(1)[..., 0], s_min, s_max)
             s[node_id] = x
             weight = weight * w
 
@@ -244,7 +252,7 @@ class ChannelMapping:
         if self._t_channel is not None:
             legs = self._nodes[0].children
             kappa = len(legs) - 1
-            order = self._t_channel.order
+            order = self.t_order
             cluster_s: list[Array] = []
             s_prev = s[0]
             left, right = 0, kappa
@@ -294,7 +302,7 @@ class ChannelMapping:
                 *daughters, w = self._two_body.forward(rr, mom[node_id], *masses)
             else:
                 *daughters, w = self._three_body.forward(rr, mom[node_id], *masses)
-            for c, p in zip(node.children, daughters):
+            for c, p in zip(node.children, daughters, strict=True):
                 mom[c] = p
             weight = weight * w
 
@@ -314,12 +322,7 @@ class ChannelMapping:
         p must be in the centre-of-mass frame of pa + pb (as `forward` returns it);
         the energy is taken from the momenta, so this also inverts `forward_at`.
         """
-        xp = namespace(p)
-        if p.ndim < 2 or p.shape[-2:] != (2 + self.n, 4):
-            raise ChannelShapeError(
-                f"momenta must have shape (batch, {2 + self.n}, 4) for this {self.n}-particle "
-                f"channel (got {p.shape})"
-            )
+        xp, p = check_momenta(p, self.n, "ChannelMapping", any_batch_shape=True)
         pa, pb = p[..., 0, :], p[..., 1, :]
         mom: dict[int, Array] = {}
         for node_id, node in enumerate(self._nodes):
@@ -338,7 +341,7 @@ class ChannelMapping:
             s_max = self._m_max(node_id, s, xp) ** 2
             # rounding can put an invariant rebuilt from momenta just outside its range
             x = xp.minimum(xp.maximum(s_all[node_id], s_min + xp.zeros_like(s[0])), s_max)
-            ri, wi = self._nodes[node_id].mapping.inverse(x, s_min, s_max)
+            ri, wi = self._s_mappings[node_id].inverse(x, s_min, s_max)
             cols.append(ri)
             s[node_id] = x
             w_inv = w_inv * wi
@@ -346,7 +349,7 @@ class ChannelMapping:
         if self._t_channel is not None:
             legs = self._nodes[0].children
             kappa = len(legs) - 1
-            order = self._t_channel.order
+            order = self.t_order
             zero = xp.zeros_like(s[0])
             cluster_s: list[Array] = []
             s_prev = s[0]
@@ -401,14 +404,7 @@ class ChannelMapping:
                 rr, wi = self._three_body.inverse(*daughters, *masses)
             cols += [rr[..., k] for k in range(rr.shape[-1])]
             w_inv = w_inv * wi
-        return xp.stack(cols, axis=-1), w_inv / self._flux_factor
-
-    def _check_r(self, r: Array) -> None:
-        if r.ndim < 1 or r.shape[-1] != self.dim:
-            raise ChannelShapeError(
-                f"random numbers must have shape (batch, {self.dim}) for this channel "
-                f"(got {r.shape}); see ChannelMapping.layout"
-            )
+        return below_one(xp, xp.stack(cols, axis=-1)), w_inv / self._flux_factor
 
 
 def _sum(arrays: Any) -> Array:
@@ -430,11 +426,16 @@ class HadronicChannelMapping:
     s_hat_min must lie above the final-state threshold.
     """
 
-    def __init__(self, topology: Topology, luminosity: Luminosity, nu: float = DEFAULT_NU,
-                 aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
+    def __init__(
+        self,
+        topology: Topology,
+        luminosity: Luminosity,
+        nu: float = DEFAULT_NU,
+        aux_mass_sq: float = DEFAULT_AUX_MASS_SQ,
+    ) -> None:
         threshold = sum(topology.masses) ** 2
         if luminosity.s_hat_min <= threshold and not luminosity.lepton:
-            raise TopologyError(
+            raise BelowThresholdError(
                 f"luminosity.s_hat_min = {luminosity.s_hat_min} GeV^2 must exceed the squared "
                 f"final-state threshold {threshold} GeV^2; pass s_hat_min to Luminosity"
             )
@@ -445,16 +446,16 @@ class HadronicChannelMapping:
 
     def forward(self, r: Array) -> tuple[Array, Array]:
         """Lab-frame momenta (batch, 2 + n, 4) in GeV and the weight."""
-        xp = namespace(r)
+        xp, r = check_randoms(r, self.dim, "HadronicChannelMapping", any_batch_shape=True)
         k = self.luminosity.dim
-        x, w_lumi = self.luminosity.forward(r[..., :k])
+        x, w_lumi = self.luminosity._forward(xp, r[..., :k])
         sqrt_s_hat = xp.sqrt(self.luminosity.s_hat(x))
-        p_cm, w = self.channel.forward_at(r[..., k:], sqrt_s_hat)
+        p_cm, w = self.channel._forward_at(r[..., k:], sqrt_s_hat)
         return boost_to_lab(p_cm, x), w * w_lumi
 
     def inverse(self, p_lab: Array) -> tuple[Array, Array]:
         """Random numbers (batch, dim) and 1 / weight for lab-frame momenta (batch, 2 + n, 4)."""
-        xp = namespace(p_lab)
+        xp, p_lab = check_momenta(p_lab, self.n, "HadronicChannelMapping", any_batch_shape=True)
         x = self.luminosity.fractions(p_lab)
         if self.luminosity.lepton:
             x = xp.ones_like(x)

@@ -34,22 +34,17 @@ are implied by x1, x2 <= 1, so the volume is exact; for massive particles the
 bound of Eq. 74 (mT cosh y <= sqrt_s / 2) removes a small corner of the physical
 phase space (p+ + p- > sqrt_s for one particle), as in MadSpace.
 """
+
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 from typing import Any
 
-from phase_space import kinematics as kin
-from phase_space.rambo import (
-    as_scalar,
-    check_kinematics,
-    check_momenta,
-    check_randoms,
-    massless_volume,
-)
-
-Array = Any
+from . import kinematics as kin
+from .protocols import Array
+from .rambo import massless_volume
+from .validation import as_scalar, below_one, check_final_state, check_momenta, check_randoms
 
 #: Regulator scale Lambda (GeV) of Eq. 73 for massless particles.
 DEFAULT_MASSLESS_PT_SCALE = 1.0
@@ -67,7 +62,9 @@ def _per_particle(value: Any, count: int, name: str) -> list[Any]:
         return [value] * count
     values = list(value)
     if len(values) != count:
-        raise ValueError(f"Chili: {name} needs one value per final-state particle ({count}), got {len(values)}")
+        raise ValueError(
+            f"Chili: {name} needs one value per final-state particle ({count}), got {len(values)}"
+        )
     return values
 
 
@@ -95,26 +92,23 @@ class Chili:
         pt_scale: float | Sequence[float] | None = None,
         y_cut: float | Sequence[float] | None = None,
     ) -> None:
-        self.masses = check_kinematics(masses, sqrt_s, "Chili")
+        self.masses = check_final_state(masses, sqrt_s, "Chili")
         self.sqrt_s = sqrt_s
         self.n = len(self.masses)
+        #: random numbers per event: 3 n - 2
+        self.dim = 3 * self.n - 2
         self.pt_min = [
             None if (v is None or v == 0) else v for v in _per_particle(pt_min, self.n, "pt_min")
         ]
         scales = _per_particle(pt_scale, self.n, "pt_scale")
         self.pt_scale = [
             s if s is not None else (m if m != 0 else DEFAULT_MASSLESS_PT_SCALE)
-            for s, m in zip(scales, self.masses)
+            for s, m in zip(scales, self.masses, strict=True)
         ]
         self.y_cut = _per_particle(y_cut, self.n, "y_cut")
         for i, lo in enumerate(self.pt_min):
             if lo is not None and not 0 < lo < sqrt_s / 2:
                 raise ValueError(f"Chili: pt_min[{i}] = {lo} GeV must lie in (0, sqrt_s / 2)")
-
-    @property
-    def dim(self) -> int:
-        """Random numbers per event: 3 n - 2."""
-        return 3 * self.n - 2
 
     # -- one-dimensional maps -------------------------------------------------
 
@@ -179,8 +173,7 @@ class Chili:
 
         Points removed by the technical cut have weight 0.
         """
-        xp = kin.namespace(r)
-        r = check_randoms(xp, r, self.dim, "Chili")
+        xp, r = check_randoms(r, self.dim, "Chili")
         n = self.n
         sqrt_s = as_scalar(xp, self.sqrt_s)
         pt_max = sqrt_s / 2.0
@@ -196,11 +189,11 @@ class Chili:
             mt = xp.sqrt(pt * pt + m * m)
             y_max, ok = self._y_max(xp, mt, i, sqrt_s)
             y = y_max * (2.0 * r[:, 3 * i + 1] - 1.0)
-            phi_rec = xp.where(
-                (px_sum == 0.0) & (py_sum == 0.0), zero, xp.atan2(-py_sum, -px_sum)
-            )
+            phi_rec = xp.where((px_sum == 0.0) & (py_sum == 0.0), zero, xp.atan2(-py_sum, -px_sum))
             phi = 2.0 * math.pi * r[:, 3 * i + 2] + phi_rec
-            p = kin.four_vector(mt * xp.cosh(y), pt * xp.cos(phi), pt * xp.sin(phi), mt * xp.sinh(y))
+            p = kin.four_vector(
+                mt * xp.cosh(y), pt * xp.cos(phi), pt * xp.sin(phi), mt * xp.sinh(y)
+            )
             momenta.append(p)
             px_sum, py_sum = px_sum + p[:, 1], py_sum + p[:, 2]
             plus, minus = plus + mt * xp.exp(y), minus + mt * xp.exp(-y)
@@ -227,8 +220,7 @@ class Chili:
         Only the final-state momenta p[:, 2:] are used (the beams follow from them).
         Points outside Chili's range give 1 / weight = inf.
         """
-        xp = kin.namespace(p)
-        p = check_momenta(xp, p, self.n, "Chili")
+        xp, p = check_momenta(p, self.n, "Chili")
         n = self.n
         sqrt_s = as_scalar(xp, self.sqrt_s)
         pt_max = sqrt_s / 2.0
@@ -247,9 +239,7 @@ class Chili:
             y = xp.asinh(pz / mt)
             r_pt, w_pt = self._pt_inverse(xp, pt, i, pt_max)
             y_max, ok = self._y_max(xp, mt, i, sqrt_s)
-            phi_rec = xp.where(
-                (px_sum == 0.0) & (py_sum == 0.0), zero, xp.atan2(-py_sum, -px_sum)
-            )
+            phi_rec = xp.where((px_sum == 0.0) & (py_sum == 0.0), zero, xp.atan2(-py_sum, -px_sum))
             delta = xp.atan2(py, px) - phi_rec
             delta = xp.where(delta < 0.0, delta + 2.0 * math.pi, delta)
             r_phi = delta / (2.0 * math.pi)
@@ -268,4 +258,4 @@ class Chili:
         allowed = allowed & ok
         weight = weight * (y_hi - y_lo)
         inv_weight = xp.where(allowed, 1.0 / xp.where(allowed, weight, zero + 1.0), zero + math.inf)
-        return xp.stack(columns, axis=1), inv_weight
+        return below_one(xp, xp.stack(columns, axis=1)), inv_weight

@@ -12,13 +12,13 @@ r, x, x_min and x_max broadcast against each other; Python floats are fine for
 the limits. Everything is array-API only and free of value-dependent Python
 control flow (jit-able).
 """
+
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from .kinematics import namespace
-
-Array = Any
+from .protocols import Array, InvariantMapping
 
 #: default exponent of the power-law mapping (the paper's choice, Sec. 2.2.1)
 DEFAULT_NU = 0.8
@@ -29,19 +29,6 @@ DEFAULT_NU = 0.8
 DEFAULT_AUX_MASS_SQ = 1.0
 #: |1 - nu| below which the logarithmic limit (Eq. 19) replaces Eq. 18
 _LOG_LIMIT = 1e-9
-
-
-class InvariantMapping(Protocol):
-    """What every invariant mapping offers (see module docstring)."""
-
-    #: random numbers consumed per event
-    dim: int
-
-    def forward(self, r: Array, x_min: Array, x_max: Array) -> tuple[Array, Array]: ...
-
-    def inverse(self, x: Array, x_min: Array, x_max: Array) -> tuple[Array, Array]: ...
-
-    def density(self, x: Array, x_min: Array, x_max: Array) -> Array: ...
 
 
 def _arrays(*values: Array) -> tuple[Any, list[Array]]:
@@ -96,8 +83,9 @@ class PowerLawInvariant:
 
     dim = 1  # random numbers per event
 
-    def __init__(self, pole: float = 0.0, nu: float = DEFAULT_NU,
-                 aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> None:
+    def __init__(
+        self, pole: float = 0.0, nu: float = DEFAULT_NU, aux_mass_sq: float = DEFAULT_AUX_MASS_SQ
+    ) -> None:
         if aux_mass_sq <= 0.0:
             raise ValueError(
                 f"aux_mass_sq must be > 0 GeV^2 (got {aux_mass_sq}); it keeps the mapping "
@@ -128,7 +116,7 @@ class PowerLawInvariant:
     def forward(self, r: Array, x_min: Array, x_max: Array) -> tuple[Array, Array]:
         """x (GeV^2) and w = dx/dr (GeV^2)."""
         xp, (r, x_min, x_max) = _arrays(r, x_min, x_max)
-        pole, d, length = self._span(xp, x_min, x_max)
+        _, d, length = self._span(xp, x_min, x_max)
         if self.logarithmic:
             delta = d * xp.expm1(length * r)
             return x_min + delta, (delta + d) * length
@@ -196,9 +184,13 @@ class BreitWignerInvariant:
         return self.inverse(x, x_min, x_max)[1]
 
 
-def propagator_mapping(mass: float = 0.0, width: float = 0.0, nu: float = DEFAULT_NU,
-                       space_like: bool = False,
-                       aux_mass_sq: float = DEFAULT_AUX_MASS_SQ) -> InvariantMapping:
+def propagator_mapping(
+    mass: float = 0.0,
+    width: float = 0.0,
+    nu: float = DEFAULT_NU,
+    space_like: bool = False,
+    aux_mass_sq: float = DEFAULT_AUX_MASS_SQ,
+) -> InvariantMapping:
     """The mapping the paper uses for an invariant carried by a propagator.
 
     width > 0 and time-like: Breit-Wigner. Otherwise a power law with its pole at
@@ -213,4 +205,3 @@ def propagator_mapping(mass: float = 0.0, width: float = 0.0, nu: float = DEFAUL
     if mass > 0.0:
         return FlatInvariant()
     return PowerLawInvariant(0.0, nu, aux_mass_sq)
-

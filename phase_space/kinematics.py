@@ -7,6 +7,7 @@ axis. Angles are in radians, masses in GeV, squared masses and invariants in
 GeV^2. Nothing here loops over events or branches on array values, so every
 function is jit-able under JAX.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,7 +15,7 @@ from typing import Any
 
 import array_api_compat
 
-Array = Any
+from .protocols import Array
 
 TWO_PI = 2.0 * math.pi
 
@@ -190,33 +191,9 @@ def boost_z_beta(p: Array, beta: Array) -> Array:
     return boost_z(p, xp.atanh(beta))
 
 
-# --- appended by the RAMBO-family module (H3b) --------------------------------------
-
-
-def boost_from_rest_with_mass(p: Array, q: Array, m_q: Array) -> Array:
-    """`boost_from_rest` with the mass of q (GeV) given instead of recomputed from q.
-
-    For a fast parent, sqrt(E^2 - |q|^2) loses digits (relative error ~ eps E^2 / m^2),
-    which breaks momentum conservation of chained decays; a known mass avoids that.
-    m_q broadcasts against q[..., 0].
-    """
-    return _boost_with_mass(p, q, m_q, 1.0)
-
-
-def boost_to_rest_with_mass(p: Array, q: Array, m_q: Array) -> Array:
-    """`boost_to_rest` with the mass of q (GeV) given (inverse of `boost_from_rest_with_mass`)."""
-    return _boost_with_mass(p, q, m_q, -1.0)
-
-
-def _boost_with_mass(p: Array, q: Array, m_q: Array, sign: float) -> Array:
-    xp = namespace(p, q)
-    components = boost_components_with_mass(
-        (p[..., 0], p[..., 1], p[..., 2], p[..., 3]),
-        (q[..., 0], q[..., 1], q[..., 2], q[..., 3]),
-        m_q,
-        sign,
-    )
-    return xp.stack(components, axis=-1)
+def broadcast_like(xp: Any, value: Array, like: Array) -> Array:
+    """A Python number or array as a float64 array broadcast to the shape of `like`."""
+    return xp.asarray(value, dtype=xp.float64) + xp.zeros_like(like)
 
 
 def boost_components_with_mass(
@@ -225,11 +202,13 @@ def boost_components_with_mass(
     m_q: Array,
     sign: float = 1.0,
 ) -> tuple[Array, Array, Array, Array]:
-    """Component form of `boost_from_rest_with_mass` (sign = +1) / `boost_to_rest_with_mass` (-1).
+    """`boost_from_rest` (sign = +1) / `boost_to_rest` (-1) with the mass m_q of q given.
 
-    p and q are (E, px, py, pz) tuples of equal-shape arrays (GeV); returns the
-    boosted (E, px, py, pz). Working on separate components avoids stacking and
-    strided reads in long decay chains.
+    For a fast parent, sqrt(E^2 - |q|^2) loses digits (relative error ~ eps E^2 / m^2),
+    which breaks momentum conservation of chained decays; a known mass avoids that.
+    p and q are (E, px, py, pz) tuples of equal-shape arrays (GeV), m_q broadcasts
+    against them; returns the boosted (E, px, py, pz). Working on separate components
+    avoids stacking and strided reads in long decay chains.
     """
     e_q = q[0]
     qx, qy, qz = sign * q[1], sign * q[2], sign * q[3]

@@ -15,19 +15,17 @@ fixed: dim = 0, x1 = x2 = 1, w = 1.
 `boost_to_lab` / `boost_to_cm` move partonic momenta between their centre-of-mass
 frame and the lab frame (rapidity y = log(x1 / x2) / 2 along +z).
 """
+
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from .invariants import DEFAULT_AUX_MASS_SQ, InvariantMapping, PowerLawInvariant
+from .errors import LuminosityError
+from .invariants import DEFAULT_AUX_MASS_SQ, PowerLawInvariant
 from .kinematics import boost_z, namespace
-
-Array = Any
-
-
-class LuminosityError(ValueError):
-    """Inconsistent collider energy or s-hat range."""
+from .protocols import Array, InvariantMapping
+from .validation import below_one, check_randoms
 
 
 class Luminosity:
@@ -51,8 +49,14 @@ class Luminosity:
     weight; `inverse(x)` returns (r, 1 / weight).
     """
 
-    def __init__(self, sqrt_s: float, s_hat_min: float = 0.0, s_hat_max: float | None = None,
-                 s_hat_mapping: InvariantMapping | None = None, lepton: bool = False) -> None:
+    def __init__(
+        self,
+        sqrt_s: float,
+        s_hat_min: float = 0.0,
+        s_hat_max: float | None = None,
+        s_hat_mapping: InvariantMapping | None = None,
+        lepton: bool = False,
+    ) -> None:
         if not sqrt_s > 0.0:
             raise LuminosityError(f"sqrt_s must be > 0 GeV (got {sqrt_s})")
         self.sqrt_s = float(sqrt_s)
@@ -69,7 +73,7 @@ class Luminosity:
         self.dim = 0 if self.lepton else 2
 
     @classmethod
-    def lepton_collider(cls, sqrt_s: float) -> "Luminosity":
+    def lepton_collider(cls, sqrt_s: float) -> Luminosity:
         """Fixed-energy collider: s-hat = s, no random numbers (dim 0)."""
         return cls(sqrt_s, lepton=True)
 
@@ -86,10 +90,12 @@ class Luminosity:
 
     def forward(self, r: Array) -> tuple[Array, Array]:
         """(x1, x2) as an array (batch, 2) and w = dx1 dx2 / dr1 dr2 (dimensionless)."""
-        xp = namespace(r)
+        xp, r = check_randoms(r, self.dim, "Luminosity", any_batch_shape=True)
+        return self._forward(xp, r)
+
+    def _forward(self, xp: Any, r: Array) -> tuple[Array, Array]:
+        """`forward` on random numbers already checked."""
         batch = r.shape[:-1]
-        if r.shape[-1] != self.dim:
-            raise LuminosityError(f"random numbers must have shape (batch, {self.dim}) (got {r.shape})")
         if self.lepton:
             return xp.ones((*batch, 2), dtype=xp.float64), xp.ones(batch, dtype=xp.float64)
         s_hat, w_s = self.s_hat_mapping.forward(r[..., 0], self.s_hat_min, self.s_hat_max)
@@ -109,7 +115,7 @@ class Luminosity:
         s_hat = self.s * x[..., 0] * x[..., 1]
         r_s, w_inv_s = self.s_hat_mapping.inverse(s_hat, self.s_hat_min, self.s_hat_max)
         r = xp.stack([r_s, log_x1 / log_tau], axis=-1)
-        return r, w_inv_s * self.s / (-log_tau)
+        return below_one(xp, r), w_inv_s * self.s / (-log_tau)
 
     def s_hat(self, x: Array) -> Array:
         """Partonic s-hat = x1 x2 s (GeV^2) for x (batch, 2)."""

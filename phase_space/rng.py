@@ -15,23 +15,18 @@ with the stateful generators. Seeds are reproducible on every backend, but each
 backend has its own stream: the same seed gives different numbers on NumPy, JAX,
 CuPy and PyTorch.
 """
+
 from __future__ import annotations
 
+import numbers
+import sys
 from typing import Any
 
-import numbers
-
 import array_api_compat
+import numpy as np
 
-Array = Any
-
-
-class UnsupportedRandomSourceError(TypeError):
-    """The object passed as a random source is none of the supported kinds."""
-
-
-class JaxPrecisionError(RuntimeError):
-    """JAX is running in 32-bit mode, so float64 random numbers cannot be produced."""
+from .errors import JaxPrecisionError, UnsupportedRandomSourceError
+from .protocols import Array
 
 
 def _kind_of_namespace(xp: Any) -> str:
@@ -47,8 +42,25 @@ def _kind_of_namespace(xp: Any) -> str:
     return "other"
 
 
-def _module_root(obj: Any) -> str:
-    return type(obj).__module__.split(".")[0]
+def _is_generator_of(obj: Any, module: str, *classes: str) -> bool:
+    """isinstance(obj, module.<class>) for one of `classes`, without importing `module`.
+
+    array_api_compat's is_*_array helpers recognise arrays, not random generators
+    (measured with array-api-compat 1.16: is_torch_array(torch.Generator()) is False;
+    is_cupy_array tests for cupy.ndarray only), so the generator classes are matched
+    here, by class rather than by module name. A module that is not imported yet cannot
+    have made `obj`, so it is looked up in sys.modules and never imported.
+    """
+    found = sys.modules.get(module)
+    if found is None:
+        return False
+    for path in classes:
+        cls: Any = found
+        for part in path.split("."):
+            cls = getattr(cls, part, None)
+        if isinstance(cls, type) and isinstance(obj, cls):
+            return True
+    return False
 
 
 class RandomSource:
@@ -72,20 +84,20 @@ class RandomSource:
     """
 
     def __init__(self, source: Any = None, *, xp: Any = None) -> None:
-        self._convert = None
+        self._convert: Any = None
+        self._generator: Any = None
         if source is None or isinstance(source, numbers.Integral) and not isinstance(source, bool):
-            self._init_from_seed(source, xp)
+            self._init_from_seed(None if source is None else int(source), xp)
             return
-        root = _module_root(source)
-        if root == "numpy" and type(source).__name__ == "Generator":
+        if isinstance(source, np.random.Generator):
             self.kind, self._generator = "numpy", source
             if xp is not None and _kind_of_namespace(xp) != "numpy":
                 self._convert = xp
         elif array_api_compat.is_jax_array(source):
             self._init_jax(source)
-        elif root == "cupy":
+        elif _is_generator_of(source, "cupy", "random.Generator", "random.RandomState"):
             self.kind, self._generator = "cupy", source
-        elif root == "torch" and type(source).__name__ == "Generator":
+        elif _is_generator_of(source, "torch", "Generator"):
             self.kind, self._generator = "torch", source
         else:
             raise UnsupportedRandomSourceError(
@@ -95,14 +107,11 @@ class RandomSource:
             )
 
     def _init_from_seed(self, seed: int | None, xp: Any) -> None:
-        seed = None if seed is None else int(seed)
         kind = "numpy" if xp is None else _kind_of_namespace(xp)
         if kind == "jax":
             import jax
 
             if seed is None:
-                import numpy as np
-
                 seed = int(np.random.SeedSequence().generate_state(1)[0])
             self._init_jax(jax.random.key(seed))
         elif kind == "cupy":
@@ -119,8 +128,6 @@ class RandomSource:
                 generator.manual_seed(seed)
             self.kind, self._generator = "torch", generator
         else:
-            import numpy as np
-
             self.kind, self._generator = "numpy", np.random.default_rng(seed)
             if kind == "other":
                 self._convert = xp
@@ -128,7 +135,7 @@ class RandomSource:
     def _init_jax(self, key: Any) -> None:
         import jax
 
-        if not jax.config.jax_enable_x64:
+        if not jax.config.read("jax_enable_x64"):
             raise JaxPrecisionError(
                 "JAX is in 32-bit mode, so it cannot produce float64 random numbers; call "
                 "jax.config.update('jax_enable_x64', True) before creating the RandomSource"

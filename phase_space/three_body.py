@@ -13,15 +13,18 @@ The weight is dPhi_3 / d^5 r without (2 pi) factors (Eq. 45):
 w = pi^2 (E1_max - m1) (E2_max - E2_min), whose mean is the three-body volume
 (pi^2 m0^2 / 8 for massless daughters).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Any
+
+import numpy as np
 
 from .kinematics import (
     TWO_PI,
     boost_from_rest,
     boost_to_rest,
+    broadcast_like,
     direction_angles,
     four_vector,
     mass_squared,
@@ -30,43 +33,43 @@ from .kinematics import (
     rotate_from_z,
     rotate_to_z,
 )
-
-Array = Any
-
-
-def _as_array(xp: Any, value: Array, like: Array) -> Array:
-    return xp.asarray(value, dtype=xp.float64) + xp.zeros_like(like)
+from .protocols import Array
 
 
-def energy_limits(m0: Array, m1: Array, m2: Array, m3: Array, e1: Array) -> tuple[Array, Array, Array]:
+def energy_limits(
+    m0: Array, m1: Array, m2: Array, m3: Array, e1: Array
+) -> tuple[Array, Array, Array]:
     """(E1_max, E2_min, E2_max) in GeV for parent mass m0, daughter masses, and E1 (Eqs. 42-43)."""
     xp = namespace(*(v for v in (m0, m1, m2, m3, e1) if not isinstance(v, (int, float))))
     e1_max = 0.5 * m0 + (m1 * m1 - (m2 + m3) ** 2) / (2.0 * m0)
-    delta = m0 * m0 - 2.0 * m0 * e1 + m1 * m1  # = (p2 + p3)^2
+    # (p2 + p3)^2 = m0^2 - 2 m0 E1 + m1^2, written as its distance `gap` from the threshold
+    # (m2 + m3)^2: near E1_max the direct form cancels, and lambda((p2 + p3)^2, m2^2, m3^2)
+    # = gap (gap + 4 m2 m3) would lose ~1e-7 relative (round trip ~1e-8 at E1_max - E1 ~ 1e-5)
+    gap = 2.0 * m0 * (e1_max - e1)
+    delta = gap + (m2 + m3) ** 2
     d23 = m2 * m2 - m3 * m3
     p1_sq = xp.clip(e1 * e1 - m1 * m1, min=0.0)
-    root = xp.sqrt(xp.clip(p1_sq * ((delta + d23) ** 2 - 4.0 * m2 * m2 * delta), min=0.0))
+    root = xp.sqrt(xp.clip(p1_sq * gap * (gap + 4.0 * m2 * m3), min=0.0))
     centre = (m0 - e1) * (delta + d23)
     return e1_max, (centre - root) / (2.0 * delta), (centre + root) / (2.0 * delta)
 
 
-def three_body_volume(m0: float, m1: float = 0.0, m2: float = 0.0, m3: float = 0.0,
-                      points: int = 200_000) -> float:
+def three_body_volume(
+    m0: float, m1: float = 0.0, m2: float = 0.0, m3: float = 0.0, points: int = 200_000
+) -> float:
     """Volume of dPhi_3 without (2 pi) factors: pi^2 * integral dE1 (E2_max - E2_min).
 
     Exact pi^2 m0^2 / 8 when all daughters are massless; otherwise the E1 integral
     is done by the midpoint rule with `points` nodes (relative error ~1e-8).
     """
-    import array_api_compat.numpy as np_xp
-
     if m1 == m2 == m3 == 0.0:
         return math.pi**2 * m0**2 / 8.0
     e1_max = 0.5 * m0 + (m1 * m1 - (m2 + m3) ** 2) / (2.0 * m0)
-    u = (np_xp.arange(points, dtype=np_xp.float64) + 0.5) / points
+    u = (np.arange(points, dtype=np.float64) + 0.5) / points
     # E1 = m1 + (E1_max - m1) u^2 removes the square-root edge at E1 = m1
     e1 = m1 + (e1_max - m1) * u * u
     _, lo, hi = energy_limits(m0, m1, m2, m3, e1)
-    return float(math.pi**2 * np_xp.mean((hi - lo) * 2.0 * u) * (e1_max - m1))
+    return float(math.pi**2 * np.mean((hi - lo) * 2.0 * u) * (e1_max - m1))
 
 
 class ThreeBodyDecay:
@@ -76,11 +79,13 @@ class ThreeBodyDecay:
     #: columns of r that are angles (phi, beta): r = 0 and r = 1 are the same point
     periodic = (2, 3)
 
-    def forward(self, r: Array, p0: Array, m1: Array, m2: Array, m3: Array) -> tuple[Array, Array, Array, Array]:
+    def forward(
+        self, r: Array, p0: Array, m1: Array, m2: Array, m3: Array
+    ) -> tuple[Array, Array, Array, Array]:
         """Daughters p1, p2, p3 (..., 4) of p0 (GeV) with masses m1..m3 (GeV), and w (GeV^2)."""
         xp = namespace(r, p0)
         m0 = xp.sqrt(mass_squared(p0))
-        m1, m2, m3 = (_as_array(xp, m, m0) for m in (m1, m2, m3))
+        m1, m2, m3 = (broadcast_like(xp, m, m0) for m in (m1, m2, m3))
         e1_max, _, _ = energy_limits(m0, m1, m2, m3, m0)
         e1 = m1 + (e1_max - m1) * r[..., 0]
         _, e2_min, e2_max = energy_limits(m0, m1, m2, m3, e1)
@@ -97,13 +102,24 @@ class ThreeBodyDecay:
         zero = xp.zeros_like(m0)
         q1 = momentum_from_angles(abs1, cos_theta, phi, m1)
         q2 = rotate_from_z(momentum_from_angles(abs2, cos_alpha, beta, m2), cos_theta, phi)
-        q3 = four_vector(m0 - q1[..., 0] - q2[..., 0], zero - q1[..., 1] - q2[..., 1],
-                         zero - q1[..., 2] - q2[..., 2], zero - q1[..., 3] - q2[..., 3])
+        q3 = four_vector(
+            m0 - q1[..., 0] - q2[..., 0],
+            zero - q1[..., 1] - q2[..., 1],
+            zero - q1[..., 2] - q2[..., 2],
+            zero - q1[..., 3] - q2[..., 3],
+        )
         w = math.pi**2 * (e1_max - m1) * (e2_max - e2_min)
         return boost_from_rest(q1, p0), boost_from_rest(q2, p0), boost_from_rest(q3, p0), w
 
-    def inverse(self, p1: Array, p2: Array, p3: Array, m1: Array | None = None,
-                m2: Array | None = None, m3: Array | None = None) -> tuple[Array, Array]:
+    def inverse(
+        self,
+        p1: Array,
+        p2: Array,
+        p3: Array,
+        m1: Array | None = None,
+        m2: Array | None = None,
+        m3: Array | None = None,
+    ) -> tuple[Array, Array]:
         """Random numbers (..., 5) and 1/w for daughters p1, p2, p3 (GeV).
 
         m1..m3 (GeV) default to the masses of the momenta; pass the nominal masses
@@ -116,7 +132,7 @@ class ThreeBodyDecay:
         def nominal(m: Array | None, p: Array) -> Array:
             if m is None:
                 return xp.sqrt(xp.clip(mass_squared(p), min=0.0))
-            return _as_array(xp, m, m0)
+            return broadcast_like(xp, m, m0)
 
         m1, m2, m3 = nominal(m1, p1), nominal(m2, p2), nominal(m3, p3)
         q1 = boost_to_rest(p1, p0)

@@ -21,14 +21,13 @@ the conjugate decay, via t-channel top exchange (final state: b l+ nu b~ l- nu~)
                       propagators=(Propagator(173.0),)),
     )
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Union
 
-
-class TopologyError(ValueError):
-    """A topology that does not describe a valid tree-level diagram."""
+from .errors import TopologyError
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ class Propagator:
 class Decay:
     """An s-channel propagator decaying into 2 or 3 children (ints or Decay nodes)."""
 
-    children: tuple["Node", ...]
+    children: tuple[Node, ...]
     propagator: Propagator = field(default_factory=Propagator)
 
     def __post_init__(self) -> None:
@@ -67,13 +66,14 @@ class TChannel:
     """A t-channel chain: legs ordered from incoming leg a to leg b.
 
     propagators[k] is the space-like line between legs[k] and legs[k + 1], so
-    there are kappa = len(legs) - 1 of them. `order` optionally fixes the
-    inward generation order of Sec. 2.2.8: a sequence of kappa - 1 letters,
-    'a' to peel the outermost remaining leg on the a side, 'b' on the b side
-    (default: all 'a').
+    there are kappa = len(legs) - 1 of them (default: massless). `order` optionally
+    fixes the inward generation order of Sec. 2.2.8: a sequence of kappa - 1 letters,
+    'a' to peel the outermost remaining leg on the a side, 'b' on the b side. None
+    (the default) leaves the choice to `default_t_order`, which needs the final-state
+    masses and is applied by `Topology.t_order`.
     """
 
-    legs: tuple["Node", ...]
+    legs: tuple[Node, ...]
     propagators: tuple[Propagator, ...] | None = None
     order: tuple[str, ...] | None = None
 
@@ -88,19 +88,70 @@ class TChannel:
         props = tuple(props)
         if len(props) != kappa:
             raise TopologyError(
-                f"a TChannel with {len(self.legs)} legs has {kappa} propagators "
-                f"(got {len(props)})"
+                f"a TChannel with {len(self.legs)} legs has {kappa} propagators (got {len(props)})"
             )
         object.__setattr__(self, "propagators", props)
-        order = tuple(self.order) if self.order is not None else ("a",) * (kappa - 1)
+        if self.order is None:
+            return
+        order = tuple(self.order)
         if len(order) != kappa - 1 or any(side not in ("a", "b") for side in order):
             raise TopologyError(
                 f"TChannel.order must be {kappa - 1} letters 'a'/'b' (got {self.order!r})"
             )
         object.__setattr__(self, "order", order)
 
+    @property
+    def exchanged(self) -> tuple[Propagator, ...]:
+        """The kappa space-like propagators, massless where none were given."""
+        return self.propagators or ()
 
-Node = Union[int, Decay]
+
+def mass_estimate(node: Node, masses: Sequence[float]) -> float:
+    """The mass (GeV) a leg carries into the t-channel chain, before any invariant is drawn.
+
+    A final-state particle has its mass; a Decay node the larger of its propagator
+    mass (where it peaks) and the sum of its children's estimates (its threshold).
+    """
+    if isinstance(node, int):
+        return float(masses[node])
+    threshold = sum(mass_estimate(child, masses) for child in node.children)
+    return max(node.propagator.mass, threshold)
+
+
+def default_t_order(chain: TChannel, masses: Sequence[float]) -> tuple[str, ...]:
+    """The inward generation order of a t-channel chain when none is given (Sec. 2.2.8).
+
+    The paper (following MadGraph) generates the most singular propagators first. At
+    each inward step the candidates are the outermost remaining exchange on the a side,
+    `propagators[left]` (peeling `legs[left]`), and on the b side,
+    `propagators[right - 1]` (peeling `legs[right]`). The lighter exchanged propagator
+    is the more singular one (its |t| pole at -m^2 lies closest to the physical range);
+    between equal propagators the lighter peeled leg is (a massless leg reaches t -> 0,
+    the collinear limit); full ties peel the a side.
+
+    Args:
+        chain: the t-channel chain.
+        masses: final-state masses (GeV), indexed by the chain's leaves.
+
+    Returns:
+        kappa - 1 letters 'a' / 'b', as `TChannel.order` takes them.
+    """
+    props = chain.exchanged
+    left, right = 0, len(chain.legs) - 1
+    order = []
+    for _ in range(len(chain.legs) - 2):
+        key_a = (props[left].mass, mass_estimate(chain.legs[left], masses))
+        key_b = (props[right - 1].mass, mass_estimate(chain.legs[right], masses))
+        if key_b < key_a:
+            order.append("b")
+            right -= 1
+        else:
+            order.append("a")
+            left += 1
+    return tuple(order)
+
+
+Node = int | Decay
 
 
 @dataclass(frozen=True)
@@ -170,18 +221,33 @@ class Topology:
             walk(child)
         return out
 
+    def t_order(self) -> tuple[str, ...]:
+        """The inward generation order of the t-channel root (() for an s-channel root).
+
+        `TChannel.order` where given, otherwise `default_t_order` with these masses.
+        """
+        root = self.root
+        if not isinstance(root, TChannel):
+            return ()
+        if root.order is not None:
+            return root.order
+        return default_t_order(root, self.masses)
+
     @classmethod
-    def multi_peripheral(cls, masses: tuple[float, ...] | list[float],
-                         propagators: tuple[Propagator, ...] | None = None) -> "Topology":
+    def multi_peripheral(
+        cls,
+        masses: tuple[float, ...] | list[float],
+        propagators: tuple[Propagator, ...] | None = None,
+    ) -> Topology:
         """Pure t-channel ladder (e.g. g g -> n g) with the particles in index order."""
         return cls(tuple(masses), TChannel(tuple(range(len(masses))), propagators))
 
     @classmethod
-    def s_channel_chain(cls, masses: tuple[float, ...] | list[float]) -> "Topology":
+    def s_channel_chain(cls, masses: tuple[float, ...] | list[float]) -> Topology:
         """Pure s-channel cascade ((((0 1) 2) 3) ...), massless propagators."""
         if len(masses) < 2:
             raise TopologyError("an s-channel topology needs at least 2 final-state particles")
-        node: Node = 0
-        for i in range(1, len(masses)):
+        node = Decay((0, 1))
+        for i in range(2, len(masses)):
             node = Decay((node, i))
         return cls(tuple(masses), node)

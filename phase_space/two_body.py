@@ -14,16 +14,18 @@ dPhi_2 = sqrt(lambda) / (8 m0^2) dcos(theta) dphi, so the mean weight of each
 block is the two-body volume pi sqrt(lambda(m0^2, m1^2, m2^2)) / (2 m0^2).
 Masses may be Python floats or arrays broadcasting against the batch.
 """
+
 from __future__ import annotations
 
 import math
 from typing import Any
 
-from .invariants import InvariantMapping, PowerLawInvariant, DEFAULT_NU
+from .invariants import DEFAULT_NU, PowerLawInvariant
 from .kinematics import (
     TWO_PI,
     boost_from_rest,
     boost_to_rest,
+    broadcast_like,
     direction_angles,
     four_vector,
     kallen,
@@ -33,8 +35,7 @@ from .kinematics import (
     rotate_from_z,
     rotate_to_z,
 )
-
-Array = Any
+from .protocols import Array, InvariantMapping
 
 
 def two_body_volume(m0: Array, m1: Array, m2: Array) -> Array:
@@ -47,17 +48,13 @@ def two_body_volume(m0: Array, m1: Array, m2: Array) -> Array:
     return math.pi * xp.sqrt(xp.clip(lam, min=0.0)) / (2.0 * m0 * m0)
 
 
-def _as_array(xp: Any, value: Array, like: Array) -> Array:
-    """A float or array as a float64 array broadcast to the shape of `like`."""
-    return xp.asarray(value, dtype=xp.float64) + xp.zeros_like(like)
-
-
 def _sqrt0(xp: Any, x: Array) -> Array:
     return xp.sqrt(xp.clip(x, min=0.0))
 
 
-def _daughters_at_rest(xp: Any, m0: Array, m1sq: Array, m2sq: Array,
-                       cos_theta: Array, phi: Array) -> tuple[Array, Array, Array]:
+def _daughters_at_rest(
+    xp: Any, m0: Array, m1sq: Array, m2sq: Array, cos_theta: Array, phi: Array
+) -> tuple[Array, Array, Array]:
     """Back-to-back daughters in the parent rest frame; p1 along (theta, phi)."""
     m0sq = m0 * m0
     p_abs = _sqrt0(xp, kallen(m0sq, m1sq, m2sq)) / (2.0 * m0)
@@ -89,8 +86,8 @@ class TwoBodyDecay:
         """
         xp = namespace(r, p0)
         m0 = xp.sqrt(mass_squared(p0))
-        m1sq = _as_array(xp, m1, m0) ** 2
-        m2sq = _as_array(xp, m2, m0) ** 2
+        m1sq = broadcast_like(xp, m1, m0) ** 2
+        m2sq = broadcast_like(xp, m2, m0) ** 2
         phi = TWO_PI * r[..., 0]
         cos_theta = 2.0 * r[..., 1] - 1.0
         q1, q2, p_abs = _daughters_at_rest(xp, m0, m1sq, m2sq, cos_theta, phi)
@@ -147,15 +144,17 @@ class TwoToTwoScattering:
         """(t_min, t_max) in GeV^2 for outgoing masses m1, m2 (GeV), Eq. 28 at cos theta = -+1."""
         xp = namespace(pa, pb)
         like = pa[..., 0]
-        m1sq, m2sq = _as_array(xp, m1, like) ** 2, _as_array(xp, m2, like) ** 2
+        m1sq, m2sq = broadcast_like(xp, m1, like) ** 2, broadcast_like(xp, m2, like) ** 2
         *_, t_max, t_span, _, _ = self._frame(xp, pa, pb, m1sq, m2sq)
         return t_max - t_span, t_max
 
-    def forward(self, r: Array, pa: Array, pb: Array, m1: Array, m2: Array) -> tuple[Array, Array, Array]:
+    def forward(
+        self, r: Array, pa: Array, pb: Array, m1: Array, m2: Array
+    ) -> tuple[Array, Array, Array]:
         """Outgoing p1, p2 (..., 4) (GeV) and w = 2 pi (d|t|/dr) / (4 sqrt(lambda(m0^2, ma^2, mb^2)))."""
         xp = namespace(r, pa, pb)
         like = pa[..., 0]
-        m1sq, m2sq = _as_array(xp, m1, like) ** 2, _as_array(xp, m2, like) ** 2
+        m1sq, m2sq = broadcast_like(xp, m1, like) ** 2, broadcast_like(xp, m2, like) ** 2
         p0, m0, lam_ab, t_max, t_span, cos_a, phi_a = self._frame(xp, pa, pb, m1sq, m2sq)
         abs_t_min = -t_max
         abs_t, w_t = self.t_mapping.forward(r[..., 1], abs_t_min, abs_t_min + t_span)
@@ -170,8 +169,15 @@ class TwoToTwoScattering:
         w = TWO_PI * w_t / (4.0 * xp.sqrt(lam_ab))
         return p1, p2, w
 
-    def inverse(self, p1: Array, p2: Array, pa: Array, pb: Array,
-                m1: Array | None = None, m2: Array | None = None) -> tuple[Array, Array]:
+    def inverse(
+        self,
+        p1: Array,
+        p2: Array,
+        pa: Array,
+        pb: Array,
+        m1: Array | None = None,
+        m2: Array | None = None,
+    ) -> tuple[Array, Array]:
         """Random numbers (..., 2) and 1/w for p1, p2 produced from pa, pb.
 
         m1, m2 (GeV) default to the masses of p1, p2; pass the nominal masses of
@@ -179,9 +185,17 @@ class TwoToTwoScattering:
         """
         xp = namespace(p1, p2, pa, pb)
         like = pa[..., 0]
-        m1sq = _as_array(xp, m1, like) ** 2 if m1 is not None else xp.clip(mass_squared(p1), min=0.0)
-        m2sq = _as_array(xp, m2, like) ** 2 if m2 is not None else xp.clip(mass_squared(p2), min=0.0)
-        p0, m0, lam_ab, t_max, t_span, cos_a, phi_a = self._frame(xp, pa, pb, m1sq, m2sq)
+        m1sq = (
+            broadcast_like(xp, m1, like) ** 2
+            if m1 is not None
+            else xp.clip(mass_squared(p1), min=0.0)
+        )
+        m2sq = (
+            broadcast_like(xp, m2, like) ** 2
+            if m2 is not None
+            else xp.clip(mass_squared(p2), min=0.0)
+        )
+        p0, _, lam_ab, t_max, t_span, cos_a, phi_a = self._frame(xp, pa, pb, m1sq, m2sq)
         q1 = rotate_to_z(boost_to_rest(p1, p0), cos_a, phi_a)
         cos_theta, phi = direction_angles(q1)
         abs_t_min = -t_max
@@ -236,10 +250,11 @@ class DoubleInvariantBlock:
         e_big = (s_i + s_prev - mi_sq) / (2.0 * root_s)
         t_max = masq + s_prev - 2.0 * (ea * e_big - pa_abs * big_p)
         t_span = 4.0 * pa_abs * big_p
-        return root_s, cos_a, phi_a, phi_n, pa_abs, big_p, t_max, t_span
+        return root_s, cos_a, phi_a, phi_n, pa_abs, t_max, t_span
 
-    def forward(self, r: Array, p_cluster: Array, pa: Array, p_next: Array,
-                m_i: Array, s_prev: Array) -> tuple[Array, Array, Array]:
+    def forward(
+        self, r: Array, p_cluster: Array, pa: Array, p_next: Array, m_i: Array, s_prev: Array
+    ) -> tuple[Array, Array, Array]:
         """p_i and P_{i-1} (..., 4) (GeV) and the weight (dimensionless).
 
         r[..., 0] -> s~_i (with the mirror sign), r[..., 1] -> |t_{i-1}|;
@@ -247,9 +262,9 @@ class DoubleInvariantBlock:
         """
         xp = namespace(r, p_cluster, pa, p_next)
         like = p_cluster[..., 0]
-        mi_sq = _as_array(xp, m_i, like) ** 2
-        s_prev = _as_array(xp, s_prev, like)
-        root_s, cos_a, phi_a, phi_n, pa_abs, big_p, t_max, t_span = self._frame(
+        mi_sq = broadcast_like(xp, m_i, like) ** 2
+        s_prev = broadcast_like(xp, s_prev, like)
+        root_s, cos_a, phi_a, phi_n, pa_abs, t_max, t_span = self._frame(
             xp, p_cluster, pa, p_next, mi_sq, s_prev
         )
         abs_t_min = -t_max
@@ -265,26 +280,34 @@ class DoubleInvariantBlock:
 
         def to_frame(q: Array) -> Array:
             one = xp.ones_like(phi_n)
-            return boost_from_rest(rotate_from_z(rotate_from_z(q, one, phi_n), cos_a, phi_a), p_cluster)
+            return boost_from_rest(
+                rotate_from_z(rotate_from_z(q, one, phi_n), cos_a, phi_a), p_cluster
+            )
 
         sin_phi = 2.0 * xp.sqrt(u * (1.0 - u))
         w = w_t / (2.0 * root_s * pa_abs * sin_phi)
         return to_frame(q_i), to_frame(q_prev), w
 
-    def inverse(self, p_i: Array, p_prev: Array, pa: Array, p_next: Array,
-                m_i: Array | None = None) -> tuple[Array, Array]:
+    def inverse(
+        self, p_i: Array, p_prev: Array, pa: Array, p_next: Array, m_i: Array | None = None
+    ) -> tuple[Array, Array]:
         """Random numbers (..., 2) and 1/w for p_i, P_{i-1} given pa and the recoil p_{i+1}."""
         xp = namespace(p_i, p_prev, pa, p_next)
         p_cluster = p_i + p_prev
         like = p_cluster[..., 0]
-        mi_sq = (_as_array(xp, m_i, like) ** 2 if m_i is not None
-                 else xp.clip(mass_squared(p_i), min=0.0))
+        mi_sq = (
+            broadcast_like(xp, m_i, like) ** 2
+            if m_i is not None
+            else xp.clip(mass_squared(p_i), min=0.0)
+        )
         s_prev = mass_squared(p_prev)
-        root_s, cos_a, phi_a, phi_n, pa_abs, big_p, t_max, t_span = self._frame(
+        root_s, cos_a, phi_a, phi_n, pa_abs, t_max, t_span = self._frame(
             xp, p_cluster, pa, p_next, mi_sq, s_prev
         )
         one = xp.ones_like(phi_n)
-        q_prev = rotate_to_z(rotate_to_z(boost_to_rest(p_prev, p_cluster), cos_a, phi_a), one, phi_n)
+        q_prev = rotate_to_z(
+            rotate_to_z(boost_to_rest(p_prev, p_cluster), cos_a, phi_a), one, phi_n
+        )
         cos_theta, phi = direction_angles(q_prev)
         abs_t_min = -t_max
         abs_t = abs_t_min + 0.5 * (1.0 - cos_theta) * t_span

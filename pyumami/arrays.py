@@ -25,13 +25,12 @@ from .errors import (
 
 __all__ = [
     "MemoryKind",
-    "memory_kind",
-    "host_array",
-    "check_momenta",
     "MomentaBuffer",
+    "check_momenta",
+    "host_array",
+    "memory_kind",
     "non_finite_error",
     "per_event_input",
-    "device_pointer",
 ]
 
 
@@ -208,16 +207,3 @@ def per_event_input(value: Any, n: int, dtype: np.dtype, name: str, *,
         )
     return np.ascontiguousarray(array, dtype=target)
 
-
-def device_pointer(x: Any) -> int:
-    """The device address of a contiguous GPU array (CuPy, PyTorch, anything with
-    ``__cuda_array_interface__``)."""
-    if hasattr(x, "data_ptr"):  # PyTorch
-        return int(x.data_ptr())
-    interface = getattr(x, "__cuda_array_interface__", None)
-    if interface is not None:
-        return int(interface["data"][0])
-    raise DeviceMismatchError(
-        f"cannot take the device address of a {type(x).__name__}; pass a CuPy array or a "
-        f"PyTorch tensor (anything exposing __cuda_array_interface__)"
-    )

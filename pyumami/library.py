@@ -2,32 +2,32 @@
 
 ``load(path)`` dlopens a shared object through the cffi declarations derived
 from ``umami.h`` (``pyumami.abi.ffi``), checks the mandatory entry points
-eagerly, reads the metadata and learns what the library accepts (from the
-capability queries, or by trial calls on a tiny batch for older libraries).
-Evaluation converts the momenta once into the UMAMI layout in a reusable
-buffer, splits the batch over threads with stride/offset (one UMAMI instance
-per thread; cffi releases the GIL during the call), and returns the outputs in
-the user's (event-first) layout.
+eagerly, reads the metadata and creates the first instance; what the library
+accepts is learnt through ``pyumami.introspection`` (capability queries, or
+trial calls made only when an answer is needed). Evaluation converts the momenta
+once into the UMAMI layout in a reusable buffer, splits the batch over threads
+with stride/offset (one UMAMI instance per thread; cffi releases the GIL during
+the call), and returns the outputs in the user's (event-first) layout.
 """
+
 from __future__ import annotations
 
-import math
 import os
 import threading
 import weakref
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Self
 
 import numpy as np
 
-from . import abi
-from .abi import Device, InputKey, MetaKey, OutputKey, Status, ffi
+from . import abi, introspection
+from .abi import INPUTS, OUTPUTS, Device, InputKey, MetaKey, OutputKey, Shape, Status, ffi
 from .arrays import (
     MemoryKind,
     MomentaBuffer,
     check_momenta,
-    device_pointer,
     host_array,
     memory_kind,
     non_finite_error,
@@ -36,65 +36,50 @@ from .arrays import (
 from .errors import (
     DeviceMismatchError,
     InitializationError,
+    InputLengthError,
     LibraryClosedError,
     LibraryLoadError,
     MissingInputError,
     MissingSymbolError,
+    NonFiniteMomentaError,
     ParameterNotSupportedError,
     StatusError,
     UnsupportedInputError,
     UnsupportedOutputError,
 )
+from .introspection import Capabilities, CapabilitySource, StatusNumbering
 
 __all__ = [
+    "INPUT_NAMES",
+    "MIN_EVENTS_PER_THREAD",
+    "OUTPUT_NAMES",
     "MatrixElementLibrary",
     "load",
-    "INPUT_NAMES",
-    "OUTPUT_NAMES",
-    "MIN_EVENTS_PER_THREAD",
 ]
 
 #: Keyword of ``evaluate`` for each per-event input, with its ABI element type.
 INPUT_NAMES: Mapping[str, tuple[InputKey, np.dtype]] = {
-    "alpha_s": (InputKey.ALPHA_S, np.dtype(np.float64)),
-    "flavor": (InputKey.FLAVOR_INDEX, np.dtype(np.int32)),
-    "random_color": (InputKey.RANDOM_COLOR, np.dtype(np.float64)),
-    "random_helicity": (InputKey.RANDOM_HELICITY, np.dtype(np.float64)),
-    "random_diagram": (InputKey.RANDOM_DIAGRAM, np.dtype(np.float64)),
-    "helicity": (InputKey.HELICITY_INDEX, np.dtype(np.int32)),
-    "diagram": (InputKey.DIAGRAM_INDEX, np.dtype(np.uint32)),
-    "channel": (InputKey.CHANNEL_INDEX, np.dtype(np.uint32)),
+    spec.name: (key, np.dtype(spec.dtype))
+    for key, spec in INPUTS.items()
+    if key != InputKey.MOMENTA
 }
-_INPUT_NAME_OF = {key: name for name, (key, _) in INPUT_NAMES.items()}
-#: The inputs that are uniform random numbers: the ABI defines them on [0, 1).
-_UNIT_INTERVAL_INPUTS = frozenset({"random_color", "random_helicity", "random_diagram"})
-_INPUT_NAME_OF[InputKey.MOMENTA] = "momenta"
-
 #: Output names accepted by ``evaluate(outputs=...)``, with their element types.
 OUTPUT_NAMES: Mapping[str, tuple[OutputKey, np.dtype]] = {
-    "matrix_element": (OutputKey.MATRIX_ELEMENT, np.dtype(np.float64)),
-    "diagram_amp2": (OutputKey.DIAGRAM_AMP2, np.dtype(np.float64)),
-    "color_index": (OutputKey.COLOR_INDEX, np.dtype(np.int32)),
-    "helicity_index": (OutputKey.HELICITY_INDEX, np.dtype(np.int32)),
-    "diagram_index": (OutputKey.DIAGRAM_INDEX, np.dtype(np.int32)),
+    spec.name: (key, np.dtype(spec.dtype))
+    for key, spec in OUTPUTS.items()
+    if spec.dtype is not None
 }
-_OUTPUT_NAME_OF = {key: name for name, (key, _) in OUTPUT_NAMES.items()}
 
 #: Below this many events per thread, fewer threads are used (the call overhead
 #: would dominate); results do not depend on the split.
 MIN_EVENTS_PER_THREAD = 64
 
-# Status codes meaning "a required input is missing" under the current (7) and
-# the older (6) numbering; trial calls accept either.
-_MISSING_INPUT_CODES = (int(Status.ERROR_MISSING_INPUT), 6)
-_PROBE_EVENTS = 2
-
-
-def _status_name(code: int) -> str:
-    try:
-        return Status(code).name
-    except ValueError:
-        return f"status {code}"
+# statuses after which a library without capability queries is probed, so that
+# the error names the input or output concerned
+_CAPABILITY_STATUSES = frozenset(
+    {int(Status.ERROR_UNSUPPORTED_INPUT), int(Status.ERROR_UNSUPPORTED_OUTPUT)}
+    | set(abi.MISSING_INPUT_STATUSES)
+)
 
 
 class _Resources:
@@ -128,7 +113,7 @@ class _Resources:
 class MatrixElementLibrary:
     """A UMAMI shared library opened for evaluation (see :func:`load`).
 
-    Attributes (read at load):
+    Attributes:
         path: the shared object.
         device: :class:`pyumami.abi.Device` where the library's pointers live.
         particle_count, diagram_count, helicity_count, color_count: ints, or
@@ -136,18 +121,25 @@ class MatrixElementLibrary:
         masses: external masses in GeV (tuple, incoming first), or None.
         supported_inputs, required_inputs: frozensets of InputKey.
         supported_outputs: frozenset of OutputKey.
-        capabilities_source: "queries" (the library's capability queries),
-            "probed" (trial calls) or "assumed" (neither possible: MOMENTA and
-            MATRIX_ELEMENT only).
-        numbering: status numbering the library appears to use: "current",
-            "old" (the first published header) or "unknown"; used to word errors.
+        capabilities_source: :class:`~pyumami.introspection.CapabilitySource`.
+        numbering: :class:`~pyumami.introspection.StatusNumbering` the library
+            appears to use; words the errors.
         has_parameters: whether set/get_parameter are implemented.
         optional_symbols: {symbol: present} for the optional entry points.
         threads: number of threads (and instances) a CPU batch is split over.
     """
 
-    def __init__(self, path: str | os.PathLike[str], param_card: str | os.PathLike[str] | None = None,
-                 *, threads: int | None = None) -> None:
+    device: Device
+    particle_count: int
+    _metadata: introspection.Metadata
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        param_card: str | os.PathLike[str] | None = None,
+        *,
+        threads: int | None = None,
+    ) -> None:
         self.path = str(Path(path))
         if threads is not None and int(threads) < 1:
             raise ValueError(f"threads must be >= 1, got {threads}")
@@ -159,123 +151,91 @@ class MatrixElementLibrary:
                 f"or None for the library's default"
             )
         # The char* must outlive every umami_initialize call (instances are lazy).
-        self._card_c = ffi.NULL if self.param_card is None else ffi.new("char[]", os.fsencode(self.param_card))
-        try:
-            lib = ffi.dlopen(self.path)
-        except OSError as exc:
-            raise LibraryLoadError(
-                f"cannot open {self.path} as a shared library: {exc}; check the path and that it was "
-                f"built for this machine (`file {self.path}`)"
-            ) from exc
+        self._card_c = (
+            ffi.NULL if self.param_card is None else ffi.new("char[]", os.fsencode(self.param_card))
+        )
+        lib = self._open()
+        symbols = introspection.entry_points(lib)
         for symbol in abi.MANDATORY_SYMBOLS:
-            try:
-                getattr(lib, symbol)
-            except AttributeError:
-                ffi.dlclose(lib)
-                raise MissingSymbolError(self.path, symbol) from None
-        self.optional_symbols = {}
-        for symbol in abi.OPTIONAL_SYMBOLS:
-            try:
-                getattr(lib, symbol)
-                self.optional_symbols[symbol] = True
-            except AttributeError:
-                self.optional_symbols[symbol] = False
+            if not symbols[symbol]:
+                raise MissingSymbolError(self.path, symbol)
+        self.optional_symbols = {symbol: symbols[symbol] for symbol in abi.OPTIONAL_SYMBOLS}
         self._lib = lib
         self._resources = _Resources(lib)
         self._finalizer = weakref.finalize(self, self._resources.release)
         self._call_lock = self._resources.call_lock
         self._instance_lock = threading.Lock()
         self._parameters: dict[str, tuple[float, float]] = {}
-        self._meta_statuses: dict[MetaKey, int] = {}
-        self.numbering = "unknown"
+        self.numbering = StatusNumbering.UNKNOWN
+        self._capabilities: Capabilities | None = None
+        self._has_parameters: bool | None = None
         try:
-            self._read_metadata()
+            self._check_metadata(introspection.read_metadata(lib))
             self._momenta_buffer = MomentaBuffer(self.particle_count)
             self._instance(0)
-            self._retry_uninitialized_metadata()
-            self.numbering = self._infer_numbering()
-            self._read_capabilities()
-            self.has_parameters = self._probe_parameters()
+            self._metadata = introspection.reread_uninitialized(lib, self._metadata)
+            self.numbering = introspection.infer_numbering(symbols, self._metadata)
+            self._capabilities = introspection.query_capabilities(lib)
+            if self._capabilities is None and self.device != Device.CPU:
+                # trial calls on a device library need device memory: assume the
+                # ABI's minimum and let the library's status speak
+                self._capabilities = introspection.ASSUMED
         except BaseException:
             self._finalizer()
             raise
 
-    # ------------------------------------------------------------------ metadata
-    def _get_meta_int(self, key: MetaKey) -> int | None:
-        result = ffi.new("int *")
-        status = self._lib.umami_get_meta(int(key), result)
-        self._meta_statuses[key] = int(status)
-        return int(result[0]) if status == Status.SUCCESS else None
-
-    def _meta_masses(self) -> tuple[float, ...] | None:
-        result = ffi.new("double[]", self.particle_count)
-        status = self._lib.umami_get_meta(int(MetaKey.MASSES), result)
-        self._meta_statuses[MetaKey.MASSES] = int(status)
-        if status != Status.SUCCESS:
-            return None
-        return tuple(float(result[i]) for i in range(self.particle_count))
-
-    def _read_metadata(self) -> None:
-        device = self._get_meta_int(MetaKey.DEVICE)
-        if device is None:
-            raise StatusError("umami_get_meta(DEVICE)", self._meta_statuses[MetaKey.DEVICE], path=self.path,
-                              hint="a library must say which device it runs on")
+    def _open(self) -> Any:
         try:
-            self.device = Device(device)
+            return ffi.dlopen(self.path)
+        except OSError as exc:
+            raise LibraryLoadError(
+                f"cannot open {self.path} as a shared library: {exc}; check the path and that it "
+                f"was built for this machine (`file {self.path}`)"
+            ) from exc
+
+    # ------------------------------------------------------------------ metadata
+    def _check_metadata(self, metadata: introspection.Metadata) -> None:
+        self._metadata = metadata
+        if metadata.device is None:
+            raise StatusError(
+                "umami_get_meta(DEVICE)",
+                metadata.statuses[MetaKey.DEVICE],
+                path=self.path,
+                hint="a library must say which device it runs on",
+            )
+        try:
+            self.device = Device(metadata.device)
         except ValueError:
             raise LibraryLoadError(
-                f"{self.path} answers DEVICE = {device}, which this pyumami (UMAMI "
+                f"{self.path} answers DEVICE = {metadata.device}, which this pyumami (UMAMI "
                 f"{', '.join(d.name for d in Device)}) does not know; update pyumami"
             ) from None
-        particle_count = self._get_meta_int(MetaKey.PARTICLE_COUNT)
-        if particle_count is None or particle_count < 1:
-            status = self._meta_statuses[MetaKey.PARTICLE_COUNT]
-            raise StatusError("umami_get_meta(PARTICLE_COUNT)", status if status else 1, path=self.path,
-                              hint="a library must report its number of external particles")
-        self.particle_count = particle_count
-        self.diagram_count = self._get_meta_int(MetaKey.DIAGRAM_COUNT)
-        self.helicity_count = self._get_meta_int(MetaKey.HELICITY_COUNT)
-        self.color_count = self._get_meta_int(MetaKey.COLOR_COUNT)
-        self.masses = self._meta_masses()
-        # Gradient extension outputs (umami.h vendor range): none until the
-        # library advertises them.
-        self.offers_momentum_gradient = False
-        self.gradient_parameters: tuple[str, ...] = ()
+        if metadata.particle_count is None or metadata.particle_count < 1:
+            status = metadata.statuses[MetaKey.PARTICLE_COUNT]
+            raise StatusError(
+                "umami_get_meta(PARTICLE_COUNT)",
+                status if status else Status.ERROR,
+                path=self.path,
+                hint="a library must report its number of external particles",
+            )
+        self.particle_count = metadata.particle_count
 
-    def _retry_uninitialized_metadata(self) -> None:
-        """Ask again, now that an instance exists, every key that answered 5
-        (UNINITIALIZED_META under the current numbering; under the old one it
-        is UNSUPPORTED_META and the second answer is the same)."""
-        uninitialized = int(Status.ERROR_UNINITIALIZED_META)
-        for key, attribute in ((MetaKey.DIAGRAM_COUNT, "diagram_count"),
-                               (MetaKey.HELICITY_COUNT, "helicity_count"),
-                               (MetaKey.COLOR_COUNT, "color_count")):
-            if self._meta_statuses.get(key) == uninitialized:
-                setattr(self, attribute, self._get_meta_int(key))
-        if self._meta_statuses.get(MetaKey.MASSES) == uninitialized:
-            self.masses = self._meta_masses()
+    @property
+    def diagram_count(self) -> int | None:
+        return self._metadata.diagram_count
 
-    def _infer_numbering(self) -> str:
-        """Which header's status numbering the library likely uses.
+    @property
+    def helicity_count(self) -> int | None:
+        return self._metadata.helicity_count
 
-        Capability queries and a MASSES answer exist only in the current header.
-        A metadata query answering 6 is UNSUPPORTED_META under the current
-        numbering (under the old one 6 is MISSING_INPUT, which get_meta cannot
-        mean); a 5 still answered after initialisation (the statuses recorded
-        are the last answers) is UNSUPPORTED_META under the old one.
-        Otherwise a library without queries and MASSES is presumably old.
-        """
-        if any(self.optional_symbols[s] for s in
-               ("umami_supported_inputs", "umami_required_inputs", "umami_supported_outputs")):
-            return "current"
-        if self.masses is not None:
-            return "current"
-        statuses = self._meta_statuses.values()
-        if 6 in statuses:
-            return "current"
-        if 5 in statuses:
-            return "old"
-        return "unknown"
+    @property
+    def color_count(self) -> int | None:
+        return self._metadata.color_count
+
+    @property
+    def masses(self) -> tuple[float, ...] | None:
+        """External masses in GeV, incoming first (MASSES metadata), or None."""
+        return self._metadata.masses
 
     # -------------------------------------------------------------- instances
     def _instance(self, index: int) -> Any:
@@ -291,9 +251,13 @@ class MatrixElementLibrary:
                 if status != Status.SUCCESS:
                     card = self.param_card or "NULL (the library's default card)"
                     raise InitializationError(
-                        "umami_initialize", status, numbering=self.numbering, path=self.path,
+                        "umami_initialize",
+                        status,
+                        numbering=self.numbering,
+                        path=self.path,
                         hint=f"param card {card}; check that the card exists and is valid SLHA, "
-                             f"or pass param_card= explicitly")
+                        f"or pass param_card= explicitly",
+                    )
                 handle = out[0]
                 try:
                     for name, (re, im) in self._parameters.items():
@@ -307,152 +271,79 @@ class MatrixElementLibrary:
     def _check_open(self) -> None:
         if self._resources.closed:
             raise LibraryClosedError(
-                f"{self.path} was closed; load it again with pyumami.load() to evaluate")
+                f"{self.path} was closed; load it again with pyumami.load() to evaluate"
+            )
 
     # ----------------------------------------------------------- capabilities
-    def _read_capabilities(self) -> None:
-        queried = self._query_capabilities()
-        if queried is not None:
-            self.supported_inputs, self.required_inputs, self.supported_outputs = queried
-            self.capabilities_source = "queries"
-        elif self.device == Device.CPU:
-            self._probe_capabilities()
-            self.capabilities_source = "probed"
-        else:
-            # Trial calls on a device library need device memory; without it we
-            # assume the ABI's minimum and let the library's status speak.
-            self.supported_inputs = frozenset({InputKey.MOMENTA})
-            self.required_inputs = frozenset({InputKey.MOMENTA})
-            self.supported_outputs = frozenset({OutputKey.MATRIX_ELEMENT})
-            self.capabilities_source = "assumed"
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the library accepts and produces; learnt by trial calls on first
+        use for a CPU library without capability queries."""
+        if self._capabilities is None:
+            self._check_open()
+            with self._call_lock:
+                if self._capabilities is None:
+                    trial = introspection.TrialCaller(
+                        self._lib,
+                        self._instance(0),
+                        introspection.trial_momenta(self.masses, self.particle_count),
+                        ndiag=self.diagram_count,
+                    )
+                    self._capabilities = introspection.probe_capabilities(trial, self.diagram_count)
+        return self._capabilities
 
-    def _query_flags(self, symbol: str, enum_type: type) -> frozenset | None:
-        if not self.optional_symbols[symbol]:
-            return None
-        flags = ffi.new("bool **")
-        count = ffi.new("int *")
-        status = getattr(self._lib, symbol)(flags, count)
-        if status != Status.SUCCESS or flags[0] == ffi.NULL or count[0] < 0:
-            return None
-        known = {int(k) for k in enum_type}
-        # Keys appended by a newer minor version are unknown here: ignored.
-        return frozenset(enum_type(i) for i in range(count[0]) if flags[0][i] and i in known)
+    @property
+    def supported_inputs(self) -> frozenset[InputKey]:
+        return self.capabilities.supported_inputs
 
-    def _query_capabilities(self) -> tuple[frozenset, frozenset, frozenset] | None:
-        supported = self._query_flags("umami_supported_inputs", InputKey)
-        required = self._query_flags("umami_required_inputs", InputKey)
-        outputs = self._query_flags("umami_supported_outputs", OutputKey)
-        if supported is None or outputs is None:
-            return None
-        if required is None:
-            required = frozenset({InputKey.MOMENTA})
-        return supported | required, required, outputs
+    @property
+    def required_inputs(self) -> frozenset[InputKey]:
+        return self.capabilities.required_inputs
 
-    def _probe_momenta(self) -> np.ndarray:
-        """Finite, momentum-conserving, on-shell momenta for trial calls: two
-        beams along z, the final state spread evenly in the transverse plane."""
-        npar = self.particle_count
-        masses = np.zeros(npar) if self.masses is None else np.asarray(self.masses, dtype=np.float64)
-        n_in = min(2, npar)
-        n_out = npar - n_in
-        sqrt_s = 1000.0 + 2.0 * float(masses.sum())
-        p = np.zeros((npar, 4))
-        for i in range(n_in):
-            energy = sqrt_s / n_in
-            pz = math.sqrt(max(energy**2 - masses[i] ** 2, 0.0))
-            p[i] = (energy, 0.0, 0.0, pz if i == 0 else -pz)
-        for k in range(n_out):
-            energy = sqrt_s / n_out
-            q = math.sqrt(max(energy**2 - masses[n_in + k] ** 2, 0.0))
-            phi = 2.0 * math.pi * k / n_out
-            # a single final-state particle takes the whole (zero) momentum sum
-            q = q if n_out > 1 else 0.0
-            p[n_in + k] = (energy, q * math.cos(phi), q * math.sin(phi), 0.0)
-        return np.broadcast_to(p, (_PROBE_EVENTS, npar, 4)).copy()
+    @property
+    def supported_outputs(self) -> frozenset[OutputKey]:
+        return self.capabilities.supported_outputs
 
-    def _trial_status(self, inputs: Iterable[InputKey], outputs: Iterable[OutputKey]) -> int:
-        n = _PROBE_EVENTS
-        values = {InputKey.MOMENTA: self._momenta_buffer.fill(self._probe_momenta())}
-        for name, (key, dtype) in INPUT_NAMES.items():
-            fill = 0.118 if key == InputKey.ALPHA_S else (0.5 if dtype.kind == "f" else 0)
-            values[key] = np.full(n, fill, dtype=dtype)
-        in_keys = list(inputs)
-        out_keys = list(outputs)
-        out_arrays = [np.zeros((max(self.diagram_count or 1, 1), n)) if k == OutputKey.DIAGRAM_AMP2
-                      else np.zeros(n, dtype=np.float64) for k in out_keys]
-        return self._call(self._instance(0), n, n, 0, in_keys, [values[k] for k in in_keys],
-                          out_keys, out_arrays)
-
-    def _probe_capabilities(self) -> None:
-        me = [OutputKey.MATRIX_ELEMENT]
-        supported = {InputKey.MOMENTA}
-        for key in InputKey:
-            if key == InputKey.MOMENTA:
-                continue
-            status = self._trial_status([InputKey.MOMENTA, key], me)
-            if status == Status.SUCCESS or status in _MISSING_INPUT_CODES:
-                supported.add(key)
-        # MOMENTA is required by the ABI and never left out: a sloppy library
-        # could dereference the missing pointer.
-        required = {InputKey.MOMENTA}
-        everything = sorted(supported)
-        if self._trial_status(everything, me) == Status.SUCCESS:
-            for key in everything:
-                if key == InputKey.MOMENTA:
-                    continue
-                status = self._trial_status([k for k in everything if k != key], me)
-                if status in _MISSING_INPUT_CODES:
-                    required.add(key)
-        # Outputs are probed with the smallest input set that works; if none
-        # does, MATRIX_ELEMENT (the ABI's minimum) is assumed and the library's
-        # status will speak at evaluation.
-        outputs = {OutputKey.MATRIX_ELEMENT}
-        base_inputs = sorted(required)
-        if self._trial_status(base_inputs, me) != Status.SUCCESS:
-            base_inputs = everything
-        for key in OutputKey:
-            if key in (OutputKey.MATRIX_ELEMENT, OutputKey.GPU_STREAM):
-                continue
-            if key == OutputKey.DIAGRAM_AMP2 and not self.diagram_count:
-                continue
-            if self._trial_status(base_inputs, [key]) == Status.SUCCESS:
-                outputs.add(key)
-        self.supported_inputs = frozenset(supported)
-        self.required_inputs = frozenset(required)
-        self.supported_outputs = frozenset(outputs)
+    @property
+    def capabilities_source(self) -> CapabilitySource:
+        return self.capabilities.source
 
     # ------------------------------------------------------------------ calls
-    def _call(self, handle: Any, count: int, stride: int, offset: int,
-              in_keys: Sequence[InputKey], in_arrays: Sequence[Any],
-              out_keys: Sequence[OutputKey], out_arrays: Sequence[Any],
-              pointer=None) -> int:
+    def _call(
+        self,
+        handle: Any,
+        count: int,
+        stride: int,
+        offset: int,
+        in_keys: Sequence[InputKey],
+        in_arrays: Sequence[Any],
+        out_keys: Sequence[OutputKey],
+        out_arrays: Sequence[Any],
+        pointer: Any = None,
+    ) -> int:
         """One umami_matrix_element call; arrays must stay alive until it returns."""
         address = pointer or (lambda a: a.ctypes.data)
-        c_in_keys = ffi.new("UmamiInputKey[]", [int(k) for k in in_keys])
-        c_inputs = ffi.new("void *[]", [ffi.cast("void *", address(a)) for a in in_arrays])
-        c_out_keys = ffi.new("UmamiOutputKey[]", [int(k) for k in out_keys])
-        c_outputs = ffi.new("void *[]", [ffi.cast("void *", address(a)) for a in out_arrays])
-        return int(self._lib.umami_matrix_element(
-            handle, count, stride, offset, len(in_keys), c_in_keys, c_inputs,
-            len(out_keys), c_out_keys, c_outputs))
-
-    def _probe_parameters(self) -> bool:
-        if not (self.optional_symbols["umami_set_parameter"] and self.optional_symbols["umami_get_parameter"]):
-            return False
-        re, im = ffi.new("double *"), ffi.new("double *")
-        # An unknown name gives an error status from a library that implements
-        # parameters, NOT_IMPLEMENTED from one that does not.
-        status = self._lib.umami_get_parameter(self._instance(0), b"__pyumami_probe__", re, im)
-        return status != Status.ERROR_NOT_IMPLEMENTED
+        return introspection.call_matrix_element(
+            self._lib,
+            handle,
+            count,
+            stride,
+            offset,
+            {k: address(a) for k, a in zip(in_keys, in_arrays)},
+            {k: address(a) for k, a in zip(out_keys, out_arrays)},
+        )
 
     def _executor(self) -> ThreadPoolExecutor:
         resources = self._resources
         if resources.executor is None:
-            resources.executor = ThreadPoolExecutor(max_workers=max(self.threads - 1, 1),
-                                                    thread_name_prefix="pyumami")
+            resources.executor = ThreadPoolExecutor(
+                max_workers=max(self.threads - 1, 1), thread_name_prefix="pyumami"
+            )
         return resources.executor
 
-    def _resolve_outputs(self, outputs: str | Sequence[str]) -> list[tuple[str, OutputKey, np.dtype]]:
+    def _resolve_outputs(
+        self, outputs: str | Sequence[str]
+    ) -> list[tuple[str, OutputKey, np.dtype]]:
         names = (outputs,) if isinstance(outputs, str) else tuple(outputs)
         if not names:
             raise UnsupportedOutputError("no outputs requested; ask for at least 'matrix_element'")
@@ -460,44 +351,69 @@ class MatrixElementLibrary:
         for name in names:
             if name not in OUTPUT_NAMES:
                 raise UnsupportedOutputError(
-                    f"unknown output {name!r}; the host knows {', '.join(OUTPUT_NAMES)}")
+                    f"unknown output {name!r}; the host knows {', '.join(OUTPUT_NAMES)}"
+                )
             key, dtype = OUTPUT_NAMES[name]
-            if key not in self.supported_outputs:
-                available = ", ".join(_OUTPUT_NAME_OF[k] for k in sorted(self.supported_outputs)
-                                      if k in _OUTPUT_NAME_OF)
-                raise UnsupportedOutputError(
-                    f"{self.path} does not produce output {name!r}; it supports: {available}")
             if key == OutputKey.DIAGRAM_AMP2 and not self.diagram_count:
                 raise UnsupportedOutputError(
-                    f"{self.path} does not report DIAGRAM_COUNT, so the shape of 'diagram_amp2' is unknown")
+                    f"{self.path} does not report DIAGRAM_COUNT, so the shape of 'diagram_amp2' is "
+                    f"unknown"
+                )
             resolved.append((name, key, dtype))
         if len({name for name, _, _ in resolved}) != len(resolved):
             raise UnsupportedOutputError(f"outputs {names} name an output twice; list each once")
+        if self._capabilities is not None:
+            self._check_outputs(resolved)
         return resolved
 
-    def _check_inputs(self, given: Mapping[str, Any]) -> list[tuple[str, InputKey, np.dtype]]:
-        resolved = []
-        for name, value in given.items():
-            if value is None:
-                continue
-            key, dtype = INPUT_NAMES[name]
+    def _check_outputs(self, resolved: Sequence[tuple[str, OutputKey, np.dtype]]) -> None:
+        for name, key, _ in resolved:
+            if key not in self.supported_outputs:
+                available = ", ".join(
+                    OUTPUTS[k].name for k in sorted(self.supported_outputs) if k in OUTPUTS
+                )
+                raise UnsupportedOutputError(
+                    f"{self.path} does not produce output {name!r}; it supports: {available}"
+                )
+
+    def _resolve_inputs(self, given: Mapping[str, Any]) -> list[tuple[str, InputKey, np.dtype]]:
+        resolved = [
+            (name, *INPUT_NAMES[name]) for name, value in given.items() if value is not None
+        ]
+        if self._capabilities is not None:
+            self._check_inputs(resolved)
+        return resolved
+
+    def _check_inputs(self, resolved: Sequence[tuple[str, InputKey, np.dtype]]) -> None:
+        for name, key, _ in resolved:
             if key not in self.supported_inputs:
-                accepted = ", ".join(_INPUT_NAME_OF[k] for k in sorted(self.supported_inputs))
+                accepted = ", ".join(INPUTS[k].name for k in sorted(self.supported_inputs))
                 raise UnsupportedInputError(
-                    f"{self.path} does not accept input {name!r} ({key.name}); it accepts: {accepted}; "
-                    f"leave {name}=None")
-            resolved.append((name, key, dtype))
+                    f"{self.path} does not accept input {name!r} ({key.name}); it accepts: "
+                    f"{accepted}; leave {name}=None"
+                )
         given_keys = {key for _, key, _ in resolved} | {InputKey.MOMENTA}
         missing = sorted(self.required_inputs - given_keys)
         if missing:
-            names = ", ".join(f"{_INPUT_NAME_OF[k]}= ({k.name})" for k in missing)
-            raise MissingInputError(f"{self.path} requires input(s) {names}; pass them to evaluate()")
-        return resolved
+            names = ", ".join(f"{INPUTS[k].name}= ({k.name})" for k in missing)
+            raise MissingInputError(
+                f"{self.path} requires input(s) {names}; pass them to evaluate()"
+            )
 
-    def evaluate(self, momenta: Any, *, alpha_s: Any = None, random_helicity: Any = None,
-                 random_color: Any = None, random_diagram: Any = None, flavor: Any = None,
-                 helicity: Any = None, diagram: Any = None, channel: Any = None,
-                 outputs: str | Sequence[str] = ("matrix_element",)) -> dict[str, Any]:
+    def evaluate(
+        self,
+        momenta: Any,
+        *,
+        alpha_s: Any = None,
+        random_helicity: Any = None,
+        random_color: Any = None,
+        random_diagram: Any = None,
+        flavor: Any = None,
+        helicity: Any = None,
+        diagram: Any = None,
+        channel: Any = None,
+        outputs: str | Sequence[str] = ("matrix_element",),
+    ) -> dict[str, Any]:
         """Evaluate a batch of events.
 
         Args:
@@ -520,20 +436,28 @@ class MatrixElementLibrary:
         """
         self._check_open()
         requested = self._resolve_outputs(outputs)
-        given = {"alpha_s": alpha_s, "flavor": flavor, "random_color": random_color,
-                 "random_helicity": random_helicity, "random_diagram": random_diagram,
-                 "helicity": helicity, "diagram": diagram, "channel": channel}
-        inputs = self._check_inputs(given)
-        kind = memory_kind(momenta)
+        given = {
+            "alpha_s": alpha_s,
+            "flavor": flavor,
+            "random_color": random_color,
+            "random_helicity": random_helicity,
+            "random_diagram": random_diagram,
+            "helicity": helicity,
+            "diagram": diagram,
+            "channel": channel,
+        }
+        inputs = self._resolve_inputs(given)
         if self.device == Device.CPU:
             return self._evaluate_host(momenta, inputs, given, requested)
         expected = MemoryKind.CUDA if self.device == Device.CUDA else MemoryKind.ROCM
+        kind = memory_kind(momenta)
         if kind is not expected:
             raise DeviceMismatchError(
-                f"{self.path} runs on {self.device.name} and needs momenta in {expected.value} device "
-                f"memory, got {kind.value} memory ({type(momenta).__name__}); move them to the device "
-                f"(e.g. cupy.asarray(momenta) or torch.as_tensor(momenta, device='cuda')) or load the "
-                f"CPU build of the library")
+                f"{self.path} runs on {self.device.name} and needs momenta in {expected.value} "
+                f"device memory, got {kind.value} memory ({type(momenta).__name__}); move them to "
+                f"the device (e.g. cupy.asarray(momenta) or torch.as_tensor(momenta, "
+                f"device='cuda')) or load the CPU build of the library"
+            )
         return self._evaluate_device(momenta, inputs, given, requested)
 
     def __call__(self, momenta: Any, **inputs: Any) -> Any:
@@ -543,14 +467,21 @@ class MatrixElementLibrary:
     def _evaluate_host(self, momenta: Any, inputs, given, requested) -> dict[str, np.ndarray]:
         # Plain Python numbers carry no precision to lose: converted; arrays of
         # another dtype are refused by check_momenta.
-        m = np.asarray(momenta, dtype=np.float64) if isinstance(momenta, (list, tuple)) \
+        m = (
+            np.asarray(momenta, dtype=np.float64)
+            if isinstance(momenta, (list, tuple))
             else host_array(momenta, "momenta")
+        )
         check_momenta(m, self.particle_count)
         n = m.shape[0]
-        in_arrays = [per_event_input(given[name], n, dtype, name, unit_interval=name in _UNIT_INTERVAL_INPUTS)
-                     for name, _, dtype in inputs]
-        out_arrays = [np.empty((self.diagram_count, n)) if key == OutputKey.DIAGRAM_AMP2
-                      else np.empty(n, dtype=dtype) for _, key, dtype in requested]
+        in_arrays = [
+            per_event_input(given[name], n, dtype, name, unit_interval=INPUTS[key].unit_interval)
+            for name, key, dtype in inputs
+        ]
+        out_arrays = [
+            np.empty(OUTPUTS[key].layout(self.particle_count, self.diagram_count, n), dtype=dtype)
+            for _, key, dtype in requested
+        ]
         if n > 0:
             with self._call_lock:
                 self._check_open()  # a close() may have won the race for the lock
@@ -561,17 +492,39 @@ class MatrixElementLibrary:
                 buffer = umami_view if in_place else self._momenta_buffer.view(n)
                 in_keys = [InputKey.MOMENTA] + [key for _, key, _ in inputs]
                 out_keys = [key for _, key, _ in requested]
-                self._run_split(m, buffer, in_keys, [buffer] + in_arrays, out_keys, out_arrays,
-                                convert=not in_place)
-        return {name: (np.ascontiguousarray(array.T) if key == OutputKey.DIAGRAM_AMP2 else array)
-                for (name, key, _), array in zip(requested, out_arrays)}
+                status, where = self._run_split(
+                    m,
+                    buffer,
+                    in_keys,
+                    [buffer] + in_arrays,
+                    out_keys,
+                    out_arrays,
+                    convert=not in_place,
+                )
+            if status != Status.SUCCESS:
+                self._raise_call_status(status, where, inputs, requested)
+        return {
+            name: (
+                np.ascontiguousarray(array.T) if OUTPUTS[key].shape is Shape.PER_DIAGRAM else array
+            )
+            for (name, key, _), array in zip(requested, out_arrays)
+        }
 
-    def _run_split(self, momenta: np.ndarray, buffer: np.ndarray, in_keys, in_arrays,
-                   out_keys, out_arrays, convert: bool = True) -> None:
+    def _run_split(
+        self,
+        momenta: np.ndarray,
+        buffer: np.ndarray,
+        in_keys,
+        in_arrays,
+        out_keys,
+        out_arrays,
+        convert: bool = True,
+    ) -> tuple[int, str]:
         """Evaluate the batch in slices, one per thread and instance. Each thread
         converts its own slice of momenta into the UMAMI layout first (so the
         conversion runs in parallel too) and calls the library only when that
-        slice is finite: non-finite momenta never reach a library."""
+        slice is finite: non-finite momenta never reach a library. Returns the
+        first non-zero status and the events it concerns (SUCCESS, "" otherwise)."""
         n = momenta.shape[0]
         jobs = max(1, min(self.threads, n // MIN_EVENTS_PER_THREAD))
         chunk = -(-n // jobs)
@@ -583,10 +536,12 @@ class MatrixElementLibrary:
             if convert:
                 finite = self._momenta_buffer.fill_slice(buffer, momenta, offset, offset + count)
             else:
-                finite = bool(np.isfinite(buffer[:, :, offset:offset + count]).all())
+                finite = bool(np.isfinite(buffer[:, :, offset : offset + count]).all())
             if not finite:
                 return None
-            return self._call(handles[k], count, n, offset, in_keys, in_arrays, out_keys, out_arrays)
+            return self._call(
+                handles[k], count, n, offset, in_keys, in_arrays, out_keys, out_arrays
+            )
 
         if len(slices) == 1:
             statuses = [run(0)]
@@ -597,60 +552,95 @@ class MatrixElementLibrary:
             raise non_finite_error(momenta)
         for (offset, count), status in zip(slices, statuses):
             if status != Status.SUCCESS:
-                self._raise_call_status(status, f"events [{offset}, {offset + count})")
+                return int(status), f"events [{offset}, {offset + count})"  # type: ignore[arg-type]
+        return int(Status.SUCCESS), ""
 
-    def _raise_call_status(self, status: int, where: str) -> None:
+    def _raise_call_status(self, status: int, where: str, inputs=(), requested=()) -> None:
+        if status in _CAPABILITY_STATUSES and self.capabilities.source is CapabilitySource.PROBED:
+            # the library was called before its capabilities were needed; now they
+            # are, and they name the input or output concerned
+            self._check_inputs(inputs)
+            self._check_outputs(requested)
         hints = {
             int(Status.ERROR_UNSUPPORTED_INPUT): "an input is not accepted by this library",
             int(Status.ERROR_UNSUPPORTED_OUTPUT): "an output is not produced by this library",
         }
         hint = hints.get(int(status), "")
-        if status in _MISSING_INPUT_CODES:
+        if status in abi.MISSING_INPUT_STATUSES:
             hint = "if the library means MISSING_INPUT, pass its required inputs"
-        raise StatusError("umami_matrix_element", status, numbering=self.numbering, path=self.path,
-                          hint=(f"{where}; {hint}" if hint else where))
+        raise StatusError(
+            "umami_matrix_element",
+            status,
+            numbering=self.numbering,
+            path=self.path,
+            hint=(f"{where}; {hint}" if hint else where),
+        )
 
     def _evaluate_device(self, momenta: Any, inputs, given, requested) -> dict[str, Any]:
         # Device arrays stay on the device: the layout conversion runs in the
         # array's own library, and only device addresses reach the ABI.
         import array_api_compat
 
+        from . import gpu
+
         xp = array_api_compat.array_namespace(momenta)
         check_momenta(momenta, self.particle_count)
         n = int(momenta.shape[0])
         device = array_api_compat.device(momenta)
         if not bool(xp.all(xp.isfinite(momenta))):
-            from .errors import NonFiniteMomentaError
             raise NonFiniteMomentaError(
-                "momenta contain NaN or infinite components; remove or repair those events")
-        layout = _contiguous(xp, xp.permute_dims(momenta, (2, 1, 0)))
+                "momenta contain NaN or infinite components; remove or repair those events"
+            )
+        layout = gpu.contiguous(xp, xp.permute_dims(momenta, (2, 1, 0)))
         in_arrays = [layout]
         for name, key, dtype in inputs:
             value = given[name]
             if memory_kind(value) is MemoryKind.HOST:
-                value = per_event_input(value, n, dtype, name, unit_interval=name in _UNIT_INTERVAL_INPUTS)
+                value = per_event_input(
+                    value, n, dtype, name, unit_interval=INPUTS[key].unit_interval
+                )
             else:
                 value = xp.reshape(value, (-1,))
                 if value.shape[0] != n:
-                    from .errors import InputLengthError
-                    raise InputLengthError(f"{name} must have shape ({n},), got {tuple(value.shape)}")
-            in_arrays.append(_contiguous(xp, xp.astype(xp.asarray(value, device=device),
-                                                       getattr(xp, dtype.name))))
-        out_arrays = [xp.empty((self.diagram_count, n), dtype=xp.float64, device=device)
-                      if key == OutputKey.DIAGRAM_AMP2
-                      else xp.empty((n,), dtype=getattr(xp, dtype.name), device=device)
-                      for _, key, dtype in requested]
+                    raise InputLengthError(
+                        f"{name} must have shape ({n},), got {tuple(value.shape)}"
+                    )
+            in_arrays.append(
+                gpu.contiguous(
+                    xp, xp.astype(xp.asarray(value, device=device), getattr(xp, dtype.name))
+                )
+            )
+        out_arrays = [
+            xp.empty(
+                OUTPUTS[key].layout(self.particle_count, self.diagram_count, n),
+                dtype=getattr(xp, dtype.name),
+                device=device,
+            )
+            for _, key, dtype in requested
+        ]
         if n > 0:
             with self._call_lock:
                 self._check_open()
-                status = self._call(self._instance(0), n, n, 0,
-                                    [InputKey.MOMENTA] + [key for _, key, _ in inputs], in_arrays,
-                                    [key for _, key, _ in requested], out_arrays, pointer=device_pointer)
-                _synchronize(momenta)
+                status = self._call(
+                    self._instance(0),
+                    n,
+                    n,
+                    0,
+                    [InputKey.MOMENTA] + [key for _, key, _ in inputs],
+                    in_arrays,
+                    [key for _, key, _ in requested],
+                    out_arrays,
+                    pointer=gpu.device_pointer,
+                )
+                gpu.synchronize_device(momenta)
             if status != Status.SUCCESS:
-                self._raise_call_status(status, f"events [0, {n})")
-        return {name: (xp.permute_dims(array, (1, 0)) if key == OutputKey.DIAGRAM_AMP2 else array)
-                for (name, key, _), array in zip(requested, out_arrays)}
+                self._raise_call_status(status, f"events [0, {n})", inputs, requested)
+        return {
+            name: (
+                xp.permute_dims(array, (1, 0)) if OUTPUTS[key].shape is Shape.PER_DIAGRAM else array
+            )
+            for (name, key, _), array in zip(requested, out_arrays)
+        }
 
     # ------------------------------------------------------------ parameters
     def _set_on(self, handle: Any, name: str, re: float, im: float) -> None:
@@ -658,18 +648,46 @@ class MatrixElementLibrary:
         if status == Status.ERROR_NOT_IMPLEMENTED:
             raise ParameterNotSupportedError(
                 f"{self.path} does not implement run-time parameters (umami_set_parameter answers "
-                f"NOT_IMPLEMENTED, as MadGraph's CUDACPP libraries do); edit the param card and load again")
+                f"NOT_IMPLEMENTED, as MadGraph's CUDACPP libraries do); edit the param card and "
+                f"load again"
+            )
         if status != Status.SUCCESS:
-            raise StatusError("umami_set_parameter", status, numbering=self.numbering, path=self.path,
-                              hint=f"parameter {name!r}; check the name against the param card")
+            raise StatusError(
+                "umami_set_parameter",
+                status,
+                numbering=self.numbering,
+                path=self.path,
+                hint=f"parameter {name!r}; check the name against the param card",
+            )
 
     def _require_parameters(self, symbol: str) -> None:
         if not self.optional_symbols[symbol]:
             raise ParameterNotSupportedError(
-                f"{self.path} does not export {symbol}, so model parameters cannot be changed at run "
-                f"time; edit the param card and load again")
+                f"{self.path} does not export {symbol}, so model parameters cannot be changed at "
+                f"run time; edit the param card and load again"
+            )
 
-    def set_parameter(self, name: str, value: complex | float) -> None:
+    @property
+    def has_parameters(self) -> bool:
+        """Whether set/get_parameter are exported and implemented: an unknown name
+        gives an error status from a library that implements parameters,
+        NOT_IMPLEMENTED from one that does not."""
+        if self._has_parameters is None:
+            if not (
+                self.optional_symbols["umami_set_parameter"]
+                and self.optional_symbols["umami_get_parameter"]
+            ):
+                self._has_parameters = False
+            else:
+                self._check_open()
+                re, im = ffi.new("double *"), ffi.new("double *")
+                status = self._lib.umami_get_parameter(
+                    self._instance(0), b"__pyumami_probe__", re, im
+                )
+                self._has_parameters = status != Status.ERROR_NOT_IMPLEMENTED
+        return self._has_parameters
+
+    def set_parameter(self, name: str, value: complex) -> None:
         """Set model parameter ``name`` (param-card name, e.g. "MT" in GeV) on every
         instance, present and future. Complex values set the imaginary part."""
         self._check_open()
@@ -693,10 +711,16 @@ class MatrixElementLibrary:
         if status == Status.ERROR_NOT_IMPLEMENTED:
             raise ParameterNotSupportedError(
                 f"{self.path} does not implement run-time parameters (umami_get_parameter answers "
-                f"NOT_IMPLEMENTED); read the param card instead")
+                f"NOT_IMPLEMENTED); read the param card instead"
+            )
         if status != Status.SUCCESS:
-            raise StatusError("umami_get_parameter", status, numbering=self.numbering, path=self.path,
-                              hint=f"parameter {name!r}; check the name against the param card")
+            raise StatusError(
+                "umami_get_parameter",
+                status,
+                numbering=self.numbering,
+                path=self.path,
+                hint=f"parameter {name!r}; check the name against the param card",
+            )
         return complex(re[0], im[0]) if im[0] != 0.0 else float(re[0])
 
     # ------------------------------------------------------------- lifecycle
@@ -711,11 +735,11 @@ class MatrixElementLibrary:
         object may use it, and unloading C++ libraries is not reliably safe)."""
         self._finalizer()
 
-    def __enter__(self) -> "MatrixElementLibrary":
+    def __enter__(self) -> Self:
         self._check_open()
         return self
 
-    def __exit__(self, *exc_info: Any) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     def describe(self) -> dict[str, Any]:
@@ -731,8 +755,8 @@ class MatrixElementLibrary:
             "supported_inputs": [k.name for k in sorted(self.supported_inputs)],
             "required_inputs": [k.name for k in sorted(self.required_inputs)],
             "supported_outputs": [k.name for k in sorted(self.supported_outputs)],
-            "capabilities_source": self.capabilities_source,
-            "numbering": self.numbering,
+            "capabilities_source": str(self.capabilities_source),
+            "numbering": str(self.numbering),
             "has_parameters": self.has_parameters,
             "optional_symbols": dict(self.optional_symbols),
             "param_card": self.param_card,
@@ -745,31 +769,12 @@ class MatrixElementLibrary:
         return f"<MatrixElementLibrary {self.path} ({state})>"
 
 
-def _contiguous(xp: Any, x: Any) -> Any:
-    if hasattr(x, "contiguous"):  # PyTorch
-        return x.contiguous()
-    module = getattr(xp, "ascontiguousarray", None)
-    if module is not None:  # CuPy, NumPy
-        return module(x)
-    return xp.asarray(x, copy=True)
-
-
-def _synchronize(x: Any) -> None:
-    # The library may run asynchronously on the current stream; results are
-    # handed back only once they are there.
-    module = type(x).__module__.split(".")[0]
-    if module == "cupy":
-        import cupy
-
-        cupy.cuda.get_current_stream().synchronize()
-    elif module == "torch":
-        import torch
-
-        torch.cuda.synchronize()
-
-
-def load(path: str | os.PathLike[str], param_card: str | os.PathLike[str] | None = None,
-         *, threads: int | None = None) -> MatrixElementLibrary:
+def load(
+    path: str | os.PathLike[str],
+    param_card: str | os.PathLike[str] | None = None,
+    *,
+    threads: int | None = None,
+) -> MatrixElementLibrary:
     """Open the UMAMI library at ``path``.
 
     Args:

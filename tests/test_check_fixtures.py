@@ -1,11 +1,12 @@
 """`pyumami check` on the deliberately broken providers (tests/fixtures/broken_*.c):
 each defect is caught by the probe meant for it, with a reason that names it."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import fixture_library
 from pyumami.check import Outcome, check
+from tests.conftest import fixture_library
 
 #: fixture -> (the probe that must catch it, text the reason must contain)
 CAUGHT_BY = {
@@ -16,10 +17,23 @@ CAUGHT_BY = {
     "broken_thread_unsafe": ("threads", "disagree with the serial result"),
     "broken_segfault": ("capabilities", "killed by SIGSEGV in umami_matrix_element"),
     "broken_nan": ("physics", "matrix elements are not finite"),
-    "broken_required_unread": ("capabilities",
-                               "advertises ALPHA_S as a required input, but a call without it succeeded"),
-    "broken_required_unadvertised": ("capabilities", "a call without ALPHA_S answered ERROR_MISSING_INPUT, "
-                                     "but umami_required_inputs does not list it"),
+    "broken_required_unread": (
+        "capabilities",
+        "advertises ALPHA_S as a required input, but a call without it succeeded",
+    ),
+    "broken_required_unadvertised": (
+        "capabilities",
+        (
+            "a call without ALPHA_S answered ERROR_MISSING_INPUT, "
+            "but umami_required_inputs does not list it"
+        ),
+    ),
+    "broken_ignores_index": ("index-range", "HELICITY_INDEX = 4 (HELICITY_COUNT 4)"),
+    "broken_global_card": (
+        "instance-cards",
+        "the model parameters are process-wide, not per instance",
+    ),
+    "broken_count_zero_assert": ("count-zero", "killed by SIGABRT"),
 }
 
 #: every required probe that fails in a full check (the toy is otherwise compliant)
@@ -29,10 +43,22 @@ FAILING_IN_FULL_CHECK = {
     "broken_ignores_offset": {"layout"},
     "broken_writes_outside": {"layout", "count-zero"},
     "broken_thread_unsafe": {"threads"},
-    "broken_segfault": {"capabilities", "layout", "determinism", "instances", "threads", "physics", "lorentz"},
+    "broken_segfault": {
+        "capabilities",
+        "layout",
+        "determinism",
+        "instances",
+        "threads",
+        "physics",
+        "lorentz",
+        "instance-cards",
+    },
     "broken_nan": {"physics"},
     "broken_required_unread": {"capabilities"},
     "broken_required_unadvertised": {"capabilities"},
+    "broken_ignores_index": {"index-range"},
+    "broken_global_card": {"instance-cards"},
+    "broken_count_zero_assert": {"count-zero"},
 }
 
 
@@ -65,10 +91,62 @@ def test_segfault_is_reported_by_every_evaluating_probe_without_killing_the_chec
         assert report[name].outcome is Outcome.FAIL
         assert "SIGSEGV" in report[name].reason
     # count 0 never reaches the faulty write: the probe is isolated, not poisoned by the crash
-    assert check(fixture_library("broken_segfault"), probes=["count-zero"])["count-zero"].outcome is Outcome.PASS
+    assert (
+        check(fixture_library("broken_segfault"), probes=["count-zero"])["count-zero"].outcome
+        is Outcome.PASS
+    )
 
 
 @pytest.mark.parametrize("fixture", sorted(FAILING_IN_FULL_CHECK))
 def test_full_check_fails_exactly_the_expected_probes(fixture: str) -> None:
     report = check(fixture_library(fixture))
     assert {r.name for r in report.failed} == FAILING_IN_FULL_CHECK[fixture], report.to_table()
+
+
+def test_out_of_range_index_inputs_are_named_with_the_count_they_exceed() -> None:
+    reason = check(fixture_library("broken_ignores_index"), probes=["capabilities", "index-range"])[
+        "index-range"
+    ].reason
+    assert "FLAVOR_INDEX = 1048576" in reason and "FLAVOR_INDEX = -1" in reason
+    assert "HELICITY_INDEX = -1" in reason
+    assert "must give an error status, not be ignored" in reason
+
+
+def test_an_assertion_on_an_empty_first_batch_is_reported_whole() -> None:
+    result = check(fixture_library("broken_count_zero_assert"), probes=["count-zero"])["count-zero"]
+    assert result.outcome is Outcome.FAIL
+    # the library's whole message, to its last word, and the entry point named once
+    assert "Assertion `count > 0" in result.reason
+    assert "leaves it without any helicity\"' failed." in result.reason
+    assert result.reason.count("umami_matrix_element") == 1
+    # the same library with a non-empty batch is fine: only the empty call aborts
+    assert (
+        check(fixture_library("broken_count_zero_assert"), probes=["layout"])["layout"].outcome
+        is Outcome.PASS
+    )
+
+
+def test_a_library_aborting_without_a_card_is_told_to_get_one() -> None:
+    report = check(fixture_library("abort_null_card"))
+    metadata = report["metadata"]
+    assert metadata.outcome is Outcome.FAIL, report.to_table()
+    assert "killed by SIGABRT in umami_initialize" in metadata.reason
+    assert "no param card given" in metadata.reason  # what the library printed
+    assert "NULL param card" in metadata.reason and "--param-card" in metadata.reason
+    assert metadata.reason.count("umami_initialize") == 1
+    later = [r for r in report.results if r.name not in ("symbols", "metadata")]
+    assert later and all(r.outcome is Outcome.SKIP and r.blocked for r in later)
+    assert all("--param-card" in r.reason and "PARTICLE_COUNT" not in r.reason for r in later)
+    assert report.exit_code == 1
+
+
+def test_the_same_library_with_a_card_and_masses_passes() -> None:
+    import ref_me
+
+    report = check(
+        fixture_library("abort_null_card"),
+        param_card=ref_me.default_param_card(),
+        masses=[0.0, 0.0, 0.0, 0.0],
+    )
+    assert report.exit_code == 0, report.to_table()
+    assert report["physics"].outcome is Outcome.PASS and report["lorentz"].outcome is Outcome.PASS

@@ -1,5 +1,6 @@
 """Pieces of `pyumami check`: canary fences, status-numbering verdicts, param-card
 names, the verdict of a dead worker, Lorentz transformations, the report and the CLI."""
+
 from __future__ import annotations
 
 import json
@@ -10,13 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import fixture_library
 from pyumami.check import PROBE_NAMES, Outcome, check
-from pyumami.check.isolation import _interpret
+from pyumami.check.isolation import interpret_death
 from pyumami.check.points import phase_space_points, random_lorentz_transform
-from pyumami.check.probes import param_card_names, status_numbering
-from pyumami.check.raw_library import GUARD, FencedArray
+from pyumami.check.probes import Facts, status_numbering
+from pyumami.check.probes.parameters import card_parameter_names
 from pyumami.check.report import CheckReport, ProbeResult
+from pyumami.introspection import GUARD, GuardedArray
+from tests.conftest import fixture_library
 
 
 @settings(max_examples=60, deadline=None)
@@ -29,7 +31,7 @@ from pyumami.check.report import CheckReport, ProbeResult
 def test_fence_reports_exactly_the_writes_outside_the_slice(rows, stride, data, dtype):
     offset = data.draw(st.integers(0, stride))
     count = data.draw(st.integers(0, stride - offset))
-    fenced = FencedArray((rows, stride), np.dtype(dtype), output=True)
+    fenced = GuardedArray((rows, stride), np.dtype(dtype), output=True)
     row = data.draw(st.integers(0, rows - 1))
     event = data.draw(st.integers(0, stride - 1))
     fenced.array[row, event] = 7
@@ -39,7 +41,7 @@ def test_fence_reports_exactly_the_writes_outside_the_slice(rows, stride, data, 
 
 
 def test_fence_sees_writes_before_and_past_the_array():
-    fenced = FencedArray((5,), np.dtype(np.float64), output=True)
+    fenced = GuardedArray((5,), np.dtype(np.float64), output=True)
     storage = fenced._storage.view(np.float64)
     storage[GUARD - 1] = 1.0
     storage[GUARD + 5] = 2.0
@@ -57,27 +59,29 @@ def test_fence_sees_writes_before_and_past_the_array():
     ],
 )
 def test_status_numbering_verdicts(meta, missing, outcome, text):
-    verdict = status_numbering({"unknown_meta_status": meta, "missing_input_status": missing})
+    verdict = status_numbering(Facts(unknown_meta_status=meta, missing_input_status=missing))
     assert verdict.outcome is outcome and text in verdict.reason
 
 
 def test_param_card_names_are_the_value_comments_of_the_default_card():
-    names = param_card_names(None)
+    names = card_parameter_names(None)
     assert {"MT", "WT", "MZ", "aS", "aEWM1", "Gf"} <= set(names)
     # derived particle lines ("21 0.0 # g : 0.0") and block headers are not parameters
     assert "g" not in names and "mass" not in {n.lower() for n in names}
 
 
 def test_dead_worker_verdict_names_the_signal_the_entry_point_and_libc_message():
-    stderr = ("free(): invalid next size (fast)\nFatal Python error: Aborted\n\n"
-              "Current thread 0x00007f (most recent call first):\n"
-              '  File "/x/raw_library.py", line 10 in free\n  File "/x/probes.py", line 3 in probe_memory\n')
-    verdict = _interpret(-signal.SIGABRT, "", stderr, False, 5.0, 0.1)
-    assert verdict["outcome"] == "fail"
-    assert "killed by SIGABRT in umami_free" in verdict["reason"]
-    assert "free(): invalid next size (fast)" in verdict["reason"]
-    timeout = _interpret(-signal.SIGKILL, "", "", True, 5.0, 5.0)
-    assert timeout["timed_out"] and "timed out after 5 s" in timeout["reason"]
+    stderr = (
+        "free(): invalid next size (fast)\nFatal Python error: Aborted\n\n"
+        "Current thread 0x00007f (most recent call first):\n"
+        '  File "/x/raw_library.py", line 10 in free\n  File "/x/probes.py", line 3 in probe_memory\n'
+    )
+    verdict = interpret_death(-signal.SIGABRT, stderr, False, 5.0)
+    assert verdict.outcome is Outcome.FAIL
+    assert "killed by SIGABRT in umami_free" in verdict.reason
+    assert "free(): invalid next size (fast)" in verdict.reason
+    timeout = interpret_death(-signal.SIGKILL, "", True, 5.0)
+    assert timeout.timed_out and "timed out after 5 s" in timeout.reason
 
 
 @pytest.mark.parametrize("along_beam", [True, False])
@@ -90,12 +94,16 @@ def test_lorentz_transform_preserves_every_invariant(along_beam):
     np.testing.assert_allclose(moved, dots, rtol=1e-12, atol=1e-7)
     assert not np.allclose(q, p)
     if along_beam:  # the beams stay back to back through the origin
-        np.testing.assert_allclose(q[:, 0, 1:] / q[:, 0, :1], -q[:, 1, 1:] / q[:, 1, :1], atol=1e-12)
+        np.testing.assert_allclose(
+            q[:, 0, 1:] / q[:, 0, :1], -q[:, 1, 1:] / q[:, 1, :1], atol=1e-12
+        )
 
 
 def test_report_json_and_exit_codes():
-    results = [ProbeResult("symbols", Outcome.PASS, "ok"), ProbeResult("status-numbering", Outcome.WARN, "old",
-                                                                         required=False)]
+    results = [
+        ProbeResult("symbols", Outcome.PASS, "ok"),
+        ProbeResult("status-numbering", Outcome.WARN, "old", required=False),
+    ]
     report = CheckReport("lib.so", results, wall_s=1.0)
     assert report.exit_code == 0 and report.passed
     data = json.loads(report.to_json())
@@ -121,8 +129,9 @@ def test_one_interpreter_per_probe_mode_gives_the_same_verdicts():
     lib = fixture_library("broken_segfault")
     forked = check(lib, probes=["capabilities"])
     spawned = check(lib, probes=["capabilities"], fork_server=False)
-    assert [(r.name, r.outcome, r.reason) for r in forked.results] == \
-        [(r.name, r.outcome, r.reason) for r in spawned.results]
+    assert [(r.name, r.outcome, r.reason) for r in forked.results] == [
+        (r.name, r.outcome, r.reason) for r in spawned.results
+    ]
 
 
 def test_cli_check_subcommand_json_and_exit_status(capsys):
@@ -141,7 +150,11 @@ def test_python_api_spelling_and_probe_names():
 
     report = pyumami.check(fixture_library("minimal"), probes=["symbols"])
     assert report["symbols"].outcome is Outcome.PASS
-    assert PROBE_NAMES[0] == "symbols" and "status-numbering" in PROBE_NAMES and len(set(PROBE_NAMES)) == 17
+    assert (
+        PROBE_NAMES[0] == "symbols"
+        and "status-numbering" in PROBE_NAMES
+        and len(set(PROBE_NAMES)) == 19
+    )
 
 
 def test_energy_below_threshold_blocks_the_evaluating_probes_instead_of_failing_the_library():
@@ -175,3 +188,39 @@ def test_a_missing_param_card_is_the_callers_error_not_a_failing_library(tmp_pat
     args = parser.parse_args([str(fixture_library("minimal")), "--param-card", str(missing)])
     assert checker.run_cli(args) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_status_text_leads_with_the_older_reading_for_an_old_library():
+    from pyumami.check.probes.context import status_text
+    from pyumami.introspection import StatusNumbering as Numbering
+
+    old = status_text(6, Numbering.OLD)
+    assert old.startswith("ERROR_MISSING_INPUT (status 6 under the older header numbering")
+    assert "ERROR_UNSUPPORTED_META under UMAMI 1.0" in old
+    assert status_text(6, Numbering.CURRENT).startswith("ERROR_UNSUPPORTED_META (status 6;")
+    assert status_text(3, Numbering.OLD) == "ERROR_UNSUPPORTED_INPUT (status 3)"
+    assert Facts(unknown_meta_status=5).numbering is Numbering.OLD
+    assert Facts(unknown_meta_status=6, missing_input_status=7).numbering is Numbering.CURRENT
+
+
+def test_an_unguarded_calling_script_gets_the_fix_not_a_verdict_on_the_library(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "import pyumami.check\n"
+        f"pyumami.check.check({str(fixture_library('minimal'))!r}, probes=['symbols'])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**__import__("os").environ, "PYTHONPATH": str(REPO)},
+    )
+    assert result.returncode != 0
+    assert "ChildStartError" in result.stderr and 'if __name__ == "__main__":' in result.stderr

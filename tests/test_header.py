@@ -108,3 +108,34 @@ def test_header_compiles_pedantic(tmp_path, compiler, flags):
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert subprocess.run([str(tmp_path / "a.out")]).returncode == 0
+
+
+# The key table of pyumami.abi is read from the header's comments; the expected
+# element types and shapes are typed from the specification.
+KEY_TABLE_SPEC = {
+    "MOMENTA": ("float64", "MOMENTA"), "ALPHA_S": ("float64", "PER_EVENT"),
+    "FLAVOR_INDEX": ("int32", "PER_EVENT"), "RANDOM_COLOR": ("float64", "PER_EVENT"),
+    "RANDOM_HELICITY": ("float64", "PER_EVENT"), "RANDOM_DIAGRAM": ("float64", "PER_EVENT"),
+    "HELICITY_INDEX": ("int32", "PER_EVENT"), "DIAGRAM_INDEX": ("uint32", "PER_EVENT"),
+    "CHANNEL_INDEX": ("uint32", "PER_EVENT"),
+}
+OUTPUT_TABLE_SPEC = {
+    "MATRIX_ELEMENT": ("float64", "PER_EVENT"), "DIAGRAM_AMP2": ("float64", "PER_DIAGRAM"),
+    "COLOR_INDEX": ("int32", "PER_EVENT"), "HELICITY_INDEX": ("int32", "PER_EVENT"),
+    "DIAGRAM_INDEX": ("int32", "PER_EVENT"), "GPU_STREAM": (None, "HANDLE"),
+}
+
+
+def test_key_table_follows_the_header_comments():
+    got_in = {k.name: (s.dtype and s.dtype.name, s.shape.name) for k, s in abi.INPUTS.items()}
+    got_out = {k.name: (s.dtype and s.dtype.name, s.shape.name) for k, s in abi.OUTPUTS.items()}
+    assert got_in == KEY_TABLE_SPEC and got_out == OUTPUT_TABLE_SPEC
+    assert {k.name for k, s in abi.INPUTS.items() if s.unit_interval} == {
+        "RANDOM_COLOR", "RANDOM_HELICITY", "RANDOM_DIAGRAM"}
+    assert abi.INPUTS[abi.InputKey.MOMENTA].layout(5, None, 7) == (4, 5, 7)
+    assert abi.OUTPUTS[abi.OutputKey.DIAGRAM_AMP2].layout(5, 3, 7) == (3, 7)
+
+
+def test_old_numbering_is_the_current_one_without_uninitialized_meta():
+    assert abi.OldStatus.ERROR_UNSUPPORTED_META == 5 and abi.OldStatus.ERROR_MISSING_INPUT == 6
+    assert abi.MISSING_INPUT_STATUSES == (7, 6) and abi.UNSUPPORTED_META_STATUSES == (6, 5)

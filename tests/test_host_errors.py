@@ -3,6 +3,8 @@ UmamiError and from the builtin exception that describes it, with a message
 naming the cause."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -95,21 +97,24 @@ def test_unsupported_and_unknown_outputs(minimal):
 def test_missing_required_input(minimal):
     # A library can require more than MOMENTA (capability queries say so); the
     # host refuses before calling.
-    minimal.required_inputs = minimal.required_inputs | {pyumami.InputKey.ALPHA_S}
-    minimal.supported_inputs = minimal.supported_inputs | {pyumami.InputKey.ALPHA_S}
+    probed = minimal.capabilities
+    minimal._capabilities = dataclasses.replace(
+        probed, required_inputs=probed.required_inputs | {pyumami.InputKey.ALPHA_S},
+        supported_inputs=probed.supported_inputs | {pyumami.InputKey.ALPHA_S})
     try:
         with pytest.raises(pyumami.MissingInputError, match="alpha_s") as info:
             minimal(two_to_two(4))
         assert isinstance(info.value, ValueError)
     finally:
-        minimal.required_inputs = frozenset({pyumami.InputKey.MOMENTA})
-        minimal.supported_inputs = frozenset({pyumami.InputKey.MOMENTA})
+        minimal._capabilities = probed
 
 
 def test_non_zero_status_carries_both_readings(old):
     # Force a call the library refuses (the host's own checks bypassed): the
     # status becomes a StatusError naming the entry point and both readings.
-    old.supported_inputs = old.supported_inputs | {pyumami.InputKey.HELICITY_INDEX}
+    probed = old.capabilities
+    old._capabilities = dataclasses.replace(
+        probed, supported_inputs=probed.supported_inputs | {pyumami.InputKey.HELICITY_INDEX})
     try:
         with pytest.raises(StatusError, match="ERROR_UNSUPPORTED_INPUT") as info:
             old(two_to_two(300), helicity=0)
@@ -117,7 +122,7 @@ def test_non_zero_status_carries_both_readings(old):
         assert info.value.entry_point == "umami_matrix_element"
         assert isinstance(info.value, RuntimeError)
     finally:
-        old.supported_inputs = old.supported_inputs - {pyumami.InputKey.HELICITY_INDEX}
+        old._capabilities = probed
 
 
 @pytest.mark.parametrize("code,words", [

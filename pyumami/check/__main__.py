@@ -1,4 +1,5 @@
 """``python -m pyumami.check LIB.so``: the same as ``pyumami check LIB.so``."""
+
 import sys
 
 from pyumami.check import main

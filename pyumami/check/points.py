@@ -4,13 +4,14 @@ The points come from `phase_space.rambo.Rambo` (flat RAMBO) at a centre-of-mass
 energy above the threshold of the library's masses; the transformations reuse the
 batched boosts and rotations of `phase_space.kinematics`.
 """
+
 from __future__ import annotations
 
 import math
 
 import numpy as np
 
-__all__ = ["default_sqrt_s", "phase_space_points", "random_lorentz_transform", "NoPointsError"]
+__all__ = ["NoPointsError", "default_sqrt_s", "phase_space_points", "random_lorentz_transform"]
 
 #: floor of the default collision energy (GeV): above every SM threshold of interest
 DEFAULT_SQRT_S_FLOOR = 1000.0
@@ -55,7 +56,9 @@ def phase_space_points(masses: np.ndarray, sqrt_s: float, n: int, seed: int) -> 
     return np.ascontiguousarray(np.asarray(p, dtype=np.float64))
 
 
-def random_lorentz_transform(p: np.ndarray, seed: int, *, along_beam: bool, max_beta: float = 0.6) -> np.ndarray:
+def random_lorentz_transform(
+    p: np.ndarray, seed: int, *, along_beam: bool, max_beta: float = 0.6
+) -> np.ndarray:
     """Apply to all momenta of each event (p of shape (n, npar, 4), GeV) one random
     boost of speed up to `max_beta` (units of c) followed by one random rotation;
     the transformation differs from event to event.

@@ -1,5 +1,6 @@
 """Results of `pyumami check`: one `ProbeResult` per probe, gathered in a `CheckReport`
 that renders as a text table or as JSON."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -7,7 +8,7 @@ import enum
 import json
 from typing import Any
 
-__all__ = ["Outcome", "ProbeResult", "CheckReport"]
+__all__ = ["CheckReport", "Outcome", "ProbeResult"]
 
 
 class Outcome(str, enum.Enum):
@@ -83,8 +84,10 @@ class CheckReport:
         for result in self.results:
             if result.name == name:
                 return result
-        raise KeyError(f"no probe named {name!r} in this report; probes: "
-                       f"{', '.join(r.name for r in self.results)}")
+        raise KeyError(
+            f"no probe named {name!r} in this report; probes: "
+            f"{', '.join(r.name for r in self.results)}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dictionary of the whole report."""
@@ -115,6 +118,10 @@ class CheckReport:
             f"{verdict}: {counts[Outcome.PASS]} pass, {counts[Outcome.WARN]} warn, "
             f"{counts[Outcome.FAIL]} fail, {counts[Outcome.SKIP]} skip "
             f"in {self.wall_s:.1f} s"
-            + ("  (* informational, not required)" if any(not r.required for r in self.results) else "")
+            + (
+                "  (* informational, not required)"
+                if any(not r.required for r in self.results)
+                else ""
+            )
         )
         return "\n".join(lines)

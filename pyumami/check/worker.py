@@ -1,61 +1,83 @@
-"""Worker entry point of `pyumami check`, in two modes.
+"""What runs inside the child process of one probe: open the library afresh, run
+the probe, send the `Verdict` back through a pipe.
 
-``python -m pyumami.check.worker`` runs one probe: it reads a JSON request on
-stdin ({"probe", "path", "param_card", "sqrt_s", "seed", "facts", "deadline"}),
-runs the probe, and writes the JSON verdict ({"outcome", "reason", "details",
-"facts"}) on its original stdout; file descriptor 1 is pointed at stderr first,
-so whatever the library prints cannot corrupt the verdict.
-
-``python -m pyumami.check.worker --serve`` is a fork server: it imports NumPy,
-cffi and the probes once, never loads the library itself, and for each request
-line on stdin forks a child that runs that one probe (loading the library afresh)
-and dies with it. The server waits for the child up to the request's timeout,
-kills it when the time is up, and answers one JSON line per request:
-{"returncode" (negative: killed by that signal), "stdout" (the verdict),
-"stderr", "timed_out"}. Each probe therefore still runs in a process of its own,
-without paying interpreter and NumPy start-up per probe.
+The child points its file descriptors 1 and 2 at a file the parent reads after the
+child has ended, so whatever the library prints (glibc's heap-corruption and
+assertion messages included) cannot get lost or mix with the checker's output, and
+`faulthandler` writes the Python stack there when the library crashes or hangs:
+that stack names the entry point. multiprocessing offers neither (it neither
+captures a child's native output nor says where a child died), so this part stays
+hand-written.
 """
+
 from __future__ import annotations
 
+import dataclasses
 import faulthandler
 import json
 import os
-import select
-import signal
 import sys
-import tempfile
 import time
 import traceback
-from typing import Any
+from multiprocessing.connection import Connection
+
+from pyumami.check.probes import (
+    Probe,
+    ProbeBlocked,
+    ProbeContext,
+    ProbeFailure,
+    Verdict,
+    probe_by_name,
+)
+from pyumami.check.probes.context import Facts
+from pyumami.check.report import Outcome
+
+__all__ = ["STARTED", "ProbeRequest", "run_in_child", "run_probe"]
+
+#: the child's first message: it got as far as running the probe
+STARTED = "started"
 
 
-def run_probe(request: dict[str, Any]) -> dict[str, Any]:
-    """Run the probe `request` names in this process; the verdict as a dict."""
-    from pyumami.check.probes import ProbeBlocked, ProbeContext, ProbeFailure, Verdict, probe_by_name
-    from pyumami.check.report import Outcome
+@dataclasses.dataclass(frozen=True)
+class ProbeRequest:
+    """Everything a child needs to run one probe."""
 
-    if request.get("deadline"):
-        # shortly before the parent kills a hung worker, print where it hangs
-        faulthandler.dump_traceback_later(max(0.1, request["deadline"] - time.time() - 0.5))
+    probe: str
+    path: str
+    param_card: str | None
+    sqrt_s: float | None
+    seed: int
+    masses: tuple[float, ...] | None
+    facts: Facts
+    #: time.time() by which the parent kills the child
+    deadline: float
+
+
+def run_probe(request: ProbeRequest) -> Verdict:
+    """Run the probe `request` names in this process."""
     ctx = ProbeContext(
-        path=request["path"],
-        param_card=request.get("param_card"),
-        sqrt_s=request.get("sqrt_s"),
-        seed=int(request.get("seed", 20261125)),
-        facts=request.get("facts", {}),
+        path=request.path,
+        param_card=request.param_card,
+        sqrt_s=request.sqrt_s,
+        seed=request.seed,
+        masses_option=request.masses,
+        facts=request.facts,
     )
+    probe = probe_by_name(request.probe)
+    assert isinstance(probe, Probe), f"{request.probe} is derived in the parent, not run"
     try:
-        verdict = probe_by_name(request["probe"]).func(ctx)
+        return probe.func(ctx)
     except ProbeFailure as exc:
-        verdict = Verdict(Outcome.FAIL, str(exc))
+        return Verdict(Outcome.FAIL, str(exc), entry_point=exc.entry_point)
     except ProbeBlocked as exc:
-        verdict = Verdict(Outcome.SKIP, str(exc), blocked=True)
-    except Exception as exc:  # a checker bug, or a library answer it did not foresee
+        return Verdict(Outcome.SKIP, str(exc), blocked=True)
+    except Exception as exc:  # noqa: BLE001 - a checker bug, or a library answer it did not foresee
         traceback.print_exc()
-        verdict = Verdict(Outcome.FAIL, f"the probe itself raised {type(exc).__name__}: {exc} "
-                          "(report this to pyumami if the library is not at fault)")
-    return {"outcome": verdict.outcome.value, "reason": verdict.reason, "blocked": verdict.blocked,
-            "details": verdict.details, "facts": verdict.facts}
+        return Verdict(
+            Outcome.FAIL,
+            f"the probe itself raised {type(exc).__name__}: {exc} "
+            "(report this to pyumami if the library is not at fault)",
+        )
 
 
 def _jsonable(value: object) -> object:
@@ -68,94 +90,25 @@ def _jsonable(value: object) -> object:
     return str(value)
 
 
-def main() -> int:
-    """One probe, request on stdin, verdict on the original stdout."""
-    verdict_fd = os.dup(1)
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
+def run_in_child(request: ProbeRequest, output_path: str, verdicts: Connection) -> None:
+    """Target of the probe's child process: sends STARTED, then the Verdict."""
+    verdicts.send(STARTED)
+    # glibc writes heap-corruption messages to the terminal unless told otherwise
+    os.environ["LIBC_FATAL_STDERR_"] = "1"
+    output = os.open(output_path, os.O_WRONLY | os.O_APPEND)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    os.close(output)
     # on SIGSEGV / SIGABRT / SIGBUS print the Python stack, so the parent can name
-    # the entry point that crashed
+    # the entry point that crashed; shortly before the parent kills a hung child,
+    # print where it hangs
     faulthandler.enable(file=sys.stderr, all_threads=True)
-    payload = run_probe(json.loads(sys.stdin.read()))
-    with os.fdopen(verdict_fd, "w") as out:
-        json.dump(payload, out, default=_jsonable)
-    return 0
-
-
-def _run_forked(request: dict[str, Any]) -> dict[str, Any]:
-    """Fork a child that runs one probe; wait for it at most until the request's
-    deadline; return what the single-probe mode's parent would see."""
-    read_fd, write_fd = os.pipe()
-    with tempfile.TemporaryFile() as stderr_file:
-        pid = os.fork()
-        if pid == 0:  # the child: run the probe, never return
-            try:
-                os.close(read_fd)
-                os.dup2(stderr_file.fileno(), 1)
-                os.dup2(stderr_file.fileno(), 2)
-                faulthandler.enable(file=sys.stderr, all_threads=True)
-                payload = json.dumps(run_probe(request), default=_jsonable).encode()
-                view = memoryview(payload)
-                while view:
-                    view = view[os.write(write_fd, view):]
-            finally:
-                os._exit(0)
-        os.close(write_fd)
-        chunks, timed_out = [], False
-        while True:
-            remaining = request["deadline"] - time.time()
-            if remaining <= 0:
-                timed_out = True
-                os.kill(pid, signal.SIGKILL)
-                break
-            ready, _, _ = select.select([read_fd], [], [], remaining)
-            if ready:
-                data = os.read(read_fd, 1 << 16)
-                if not data:
-                    break
-                chunks.append(data)
-        os.close(read_fd)
-        _, status = os.waitpid(pid, 0)
-        stderr_file.seek(0)
-        stderr = stderr_file.read().decode(errors="replace")
-    returncode = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-    if timed_out:
-        returncode = -signal.SIGKILL
-    return {"returncode": returncode, "stdout": b"".join(chunks).decode(errors="replace"),
-            "stderr": stderr, "timed_out": timed_out}
-
-
-def serve() -> int:
-    """Fork-server loop: one request line in, one reply line out, until EOF."""
-    replies = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-    # import everything a probe needs once, before any fork
-    import numpy  # noqa: F401
-
-    import phase_space.kinematics  # noqa: F401
-    import phase_space.rambo  # noqa: F401
-    import pyumami.check.probes  # noqa: F401
-    from pyumami.check.points import phase_space_points, random_lorentz_transform
-
-    # the first call of the array-API code imports lazily; pay that once here
-    warm = phase_space_points(numpy.array([0.0, 0.0, 1.0, 1.0]), 10.0, 2, 0)
-    random_lorentz_transform(warm, 0, along_beam=True)
-    random_lorentz_transform(warm, 0, along_beam=False)
-
-    replies.write(json.dumps({"ready": True}) + "\n")
-    replies.flush()
-    while True:
-        line = sys.stdin.readline()
-        if not line:
-            break
-        if not line.strip():
-            continue
-        reply = _run_forked(json.loads(line))
-        replies.write(json.dumps(reply) + "\n")
-        replies.flush()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(serve() if "--serve" in sys.argv[1:] else main())
+    faulthandler.dump_traceback_later(max(0.1, request.deadline - time.time() - 0.5))
+    verdict = run_probe(request)
+    faulthandler.cancel_dump_traceback_later()
+    # the report is JSON: NumPy scalars and arrays become numbers and lists here
+    verdict.details = json.loads(json.dumps(verdict.details, default=_jsonable))
+    verdicts.send(verdict)
+    verdicts.close()
+    sys.stdout.flush()
+    sys.stderr.flush()

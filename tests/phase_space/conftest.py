@@ -5,22 +5,30 @@ namespace proves the code uses only the array API standard, which is how CuPy
 support is tested on a machine without a GPU. Where CuPy (with a CUDA device)
 or PyTorch is installed, every `xp` test runs on them too.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+#: What importing CuPy or asking it for devices raises without a usable CUDA setup:
+#: ImportError (not installed, libraries missing), CUDARuntimeError (a RuntimeError:
+#: no driver, no device) and OSError (a driver library that fails to load).
+CUDA_UNAVAILABLE = (ImportError, RuntimeError, OSError)
 
-def _gpu_backends() -> list[str]:
-    """CuPy (with a visible CUDA device) and PyTorch join the suite where present."""
-    found = []
+
+def _cupy_has_device() -> bool:
     try:
         import cupy
 
-        if cupy.cuda.runtime.getDeviceCount() > 0:
-            found.append("cupy")
-    except Exception:  # not installed, or no usable CUDA driver
-        pass
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except CUDA_UNAVAILABLE:
+        return False
+
+
+def _gpu_backends() -> list[str]:
+    """CuPy (with a visible CUDA device) and PyTorch join the suite where present."""
+    found = ["cupy"] if _cupy_has_device() else []
     try:
         import torch  # noqa: F401
 

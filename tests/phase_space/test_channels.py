@@ -1,4 +1,5 @@
 """Channel mappings built from diagram topologies: round trips, kinematics, volumes."""
+
 from __future__ import annotations
 
 import math
@@ -6,11 +7,11 @@ import zlib
 
 import numpy as np
 import pytest
-
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phase_space.channels import ChannelMapping, ChannelShapeError
+from phase_space.channels import ChannelMapping
+from phase_space.errors import BelowThresholdError, MomentumShapeError, RandomShapeError
 from phase_space.three_body import three_body_volume
 from phase_space.topology import Decay, Propagator, TChannel, Topology, TopologyError
 from phase_space.two_body import two_body_volume
@@ -45,7 +46,9 @@ def pure_s(n):
     if n == 2:
         return Topology((0.0, 0.0), Decay((0, 1)))
     half = n // 2
-    return Topology((0.0,) * n, Decay((s_channel(list(range(half))), s_channel(list(range(half, n))))))
+    return Topology(
+        (0.0,) * n, Decay((s_channel(list(range(half))), s_channel(list(range(half, n)))))
+    )
 
 
 def mixed(n):
@@ -53,21 +56,27 @@ def mixed(n):
     if n == 2:
         return pure_t(2)
     half = n // 2
-    return Topology((0.0,) * n, TChannel((s_channel(list(range(half))), s_channel(list(range(half, n))))))
+    return Topology(
+        (0.0,) * n, TChannel((s_channel(list(range(half))), s_channel(list(range(half, n)))))
+    )
 
 
 def ttbar_decays():
     """g g -> t t~ (t-channel top), t -> b W+ (W+ -> l+ nu), t~ -> b~ W- (W- -> l- nu~)."""
     return Topology(
         (4.7, 0.0, 0.0, 4.7, 0.0, 0.0),
-        TChannel((Decay((0, Decay((1, 2), W)), TOP), Decay((3, Decay((4, 5), W)), TOP)),
-                 (Propagator(173.0),)),
+        TChannel(
+            (Decay((0, Decay((1, 2), W)), TOP), Decay((3, Decay((4, 5), W)), TOP)),
+            (Propagator(173.0),),
+        ),
     )
 
 
 def ttbar_g():
     """g g -> t g t~ via a t-channel chain t - g - t~ (stable tops)."""
-    return Topology((173.0, 0.0, 173.0), TChannel((0, 1, 2), (Propagator(173.0), Propagator(173.0))))
+    return Topology(
+        (173.0, 0.0, 173.0), TChannel((0, 1, 2), (Propagator(173.0), Propagator(173.0)))
+    )
 
 
 CASES = {
@@ -80,8 +89,10 @@ CASES = {
     "three_body_leg": Topology((0.0,) * 4, TChannel((Decay((0, 1, 2)), 3))),
     "ttbar_decays": ttbar_decays(),
     "ttbar_g": ttbar_g(),
-    "z_to_4": Topology((0.0,) * 4, Decay((Decay((0, 1), Propagator(91.19, 2.5)), Decay((2, 3))),
-                                         Propagator(91.19, 2.5))),
+    "z_to_4": Topology(
+        (0.0,) * 4,
+        Decay((Decay((0, 1), Propagator(91.19, 2.5)), Decay((2, 3))), Propagator(91.19, 2.5)),
+    ),
 }
 
 
@@ -139,10 +150,15 @@ def test_round_trip_and_kinematics(xp, name):
     # momentum conservation, relative to sqrt(s)
     balance = p_np[:, 2:].sum(1) - p_np[:, :2].sum(1)
     assert np.max(np.abs(balance)) < 1e-10 * SQRT_S
-    np.testing.assert_allclose(p_np[:, :2].sum(1), np.tile([SQRT_S, 0, 0, 0], (2000, 1)), atol=1e-12)
+    np.testing.assert_allclose(
+        p_np[:, :2].sum(1), np.tile([SQRT_S, 0, 0, 0], (2000, 1)), atol=1e-12
+    )
     masses = np.asarray(topo.masses)
-    np.testing.assert_allclose(minkowski(p_np[:, 2:], p_np[:, 2:]), np.broadcast_to(masses**2, (2000, topo.n)),
-                               atol=1e-9 * SQRT_S**2)
+    np.testing.assert_allclose(
+        minkowski(p_np[:, 2:], p_np[:, 2:]),
+        np.broadcast_to(masses**2, (2000, topo.n)),
+        atol=1e-9 * SQRT_S**2,
+    )
     assert np.all(p_np[:, 2:, 0] > 0)
     assert np.all(np.isfinite(w_np)) and np.all(w_np >= 0)
     assert np.all(np.isfinite(to_numpy(r_back)))
@@ -167,7 +183,10 @@ def test_round_trip_and_kinematics(xp, name):
 def test_layout_and_periodic_columns():
     mapping = ChannelMapping(Topology((0.0,) * 4, TChannel((Decay((0, 1, 2)), 3))), SQRT_S)
     assert [name for name, _ in mapping.layout] == [
-        "s[decay 0]", "(phi, |t|)[t-channel block 1]", "angles[decay 0]"]
+        "s[decay 0]",
+        "(phi, |t|)[t-channel block 1]",
+        "angles[decay 0]",
+    ]
     assert mapping.periodic_columns == (1, 5, 6)
     assert ChannelMapping(pure_s(2), SQRT_S).periodic_columns == (0,)
 
@@ -205,12 +224,15 @@ def test_massless_volume(kind, n):
     assert err / expected < 0.05
 
 
-@pytest.mark.parametrize("topo", [
-    Topology.multi_peripheral((173.0, 0.0, 80.0)),
-    Topology.s_channel_chain((173.0, 0.0, 80.0)),
-    Topology((173.0, 0.0, 80.0), TChannel((Decay((0, 1)), 2))),
-    Topology((173.0, 0.0, 80.0), Decay((0, 1, 2))),
-])
+@pytest.mark.parametrize(
+    "topo",
+    [
+        Topology.multi_peripheral((173.0, 0.0, 80.0)),
+        Topology.s_channel_chain((173.0, 0.0, 80.0)),
+        Topology((173.0, 0.0, 80.0), TChannel((Decay((0, 1)), 2))),
+        Topology((173.0, 0.0, 80.0), Decay((0, 1, 2))),
+    ],
+)
 def test_massive_three_body_volume(topo):
     mean, err = mean_and_error(ChannelMapping(topo, SQRT_S), VOLUME_N, 7)
     expected = three_body_volume(SQRT_S, 173.0, 0.0, 80.0) * (2 * math.pi) ** -5
@@ -218,18 +240,39 @@ def test_massive_three_body_volume(topo):
 
 
 def test_massive_two_body_volume_is_exact():
-    mean, err = mean_and_error(ChannelMapping(Topology((173.0, 173.0), Decay((0, 1))), SQRT_S), 1000, 3)
-    assert mean == pytest.approx(two_body_volume(SQRT_S, 173.0, 173.0) / (2 * math.pi) ** 2, rel=1e-12)
-    mean, err = mean_and_error(ChannelMapping(Topology.multi_peripheral((173.0, 173.0)), SQRT_S), VOLUME_N, 4)
+    mean, err = mean_and_error(
+        ChannelMapping(Topology((173.0, 173.0), Decay((0, 1))), SQRT_S), 1000, 3
+    )
+    assert mean == pytest.approx(
+        two_body_volume(SQRT_S, 173.0, 173.0) / (2 * math.pi) ** 2, rel=1e-12
+    )
+    mean, err = mean_and_error(
+        ChannelMapping(Topology.multi_peripheral((173.0, 173.0)), SQRT_S), VOLUME_N, 4
+    )
     assert abs(mean - two_body_volume(SQRT_S, 173.0, 173.0) / (2 * math.pi) ** 2) < 3 * err
 
 
-@pytest.mark.parametrize("topo", [
-    Topology((0.0,) * 4, Decay((Decay((0, 1), Propagator(300.0, 150.0)), Decay((2, 3), Propagator(200.0, 100.0))))),
-    Topology((0.0,) * 4, TChannel((Decay((0, 1), Propagator(250.0, 120.0)), 2, 3),
-                                  (Propagator(173.0), Propagator(80.0)))),
-    Topology((0.0,) * 5, TChannel((0, Decay((1, 2, 3), Propagator(400.0, 200.0)), 4), order=None)),
-])
+@pytest.mark.parametrize(
+    "topo",
+    [
+        Topology(
+            (0.0,) * 4,
+            Decay(
+                (Decay((0, 1), Propagator(300.0, 150.0)), Decay((2, 3), Propagator(200.0, 100.0)))
+            ),
+        ),
+        Topology(
+            (0.0,) * 4,
+            TChannel(
+                (Decay((0, 1), Propagator(250.0, 120.0)), 2, 3),
+                (Propagator(173.0), Propagator(80.0)),
+            ),
+        ),
+        Topology(
+            (0.0,) * 5, TChannel((0, Decay((1, 2, 3), Propagator(400.0, 200.0)), 4), order=None)
+        ),
+    ],
+)
 def test_massless_volume_with_massive_propagators(topo):
     """Breit-Wigner and massive t-channel mappings keep the volume (wide resonances keep the
     variance small enough for 1e5 points; narrow ones are unbiased but need far more)."""
@@ -295,7 +338,7 @@ def test_topology_errors():
         TChannel((0, 1, 2), order=("c",))
     with pytest.raises(TopologyError, match="permutation"):
         Topology((0.0,) * 4, Decay((Decay((0, 1)), Decay((2, 3)))), s_order=(0, 0))
-    with pytest.raises(TopologyError, match="threshold"):
+    with pytest.raises(BelowThresholdError, match="threshold"):
         ChannelMapping(Topology((600.0, 600.0), Decay((0, 1))), SQRT_S)
 
 
@@ -303,9 +346,9 @@ def test_shape_errors():
     import array_api_compat.numpy as xp
 
     mapping = ChannelMapping(pure_t(3), SQRT_S)
-    with pytest.raises(ChannelShapeError, match=r"\(batch, 5\)"):
+    with pytest.raises(RandomShapeError, match=r"\(batch, 5\)"):
         mapping.forward(xp.asarray(np.zeros((4, 4))))
-    with pytest.raises(ChannelShapeError, match=r"\(batch, 5, 4\)"):
+    with pytest.raises(MomentumShapeError, match=r"\(batch, 5, 4\)"):
         mapping.inverse(xp.asarray(np.zeros((4, 4, 4))))
 
 
@@ -351,8 +394,11 @@ def test_random_masses_and_energies(fractions, headroom, shape, seed):
     p, w = mapping.forward(xp.asarray(r))
     p = np.asarray(p)
     assert np.max(np.abs(p[:, 2:].sum(1) - p[:, :2].sum(1))) < 1e-10 * sqrt_s
-    np.testing.assert_allclose(minkowski(p[:, 2:], p[:, 2:]), np.broadcast_to(np.square(masses), (300, 4)),
-                               atol=1e-9 * sqrt_s**2)
+    np.testing.assert_allclose(
+        minkowski(p[:, 2:], p[:, 2:]),
+        np.broadcast_to(np.square(masses), (300, 4)),
+        atol=1e-9 * sqrt_s**2,
+    )
     assert np.all(p[:, 2:, 0] > 0) and np.all(np.asarray(w) >= 0)
     r_back, w_inv = mapping.inverse(xp.asarray(p))
     d = np.abs(np.asarray(r_back) - r)
@@ -370,12 +416,116 @@ def test_jax_grad_of_log_weight(jax_numpy):
     mapping = ChannelMapping(Topology((0.0, 0.0, 0.0), TChannel((Decay((0, 1), W), 2))), SQRT_S)
     log_weight = jax.jit(lambda r: jax_numpy.log(mapping.forward(r)[1]))
     r = np.random.default_rng(4).random((2, mapping.dim))
-    grad = np.asarray(jax.jit(jax.grad(lambda r: jax_numpy.sum(log_weight(r))))(jax_numpy.asarray(r)))
+    grad = np.asarray(
+        jax.jit(jax.grad(lambda r: jax_numpy.sum(log_weight(r))))(jax_numpy.asarray(r))
+    )
     # central differences, all (event, column) shifts in one batch
     h = 1e-6
     shifts = np.tile(np.eye(mapping.dim) * h, (2, 1))
     rows = np.repeat(r, mapping.dim, axis=0)
-    fd = (np.asarray(log_weight(jax_numpy.asarray(rows + shifts)))
-          - np.asarray(log_weight(jax_numpy.asarray(rows - shifts)))) / (2 * h)
+    fd = (
+        np.asarray(log_weight(jax_numpy.asarray(rows + shifts)))
+        - np.asarray(log_weight(jax_numpy.asarray(rows - shifts)))
+    ) / (2 * h)
     fd = fd.reshape(2, mapping.dim)
     assert np.all(np.abs(grad - fd) < 1e-5 * (np.abs(fd) + 1e-2))
+
+
+# --- default t-channel order (Sec. 2.2.8) -------------------------------------------
+
+
+def test_default_t_order_prefers_the_lighter_exchange_then_the_lighter_leg():
+    massless = (0.0,) * 5
+    assert Topology.multi_peripheral(massless).t_order() == ("a", "a", "a")
+    # a massive exchange next to leg a: the massless ones on the b side go first
+    heavy_a = (Propagator(173.0), Propagator(), Propagator(), Propagator())
+    assert Topology(massless, TChannel(tuple(range(5)), heavy_a)).t_order() == ("b", "b", "b")
+    # massive exchanges on both ends: the massless middle ones from the b side first
+    props = (Propagator(173.0), Propagator(), Propagator(), Propagator(80.0))
+    assert Topology(massless, TChannel(tuple(range(5)), props)).t_order() == ("b", "b", "b")
+    # b side (80 GeV) before a side (173 GeV), then the massless middle one (b side again)
+    ends = (Propagator(173.0), Propagator(), Propagator(80.0))
+    assert Topology((0.0,) * 4, TChannel((0, 1, 2, 3), ends)).t_order() == ("b", "b")
+    # the a side can come back: massless first (a), then 80 GeV (b) before 173 GeV
+    sides = tuple(map(Propagator, (0.0, 173.0, 173.0, 80.0)))
+    assert Topology(massless, TChannel(tuple(range(5)), sides)).t_order() == ("a", "b", "a")
+    # equal exchanges: the lighter peeled leg (a resonance counts with its mass)
+    assert Topology.multi_peripheral((173.0, 0.0, 80.0)).t_order() == ("b",)
+    w_leg = Topology((0.0,) * 4, TChannel((0, 1, Decay((2, 3), W))))
+    assert w_leg.t_order() == ("a",)
+    # an explicit order wins
+    explicit = Topology(massless, TChannel(tuple(range(5)), heavy_a, order=("a", "b", "a")))
+    assert explicit.t_order() == ("a", "b", "a")
+    assert Topology.s_channel_chain((0.0,) * 3).t_order() == ()
+
+
+def heuristic_cases():
+    return {
+        "heavy_a_side": Topology(
+            (0.0,) * 5,
+            TChannel(tuple(range(5)), (Propagator(173.0),) + (Propagator(),) * 3),
+        ),
+        "mixed_sides": Topology(
+            (0.0,) * 5,
+            TChannel(tuple(range(5)), tuple(map(Propagator, (0.0, 173.0, 173.0, 80.0)))),
+        ),
+        "massive_legs": Topology.multi_peripheral((173.0, 0.0, 0.0, 4.7)),
+        "resonant_leg": Topology(
+            (0.0,) * 5, TChannel((Decay((0, 1), W), 2, 3, 4), (Propagator(80.4),) * 3)
+        ),
+    }
+
+
+@pytest.mark.parametrize("name", sorted(heuristic_cases()))
+def test_default_order_is_the_explicit_heuristic_order(name):
+    """order=None gives the mapping that the heuristic's order gives explicitly."""
+    topo = heuristic_cases()[name]
+    order = topo.t_order()
+    assert "b" in order  # these cases leave the all-'a' default
+    root = topo.root
+    explicit = Topology(topo.masses, TChannel(root.legs, root.propagators, order=order))
+    r = np.random.default_rng(3).random((50, ChannelMapping(topo, SQRT_S).dim))
+    p_default, w_default = ChannelMapping(topo, SQRT_S).forward(r)
+    p_explicit, w_explicit = ChannelMapping(explicit, SQRT_S).forward(r)
+    np.testing.assert_array_equal(p_default, p_explicit)
+    np.testing.assert_array_equal(w_default, w_explicit)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    props=st.lists(st.sampled_from([0.0, 4.7, 80.4, 173.0]), min_size=4, max_size=4),
+    masses=st.lists(st.sampled_from([0.0, 0.0, 4.7, 80.4]), min_size=5, max_size=5),
+    seed=st.integers(0, 2**31),
+)
+def test_default_order_round_trip_property(props, masses, seed):
+    """Any heuristic order: conservation, on-shell legs, r and w * w_inv back to 1e-9."""
+    topo = Topology(tuple(masses), TChannel(tuple(range(5)), tuple(map(Propagator, props))))
+    mapping = ChannelMapping(topo, SQRT_S)
+    rng = np.random.default_rng(seed)
+    r = rng.uniform(0.01, 0.99, (400, mapping.dim))
+    p, w = mapping.forward(r)
+    r_back, w_inv = mapping.inverse(p)
+    balance = p[:, 2:].sum(1) - p[:, :2].sum(1)
+    assert np.max(np.abs(balance)) < 1e-10 * SQRT_S
+    np.testing.assert_allclose(
+        minkowski(p[:, 2:], p[:, 2:]),
+        np.broadcast_to(np.square(masses), (400, 5)),
+        atol=1e-9 * SQRT_S**2,
+    )
+    d = np.abs(r_back - r)
+    for c in mapping.periodic_columns:
+        d[:, c] = np.minimum(d[:, c], 1 - d[:, c])
+    ok = well_conditioned(p, SQRT_S**2)
+    assert np.count_nonzero(ok) > 0.25 * len(ok)
+    assert np.max(d[ok]) < 1e-9
+    np.testing.assert_allclose((w * w_inv)[ok], 1.0, rtol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["heavy_a_side", "mixed_sides"])
+def test_default_order_massless_volume(name):
+    """With massless final states the volume is Phi_5 whatever the order and propagators."""
+    topo = heuristic_cases()[name]
+    mean, err = mean_and_error(ChannelMapping(topo, SQRT_S, nu=0.3), VOLUME_N, 11)
+    expected = phi_n(5, SQRT_S)
+    assert abs(mean - expected) < 3 * err, (mean / expected, err / expected)
+    assert err / expected < 0.05

@@ -1,4 +1,5 @@
 """Chili: lab-frame kinematics, technical cut, exact inverse and (x1, x2)-integrated volumes."""
+
 from __future__ import annotations
 
 import math
@@ -9,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phase_space.chili import Chili, chili_massless_volume
-from phase_space.rambo import BelowThresholdError, RandomShapeError, massless_volume
+from phase_space.errors import BelowThresholdError, RandomShapeError
+from phase_space.rambo import massless_volume
 from tests.phase_space.conftest import to_numpy, to_xp
 
 SQRT_S = 1000.0
@@ -34,7 +36,9 @@ def check_lab_event(p, w, masses, sqrt_s):
     return keep
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     st.lists(st.one_of(st.just(0.0), st.floats(0.1, 200.0)), min_size=2, max_size=5),
     st.one_of(st.none(), st.floats(1.0, 100.0)),

@@ -6,6 +6,7 @@ GPU machine (CUDA 12):
 
     .venv/bin/pip install cupy-cuda12x && .venv/bin/python -m pytest -q tests/phase_space/test_cupy.py
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,14 +16,17 @@ from phase_space.chili import Chili
 from phase_space.fast_rambo import FastRambo
 from phase_space.rambo import Rambo, RamboOnDiet, massless_volume
 from phase_space.rng import RandomSource
+from tests.phase_space.conftest import CUDA_UNAVAILABLE
 
 
 def _cupy_or_skip():
-    cupy = pytest.importorskip("cupy", reason="CuPy is not installed (it needs a CUDA GPU and toolkit)")
+    cupy = pytest.importorskip(
+        "cupy", reason="CuPy is not installed (it needs a CUDA GPU and toolkit)"
+    )
     try:
         if cupy.cuda.runtime.getDeviceCount() < 1:
             pytest.skip("no CUDA device visible to CuPy")
-    except Exception as error:  # CUDA driver missing or broken
+    except CUDA_UNAVAILABLE as error:  # CUDA driver missing or broken
         pytest.skip(f"CUDA is not usable: {error}")
     return cupy
 

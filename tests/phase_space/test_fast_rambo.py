@@ -1,4 +1,5 @@
 """FastRambo: the c_k fit (Table 1), the rational-quadratic map, round trips and volumes."""
+
 from __future__ import annotations
 
 import math
@@ -8,19 +9,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from phase_space.fast_rambo import (
+from phase_space.fast_rambo import FastRambo
+from phase_space.rambo import diet_mass_map, massless_volume
+from phase_space.rational_quadratic import (
     RQF_PARAMETERS,
-    FastRambo,
     fit_rqf_parameter,
     rqf_density,
     rqf_forward,
     rqf_inverse,
 )
-from phase_space.rambo import diet_mass_map, massless_volume
+from tests.phase_space._helpers import check_physical
 from tests.phase_space.conftest import to_numpy, to_xp
-from tests.phase_space.test_rambo import (
-    check_physical,
-)
 
 #: Table 1 of the MadSpace paper (k = 1 .. 7).
 PAPER_TABLE_1 = [2.0, 2.712001, 3.084521, 3.313073, 3.467512, 3.578833, 3.662872]

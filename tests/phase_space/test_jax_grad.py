@@ -3,6 +3,7 @@
 Gradients of momentum-dependent scalars with respect to the random numbers, the
 collision energy and the masses are checked against central finite differences.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Lorentz helpers: invariance, inverses, known values."""
+
 from __future__ import annotations
 
 import math
@@ -33,8 +34,12 @@ def test_boosts_are_inverse_and_preserve_products(xp):
     p, q, k = (to_xp(xp, random_timelike(rng, 500)) for _ in range(3))
     b = kin.boost_from_rest(p, q)
     np.testing.assert_allclose(to_numpy(kin.boost_to_rest(b, q)), to_numpy(p), atol=1e-10 * 300)
-    np.testing.assert_allclose(to_numpy(kin.minkowski_dot(kin.boost_from_rest(p, q), kin.boost_from_rest(k, q))),
-                               to_numpy(kin.minkowski_dot(p, k)), rtol=1e-10, atol=1e-8)
+    np.testing.assert_allclose(
+        to_numpy(kin.minkowski_dot(kin.boost_from_rest(p, q), kin.boost_from_rest(k, q))),
+        to_numpy(kin.minkowski_dot(p, k)),
+        rtol=1e-10,
+        atol=1e-8,
+    )
     # q in its own rest frame is (m, 0, 0, 0)
     rest = to_numpy(kin.boost_to_rest(q, q))
     np.testing.assert_allclose(rest[:, 1:], 0.0, atol=1e-10 * 300)
@@ -46,11 +51,17 @@ def test_boost_z(xp):
     y = to_xp(xp, [0.7])
     b = kin.boost_z(p, y)
     np.testing.assert_allclose(to_numpy(kin.boost_z(b, -y)), to_numpy(p), atol=1e-12)
-    np.testing.assert_allclose(to_numpy(kin.mass_squared(b)), to_numpy(kin.mass_squared(p)), rtol=1e-12)
+    np.testing.assert_allclose(
+        to_numpy(kin.mass_squared(b)), to_numpy(kin.mass_squared(p)), rtol=1e-12
+    )
     np.testing.assert_allclose(to_numpy(b)[0, 1:3], [1.0, 2.0])
-    np.testing.assert_allclose(to_numpy(kin.boost_z_beta(p, to_xp(xp, [math.tanh(0.7)]))), to_numpy(b), rtol=1e-12)
+    np.testing.assert_allclose(
+        to_numpy(kin.boost_z_beta(p, to_xp(xp, [math.tanh(0.7)]))), to_numpy(b), rtol=1e-12
+    )
     # a massless particle along +z: energy scales by exp(y)
-    np.testing.assert_allclose(to_numpy(kin.boost_z(to_xp(xp, [[1.0, 0, 0, 1.0]]), y))[0, 0], math.exp(0.7))
+    np.testing.assert_allclose(
+        to_numpy(kin.boost_z(to_xp(xp, [[1.0, 0, 0, 1.0]]), y))[0, 0], math.exp(0.7)
+    )
 
 
 def test_rotations(xp):
@@ -63,10 +74,16 @@ def test_rotations(xp):
     np.testing.assert_allclose(to_numpy(c_back), to_numpy(cos_t), atol=1e-12)
     np.testing.assert_allclose(to_numpy(phi_back), to_numpy(phi), atol=1e-9)
     p = to_xp(xp, random_timelike(rng, n))
-    np.testing.assert_allclose(to_numpy(kin.rotate_to_z(kin.rotate_from_z(p, cos_t, phi), cos_t, phi)),
-                               to_numpy(p), atol=1e-10 * 300)
-    np.testing.assert_allclose(to_numpy(kin.momentum_abs(kin.rotate_from_z(p, cos_t, phi))),
-                               to_numpy(kin.momentum_abs(p)), rtol=1e-12)
+    np.testing.assert_allclose(
+        to_numpy(kin.rotate_to_z(kin.rotate_from_z(p, cos_t, phi), cos_t, phi)),
+        to_numpy(p),
+        atol=1e-10 * 300,
+    )
+    np.testing.assert_allclose(
+        to_numpy(kin.momentum_abs(kin.rotate_from_z(p, cos_t, phi))),
+        to_numpy(kin.momentum_abs(p)),
+        rtol=1e-12,
+    )
     # Eq. 40: R(phi, theta) = R_z(phi) R_y(theta)
     x_axis = to_xp(xp, [[1.0, 1.0, 0.0, 0.0]])
     out = to_numpy(kin.rotate_from_z(x_axis, to_xp(xp, [0.0]), to_xp(xp, [math.pi / 2])))
@@ -74,14 +91,22 @@ def test_rotations(xp):
 
 
 def test_kallen_and_two_body_momentum(xp):
-    np.testing.assert_allclose(to_numpy(kin.kallen(to_xp(xp, [100.0]), to_xp(xp, [9.0]), to_xp(xp, [16.0]))),
-                               [(100 - 25) ** 2 - 4 * 144])
-    p = kin.two_body_momentum(to_xp(xp, [10.0, 10.0, 7.0]), to_xp(xp, [3.0, 0.0, 3.0]), to_xp(xp, [4.0, 0.0, 4.0]))
-    np.testing.assert_allclose(to_numpy(p), [math.sqrt((100 - 49) * (100 - 1)) / 20, 5.0, 0.0], atol=1e-12)
+    np.testing.assert_allclose(
+        to_numpy(kin.kallen(to_xp(xp, [100.0]), to_xp(xp, [9.0]), to_xp(xp, [16.0]))),
+        [(100 - 25) ** 2 - 4 * 144],
+    )
+    p = kin.two_body_momentum(
+        to_xp(xp, [10.0, 10.0, 7.0]), to_xp(xp, [3.0, 0.0, 3.0]), to_xp(xp, [4.0, 0.0, 4.0])
+    )
+    np.testing.assert_allclose(
+        to_numpy(p), [math.sqrt((100 - 49) * (100 - 1)) / 20, 5.0, 0.0], atol=1e-12
+    )
 
 
 def test_momentum_from_angles(xp):
-    p = kin.momentum_from_angles(to_xp(xp, [3.0]), to_xp(xp, [0.0]), to_xp(xp, [math.pi / 2]), to_xp(xp, [4.0]))
+    p = kin.momentum_from_angles(
+        to_xp(xp, [3.0]), to_xp(xp, [0.0]), to_xp(xp, [math.pi / 2]), to_xp(xp, [4.0])
+    )
     np.testing.assert_allclose(to_numpy(p)[0], [5.0, 0.0, 3.0, 0.0], atol=1e-12)
     assert to_numpy(kin.mass_squared(p))[0] == pytest.approx(16.0)
 

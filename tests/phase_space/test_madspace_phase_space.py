@@ -9,6 +9,7 @@ phi = 2 pi r (the same decay rotated by pi about z), so that pair is compared
 point by point up to that rotation, and by distributions. MadSpace's ChiliMapping
 uses another random layout, so Chili is compared by statistics only.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,7 +39,9 @@ def madspace_fast_rambo(masses, r):
     conditions = [np.full(batch, SQRT_S)]
     if not massless:
         conditions += [np.full(batch, float(m)) for m in masses]
-    out = mapping.map_forward([np.ascontiguousarray(r[:, i]) for i in range(r.shape[1])], conditions)
+    out = mapping.map_forward(
+        [np.ascontiguousarray(r[:, i]) for i in range(r.shape[1])], conditions
+    )
     p = np.stack([np.asarray(out[i]) for i in range(n)], axis=1)
     return p, np.asarray(out[n]) * (2 * math.pi) ** (4 - 3 * n), mapping, conditions
 
@@ -80,7 +83,9 @@ def test_fast_rambo_point_by_point(masses):
     # MadSpace stores c_k* with fewer digits: weights agree to ~1e-9
     np.testing.assert_allclose(w, w_theirs, rtol=1e-8)
     # their inverse of our momenta is our r
-    back = mapping.map_inverse([np.ascontiguousarray(p[:, 2 + i]) for i in range(len(masses))], conditions)
+    back = mapping.map_inverse(
+        [np.ascontiguousarray(p[:, 2 + i]) for i in range(len(masses))], conditions
+    )
     r_theirs = np.stack([np.asarray(back[i]) for i in range(ours.dim)], axis=1)
     np.testing.assert_allclose(r_theirs, r, atol=1e-8)
 
@@ -91,13 +96,18 @@ def test_fast_rambo_statistics(masses):
     ours = FastRambo(masses, SQRT_S)
     size = 100_000
     p, w = ours.forward(np.random.default_rng(2).random((size, ours.dim)))
-    p_theirs, w_theirs, _, _ = madspace_fast_rambo(masses, np.random.default_rng(3).random((size, ours.dim)))
+    p_theirs, w_theirs, _, _ = madspace_fast_rambo(
+        masses, np.random.default_rng(3).random((size, ours.dim))
+    )
     sigma = math.hypot(w.std(), w_theirs.std()) / math.sqrt(size)
     assert abs(w.mean() - w_theirs.mean()) < 3 * sigma
     out = p[:, 2:]
     for ours_x, theirs_x in [
         (kin.mass(out[:, 0] + out[:, 1]), kin.mass(p_theirs[:, 0] + p_theirs[:, 1])),
-        (out[:, 0, 3] / kin.momentum_abs(out[:, 0]), p_theirs[:, 0, 3] / kin.momentum_abs(p_theirs[:, 0])),
+        (
+            out[:, 0, 3] / kin.momentum_abs(out[:, 0]),
+            p_theirs[:, 0, 3] / kin.momentum_abs(p_theirs[:, 0]),
+        ),
         (out[:, -1, 0], p_theirs[:, -1, 0]),
     ]:
         assert ks_statistic(ours_x, theirs_x) < ks_threshold(size, size)
@@ -163,13 +173,17 @@ def madspace_chili(masses, r, pt_min):
     n, batch = len(masses), r.shape[0]
     mapping = madspace.ChiliMapping(n, [100.0] * n, [pt_min or 0.0] * n)
     conditions = [np.full(batch, SQRT_S)] + [np.full(batch, float(m)) for m in masses]
-    out = mapping.map_forward([np.ascontiguousarray(r[:, i]) for i in range(r.shape[1])], conditions)
+    out = mapping.map_forward(
+        [np.ascontiguousarray(r[:, i]) for i in range(r.shape[1])], conditions
+    )
     p = np.stack([np.asarray(out[i]) for i in range(n + 2)], axis=1)
     return p, np.asarray(out[n + 2]) * (2 * math.pi) ** (4 - 3 * n)
 
 
 @pytest.mark.parametrize(
-    ("masses", "pt_min"), [([173.0, 173.0, 0.0], None), ([0.0, 0.0, 0.0], 20.0)], ids=["ttg", "3g-ptmin20"]
+    ("masses", "pt_min"),
+    [([173.0, 173.0, 0.0], None), ([0.0, 0.0, 0.0], 20.0)],
+    ids=["ttg", "3g-ptmin20"],
 )
 def test_chili_statistics(masses, pt_min):
     """Chili vs MadSpace's ChiliMapping (random layouts differ, so by statistics only):
@@ -180,7 +194,9 @@ def test_chili_statistics(masses, pt_min):
     size = 200_000
     chili = Chili(masses, SQRT_S, pt_min=[pt_min] * (len(masses) - 1) + [None] if pt_min else None)
     p, w = chili.forward(np.random.default_rng(20).random((size, chili.dim)))
-    p_theirs, w_theirs = madspace_chili(masses, np.random.default_rng(21).random((size, chili.dim)), pt_min)
+    p_theirs, w_theirs = madspace_chili(
+        masses, np.random.default_rng(21).random((size, chili.dim)), pt_min
+    )
     sigma = math.hypot(w.std(), w_theirs.std()) / math.sqrt(size)
     assert abs(w.mean() - w_theirs.mean()) < 3 * sigma
     cut, cut_theirs = np.mean(w == 0), np.mean(w_theirs == 0)

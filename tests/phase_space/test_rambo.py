@@ -1,4 +1,5 @@
 """Rambo (classic) and RamboOnDiet: kinematics, inverses, weights and volumes."""
+
 from __future__ import annotations
 
 import math
@@ -9,16 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from phase_space import kinematics as kin
+from phase_space.errors import BelowThresholdError, MomentumShapeError, RandomShapeError
 from phase_space.fast_rambo import FastRambo
-from phase_space.rambo import (
-    BelowThresholdError,
-    MomentumShapeError,
-    Rambo,
-    RamboOnDiet,
-    RandomShapeError,
-    diet_mass_map,
-    massless_volume,
-)
+from phase_space.rambo import Rambo, RamboOnDiet, diet_mass_map, massless_volume
+from tests.phase_space._helpers import check_physical
 from tests.phase_space.conftest import to_numpy, to_xp
 
 EDGES = np.array([1e-9, 1e-6, 0.5, 1 - 1e-6, 1 - 1e-9])
@@ -66,27 +61,6 @@ def cos_columns(mapping) -> tuple[int, ...]:
     return tuple(mapping._cos_column(i) for i in range(1, mapping.n))
 
 
-def check_physical(p, masses, sqrt_s: float, tolerance=1e-10) -> None:
-    """Shape, beams, momentum conservation (1e-10 relative), on-shell masses, E > 0.
-
-    tolerance (relative to sqrt_s) may be a per-event array (see `rambo_boost_gamma`).
-    """
-    tolerance = np.reshape(np.asarray(tolerance, dtype=float), (-1, 1))
-    p = to_numpy(p)
-    n = len(masses)
-    assert p.shape[1:] == (n + 2, 4)
-    assert np.all(np.isfinite(p))
-    beams = np.array([[sqrt_s / 2, 0, 0, sqrt_s / 2], [sqrt_s / 2, 0, 0, -sqrt_s / 2]])
-    np.testing.assert_allclose(p[:, :2], np.broadcast_to(beams, p[:, :2].shape), atol=1e-12 * sqrt_s)
-    balance = p[:, 0] + p[:, 1] - p[:, 2:].sum(axis=1)
-    assert np.all(np.abs(balance) <= tolerance * sqrt_s)
-    out = p[:, 2:]
-    m2 = out[..., 0] ** 2 - np.sum(out[..., 1:] ** 2, axis=-1)
-    # rounding of the lab components is ~eps sqrt_s, also for a soft particle
-    assert np.all(np.abs(m2 - np.asarray(masses) ** 2) / (out[..., 0] * sqrt_s) <= tolerance)
-    assert np.all(out[..., 0] > 0.0)
-
-
 def masses_and_energy(draw_masses: list[float], fraction: float, n_massless: int):
     """Masses (at least two) and an energy with sum(masses) = fraction * sqrt_s."""
     masses = list(draw_masses) + [0.0] * n_massless
@@ -104,7 +78,9 @@ threshold_fraction = st.floats(0.05, 0.95)
 
 
 @pytest.mark.parametrize("cls", [RamboOnDiet, FastRambo])
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(mass_lists, threshold_fraction, st.integers(0, 4), st.integers(0, 2**32 - 1))
 def test_decay_chain_round_trip_property(xp, cls, draw, fraction, n_massless, seed):
     """RamboOnDiet and FastRambo: r back to 1e-9, w * w_inv = 1, physical momenta."""
@@ -150,7 +126,9 @@ def test_round_trip_precision_model(cls, masses):
 def test_rambo_on_diet_solves_eq62_to_rounding():
     """The fixed-length Newton solve returns y with G_diet(y) = r to ~1e-15."""
     rng = np.random.default_rng(0)
-    r = np.concatenate([rng.random(100000), 1 - np.logspace(-15, -1, 200), np.logspace(-300, -1, 200)])
+    r = np.concatenate(
+        [rng.random(100000), 1 - np.logspace(-15, -1, 200), np.logspace(-300, -1, 200)]
+    )
     mapping = RamboOnDiet([0.0] * 9, 1000.0)
     for k in range(1, 8):
         y, _ = mapping._y_from_r(r, k)
@@ -170,7 +148,9 @@ def test_rambo_massless_weight_is_the_volume(xp, n):
     np.testing.assert_allclose(to_numpy(w), massless_volume(n, 1000.0), rtol=1e-12)
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(mass_lists, threshold_fraction, st.integers(0, 3), st.integers(0, 2**32 - 1))
 def test_rambo_preimage_property(xp, draw, fraction, n_massless, seed):
     """forward(inverse(p)) == p and w(p) * w_inv(p) == 1 (Rambo is many-to-one)."""
@@ -244,7 +224,9 @@ def three_body_volume(sqrt_s: float, m1: float, m2: float, m3: float, nodes: int
 
 
 def test_three_body_reference_matches_massless_formula():
-    assert three_body_volume(1000.0, 0, 0, 0) == pytest.approx(massless_volume(3, 1000.0), rel=1e-10)
+    assert three_body_volume(1000.0, 0, 0, 0) == pytest.approx(
+        massless_volume(3, 1000.0), rel=1e-10
+    )
 
 
 @pytest.mark.parametrize("cls", [Rambo, RamboOnDiet, FastRambo])

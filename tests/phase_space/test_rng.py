@@ -1,4 +1,5 @@
 """RandomSource: seeds and backend generators give (batch, dim) float64 uniforms in [0, 1)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,8 +8,9 @@ import sys
 import numpy as np
 import pytest
 
+from phase_space.errors import UnsupportedRandomSourceError
 from phase_space.fast_rambo import FastRambo
-from phase_space.rng import RandomSource, UnsupportedRandomSourceError, random_source, uniform
+from phase_space.rng import RandomSource, random_source, uniform
 
 
 def check_uniform(values, batch, dim):
@@ -69,14 +71,16 @@ def test_jax_without_x64_is_refused():
     pytest.importorskip("jax")
     code = (
         "import jax\n"
-        "from phase_space.rng import RandomSource, JaxPrecisionError\n"
+        "from phase_space.errors import JaxPrecisionError\nfrom phase_space.rng import RandomSource\n"
         "try:\n"
         "    RandomSource(jax.random.key(0))\n"
         "except JaxPrecisionError as error:\n"
         "    assert 'jax_enable_x64' in str(error)\n"
         "    print('refused')\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
     assert result.stdout.strip() == "refused", result.stderr
 
 
@@ -104,3 +108,13 @@ def test_random_source_passes_through():
 def test_unsupported_sources(bad):
     with pytest.raises(UnsupportedRandomSourceError, match="int seed"):
         RandomSource(bad)
+
+
+def test_generators_are_matched_by_class_not_by_module_name():
+    """An object of a generator's module that is not a generator is refused."""
+    import numpy as np
+
+    with pytest.raises(UnsupportedRandomSourceError):
+        RandomSource(np.random.SeedSequence(1))  # a numpy.random object, not a Generator
+    with pytest.raises(UnsupportedRandomSourceError):
+        RandomSource(np.random.RandomState(1))  # legacy NumPy state: pass default_rng instead
