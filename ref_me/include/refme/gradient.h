@@ -4,7 +4,8 @@
 //
 // Momentum gradient: one pass with F = Dual<double, 4 npar>, direction k seeded on
 // the momentum component stored at layout index k (particle + npar * component),
-// so derivative k is written where MOMENTA keeps that component.
+// so derivative k is written where MOMENTA keeps that component (transverse
+// derivatives of massless momenta on the z axis: see gradient_frame).
 // Parameter gradient: one pass with F = Dual<double, kGradientParameterCount>, the
 // param-card inputs of the sm model seeded before the derived parameters and the
 // couplings are computed (derive_sm over F), so a mass moves the propagators, the
@@ -81,21 +82,79 @@ REFME_HD inline D matrix_element_over(size_t e, const Batch& b, const EvalConfig
     return s.total / P::kAverage;
 }
 
+// A fixed rotation that takes no axis of a typical event onto the z axis (1 rad
+// about (1, 2, 3) / sqrt(14)). Massless spinors with pT = 0 are singular in their
+// transverse derivatives (sqrt(E - |pz|) = 0) although |M|^2 is smooth there. The
+// transverse directions of such a momentum are tangent to its mass shell, where the
+// helicity-summed |M|^2 is exactly rotation invariant, so their derivatives are
+// taken at R p and rotated back (dM/dp = R^T dM/d(Rp)); every other derivative is
+// that of the library's own function in the lab frame (directions off the mass
+// shell depend on how the wavefunctions extend off shell, which is frame-dependent).
+REFME_HD inline double gradient_frame(int row, int col) {
+    constexpr double r[3][3] = {
+        {0.5731378554489869, -0.6090066421373933, 0.5482918096085999},
+        {0.740348840460782, 0.6716445041915284, -0.027879282947946255},
+        {-0.35127851212351696, 0.4219058779181122, 0.8358222520957642},
+    };
+    return r[row][col];
+}
+
+// d|M|^2/dp of event e over D = Dual<double, 4 npar> with the spatial components
+// rotated by gradient_frame (rotate) or not; derivative k in d[k] (layout index).
+template <class P>
+REFME_HD inline void momentum_derivatives(size_t e, const Batch& b, const EvalConfig<P>& cfg,
+                                          bool rotate, double (&d)[4 * P::kParticles]) {
+    constexpr int np = P::kParticles;
+    using D = Dual<double, 4 * np>;
+    D p[np][4];
+    for (int ip = 0; ip < np; ++ip) {
+        double q[4];
+        for (int c = 0; c < 4; ++c) q[c] = b.momenta[e + b.stride * (ip + np * c)];
+        p[ip][0] = D::variable(q[0], ip);
+        for (int row = 0; row < 3; ++row) {
+            double x = q[1 + row];
+            if (rotate) {
+                x = 0.0;
+                for (int col = 0; col < 3; ++col) x += gradient_frame(row, col) * q[1 + col];
+            }
+            p[ip][1 + row] = D::variable(x, ip + np * (1 + row));
+        }
+    }
+    const SmParametersT<D> sm = derive_sm(convert_inputs<D>(cfg.sm.in));
+    const D g_s = b.alpha_s ? strong_coupling(D(b.alpha_s[e])) : sm.G;
+    // A mirrored flavour swaps particles 0 and 1 with their seeds, so derivative k
+    // stays that of the event's own momentum component k.
+    const D me = matrix_element_over<P, D>(e, b, cfg, p, sm, g_s);
+    for (int k = 0; k < 4 * np; ++k) d[k] = me.d[k];
+    if (rotate)
+        for (int ip = 0; ip < np; ++ip) {
+            double back[3] = {0.0, 0.0, 0.0};
+            for (int col = 0; col < 3; ++col)
+                for (int row = 0; row < 3; ++row)
+                    back[col] += gradient_frame(row, col) * me.d[ip + np * (1 + row)];
+            for (int col = 0; col < 3; ++col) d[ip + np * (1 + col)] = back[col];
+        }
+}
+
 template <class P>
 REFME_HD inline void momentum_gradient_event(size_t e, const Batch& b, const EvalConfig<P>& cfg,
                                              double* out) {
     constexpr int np = P::kParticles;
-    using D = Dual<double, 4 * np>;
-    D p[np][4];
+    double lab[4 * np];
+    momentum_derivatives<P>(e, b, cfg, false, lab);
+    bool on_axis = false;
     for (int ip = 0; ip < np; ++ip)
-        for (int c = 0; c < 4; ++c)
-            p[ip][c] = D::variable(b.momenta[e + b.stride * (ip + np * c)], ip + np * c);
-    const SmParametersT<D> sm = derive_sm(convert_inputs<D>(cfg.sm.in));
-    const D g_s = b.alpha_s ? strong_coupling(D(b.alpha_s[e])) : sm.G;
-    const D me = matrix_element_over<P, D>(e, b, cfg, p, sm, g_s);
-    // A mirrored flavour swapped particles 0 and 1 before the seeds were used: the
-    // derivative seeded on slot k belongs to the event's own particle at slot k.
-    for (int k = 0; k < 4 * np; ++k) out[e + b.stride * k] = me.d[k];
+        on_axis |= b.momenta[e + b.stride * (ip + np)] == 0.0 &&
+                   b.momenta[e + b.stride * (ip + 2 * np)] == 0.0;
+    if (on_axis) {
+        double rotated[4 * np];
+        momentum_derivatives<P>(e, b, cfg, true, rotated);
+        for (int ip = 0; ip < np; ++ip)
+            if (b.momenta[e + b.stride * (ip + np)] == 0.0 &&
+                b.momenta[e + b.stride * (ip + 2 * np)] == 0.0)
+                for (int c = 1; c <= 2; ++c) lab[ip + np * c] = rotated[ip + np * c];
+    }
+    for (int k = 0; k < 4 * np; ++k) out[e + b.stride * k] = lab[k];
 }
 
 template <class P>
