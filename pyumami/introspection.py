@@ -60,10 +60,10 @@ from .abi import (
     MetaKey,
     OldStatus,
     OutputKey,
-    VendorMetaKey,
-    VendorOutputKey,
     Shape,
     Status,
+    VendorMetaKey,
+    VendorOutputKey,
     ffi,
 )
 
@@ -140,7 +140,10 @@ def read_gradient_parameters(lib: Any) -> tuple[str, ...]:
     if not count.ok or not count.value or count.value < 0:
         return ()
     names = ffi.new("char ***")
-    if int(lib.umami_get_meta(int(VendorMetaKey.GRADIENT_PARAMETER_NAMES), names)) != Status.SUCCESS:
+    if (
+        int(lib.umami_get_meta(int(VendorMetaKey.GRADIENT_PARAMETER_NAMES), names))
+        != Status.SUCCESS
+    ):
         return ()
     if names[0] == ffi.NULL:
         return ()
@@ -153,7 +156,9 @@ def vendor_outputs(lib: Any) -> frozenset:
     flags = query_flags(lib, "umami_supported_outputs")
     if flags is None or flags[0] != Status.SUCCESS:
         return frozenset()
-    return frozenset(VendorOutputKey(k) for k in flags[1] if k in VendorOutputKey._value2member_map_)
+    return frozenset(
+        VendorOutputKey(k) for k in flags[1] if k in VendorOutputKey._value2member_map_
+    )
 
 
 def read_masses(lib: Any, npar: int) -> MetaAnswer:

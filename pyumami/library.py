@@ -98,6 +98,7 @@ def _user_layout(array: Any, shape: Shape, permute: Any) -> Any:
         return permute(array, (1, 0))
     return array
 
+
 #: Below this many events per thread, fewer threads are used (the call overhead
 #: would dominate); results do not depend on the split.
 MIN_EVENTS_PER_THREAD = 64
@@ -592,10 +593,7 @@ class MatrixElementLibrary:
         in_arrays = [
             self._per_event(given[name], n, dtype, name, key) for name, key, dtype in inputs
         ]
-        out_arrays = [
-            np.empty(self._layout(key, n), dtype=dtype)
-            for _, key, dtype in requested
-        ]
+        out_arrays = [np.empty(self._layout(key, n), dtype=dtype) for _, key, dtype in requested]
         if n > 0:
             with self._call_lock:
                 self._check_open()  # a close() may have won the race for the lock

@@ -1,4 +1,4 @@
-"""pyumami.jax and pyumami.torch on any library (finite-difference gradients)."""
+"""pyumami.jax and pyumami.torch over the libraries' own gradients."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def _points(lib, n=4, sqrt_s=800.0, seed=5):
 
 def test_jax_wrapper_value_jit_and_vmap(gg_ttx):
     p = _points(gg_ttx)
-    me = pjax.wrap(gg_ttx, alpha_s=0.118, finite_differences=True)
+    me = pjax.wrap(gg_ttx, alpha_s=0.118)
     expected = gg_ttx(p, alpha_s=0.118)
     np.testing.assert_array_equal(np.asarray(jax.jit(me)(jnp.asarray(p))), expected)
     np.testing.assert_array_equal(np.asarray(jax.vmap(me)(jnp.asarray(p))), expected)
@@ -40,7 +40,7 @@ def test_jax_grad_through_rambo_matches_finite_differences(gg_ttx):
     # d/dr of |M|^2(RAMBO(r)) x jacobian(r): chain rule through phase_space in JAX
     # and the library's gradient, against central differences of the whole function.
     mapping = RamboOnDiet(gg_ttx.masses[2:], 800.0)
-    me = pjax.wrap(gg_ttx, alpha_s=0.118, finite_differences=True)
+    me = pjax.wrap(gg_ttx, alpha_s=0.118)
 
     @jax.jit
     def density(r):
@@ -67,7 +67,6 @@ def test_jax_parameter_gradient_and_madjax_entry_point(gg_ttx):
         parameters=("MT",),
         alpha_s=0.118,
         mass_parameters={"MT": (2, 3)},
-        finite_differences=True,
     )
     coords = jnp.asarray(np.random.default_rng(9).uniform(0.2, 0.8, (3, 2)))
     value, grads = f({"MT": 173.0}, coords)
@@ -95,12 +94,10 @@ def test_torch_wrapper_backward(gg_ttx):
 
     p = torch.as_tensor(_points(gg_ttx)).requires_grad_()
     mt = torch.tensor([173.0], dtype=torch.float64, requires_grad=True)
-    me = ptorch.wrap(gg_ttx, parameters=("MT",), alpha_s=0.118, finite_differences=True)
+    me = ptorch.wrap(gg_ttx, parameters=("MT",), alpha_s=0.118)
     value = me(p, mt)
     value.sum().backward()
     np.testing.assert_array_equal(value.detach().numpy(), gg_ttx(p.detach().numpy(), alpha_s=0.118))
-    ref = pyumami.gradients.gradient(
-        gg_ttx, p.detach().numpy(), ("momenta", "MT"), alpha_s=0.118, finite_differences=True
-    )
+    ref = gg_ttx.gradient(p.detach().numpy(), ("momenta", "MT"), alpha_s=0.118)
     np.testing.assert_allclose(p.grad.numpy(), ref["momenta"], rtol=1e-12)
     np.testing.assert_allclose(mt.grad.numpy(), [ref["MT"].sum()], rtol=1e-12)
