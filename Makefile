@@ -12,7 +12,11 @@ NVCC ?= $(shell command -v nvcc 2>/dev/null)
 ABI_INC := umami_abi/include
 
 # --- reference matrix-element libraries (ref_me/) ---------------------------
-PROCESSES := ee_mumu gg_ttx
+# Hand-written processes live in ref_me/processes/<name>.cc; the QCD processes with
+# many diagrams are generated into $(BUILD)/gen/<name>.cc by ref_me/qcdgen (stdlib Python).
+GENERATED_PROCESSES := gg_ttxg gg_ttxgg
+PROCESSES := ee_mumu gg_ttx qq_ttx $(GENERATED_PROCESSES)
+QCDGEN := $(wildcard ref_me/qcdgen/*.py)
 REF_INC := ref_me/include
 REF_HEADERS := $(wildcard $(REF_INC)/refme/*.h) $(ABI_INC)/umami.h
 # -ffp-contract=off: no fused multiply-add, so every CPU path rounds exactly as the scalar one.
@@ -27,8 +31,8 @@ SIMD_FLAGS_avx2 := -mavx2
 SIMD_LANES_avx2 := 4
 SIMD_FLAGS_avx512 := -mavx512f
 SIMD_LANES_avx512 := 8
-# Directories holding process sources <name>.cc.
-REF_SRC_DIRS := ref_me/processes
+# Directories holding process sources <name>.cc (hand-written, generated).
+REF_SRC_DIRS := ref_me/processes $(BUILD)/gen
 NVCCFLAGS_REF ?= -O3 -std=c++17 -Xcompiler -fPIC -Xcompiler -fvisibility=hidden -x cu --expt-relaxed-constexpr \
                  -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
 
@@ -43,7 +47,7 @@ CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 .SECONDEXPANSION:
 # Keep the per-instruction-set objects: relinking a library should not recompile them.
 .PRECIOUS: $(BUILD)/obj/%.o
-.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow lint format bench clean distclean
+.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize lint format bench pdf-set clean distclean
 
 all: install
 
@@ -53,9 +57,11 @@ help:
 	@echo "make demo       the built-in default job"
 	@echo "make test       the test suite (fast; no GPU needed)"
 	@echo "make test-slow  the slow tests (marked 'slow')"
+	@echo "make test-sanitize  the reference libraries under ASan + UBSan, with their tests (slow)"
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
+	@echo "make pdf-set    SLOW (over an hour on a shared 2-core machine): re-evolve the shipped PDF set with eko"
 	@echo "make clean      remove build outputs"
 
 $(VENV)/.installed: pyproject.toml
@@ -91,9 +97,19 @@ $(BUILD)/obj/%.$(isa).o: $(1)/%.cc $(REF_HEADERS)
 endef
 $(foreach dir,$(REF_SRC_DIRS),$(eval $(call ref_objects_from,$(dir))))
 
+COMPILE_CUDA = $(NVCC) $(NVCCFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
+
 $(BUILD)/lib/libref_%_cuda.so: ref_me/processes/%.cc $(REF_HEADERS)
 	@mkdir -p $(@D)
-	$(NVCC) $(NVCCFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
+	$(COMPILE_CUDA)
+
+$(GENERATED_PROCESSES:%=$(BUILD)/gen/%.cc): $(BUILD)/gen/%.cc: $(QCDGEN)
+	@mkdir -p $(@D)
+	PYTHONPATH=. $(PYTHON) -m ref_me.qcdgen $* -o $@
+
+$(GENERATED_PROCESSES:%=$(BUILD)/lib/libref_%_cuda.so): $(BUILD)/lib/libref_%_cuda.so: $(BUILD)/gen/%.cc $(REF_HEADERS)
+	@mkdir -p $(@D)
+	$(COMPILE_CUDA)
 
 # Two libraries linked against a dependency of one file name without SONAME from two
 # directories (tests/fixtures/isolation/), as MadGraph's process libraries are.
@@ -137,7 +153,34 @@ format: $(VENV)/.installed
 
 bench: install
 	$(PY) bench/me_throughput.py
-	$(PY) bench/phase_space.py
+	$(PY) bench/phase_space_throughput.py
+
+# Slow: the CPU libraries built with AddressSanitizer and UndefinedBehaviorSanitizer into
+# $(BUILD)/sanitize, then the reference, layout and SIMD-path tests against them. Python is
+# not instrumented, so the ASan runtime is preloaded into it; leak detection is off (the
+# interpreter's own allocations would drown the report). Any finding aborts the test run.
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
+SANITIZE_TESTS := tests/test_ref_me_library.py tests/test_ref_me_madgraph.py tests/test_ref_me_simd.py
+test-sanitize:
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize CXXFLAGS_REF="$(CXXFLAGS_REF) $(SANITIZE_FLAGS)" cpu-libs
+	REFME_LIBRARY_DIR=$(BUILD)/sanitize/lib LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so)" \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	$(PY) -m pytest -q -p no:cacheprovider $(SANITIZE_TESTS)
+
+# --- the shipped default PDF set (pyumami/pdf/data; docs/pdf.md) -------------------
+# eko lives in its own venv (numba, llvmlite: ~200 MB) with the `pdf-build` extra's
+# requirements; the first run compiles numba code for 15-30 minutes (cached after), then
+# the evolution takes 10-60 minutes depending on the free CPU (docs/pdf.md).
+PDF_VENV ?= $(BUILD)/pdf-venv
+PDF_BUILD_REQS = $(shell $(PYTHON) -c "import tomllib; print(' '.join(repr(r) for r in \
+	tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['pdf-build']))")
+
+pdf-set: $(VENV)/.installed
+	test -x $(PDF_VENV)/bin/python || $(PYTHON) -m venv $(PDF_VENV)
+	$(PDF_VENV)/bin/pip install -q $(PDF_BUILD_REQS)
+	mkdir -p $(BUILD)/pdf
+	NUMBA_CACHE_DIR=$(BUILD)/pdf/numba-cache $(PDF_VENV)/bin/python tools/evolve_default_pdf.py $(BUILD)/pdf/evolved.npz
+	$(PY) -m pyumami.pdf.build_default_set $(BUILD)/pdf/evolved.npz
 
 clean:
 	rm -rf $(BUILD) *.egg-info .pytest_cache .hypothesis

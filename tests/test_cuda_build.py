@@ -129,6 +129,8 @@ def _cudart():
 @pytest.mark.parametrize("process", sorted(ref_me.PROCESSES))
 def test_cuda_matches_cpu(cuda_libraries, process):
     """Device evaluation (device pointers, own stream) equals the CPU library."""
+    if process in ("gg_ttxg", "gg_ttxgg"):
+        pytest.skip("2 -> 3 and 2 -> 4: compared in tests/test_ref_me_generated.py")
     rt = _cudart()
     rt.cudaMalloc.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_size_t]
     rt.cudaMemcpy.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]

@@ -294,7 +294,7 @@ inline const bool* supported_output_flags() {
 }
 
 template <class P>
-UmamiStatus get_meta(UmamiMetaKey key, void* result) {
+UmamiStatus get_meta(int key, void* result) {
     if (!result) return fail(UMAMI_ERROR, "umami_get_meta: result pointer is NULL");
     if (OffersGradients<P>::value && static_cast<int>(key) == PYUMAMI_META_GRADIENT_PARAMETER_COUNT) {
         *static_cast<int*>(result) = kGradientParameterCount;
@@ -324,8 +324,18 @@ UmamiStatus get_meta(UmamiMetaKey key, void* result) {
             return UMAMI_SUCCESS;
         default:
             return fail(UMAMI_ERROR_UNSUPPORTED_META,
-                        "umami_get_meta: unknown meta key " + std::to_string(static_cast<int>(key)));
+                        "umami_get_meta: unknown meta key " + std::to_string(key));
     }
+}
+
+// A key array element as a plain int: callers may pass any value, and reading one that
+// is no enumerator through the enum type is undefined behaviour (UBSan's "enum" check).
+template <class Key>
+inline int key_value(const Key* keys, size_t k) {
+    static_assert(sizeof(Key) == sizeof(int), "UMAMI keys are int-sized enums");
+    int value;
+    memcpy(&value, keys + k, sizeof value);
+    return value;
 }
 
 inline UmamiStatus capability(const bool* flags, int n, const bool** out, int* count) {
@@ -433,7 +443,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     bool have_momenta = false;
     const bool* in_ok = supported_input_flags();
     for (size_t k = 0; k < input_count; ++k) {
-        const int key = static_cast<int>(input_keys[k]);
+        const int key = key_value(input_keys, k);
         if (key < 0 || key >= kInputKeyCount || !in_ok[key])
             return fail(UMAMI_ERROR_UNSUPPORTED_INPUT,
                         "umami_matrix_element: input key " + std::to_string(key) + " is not supported");
@@ -452,7 +462,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     void* stream_ptr = nullptr;
     GradientBatch gradients = {nullptr, nullptr};
     for (size_t k = 0; k < output_count; ++k) {
-        const int key = static_cast<int>(output_keys[k]);
+        const int key = key_value(output_keys, k);
         if (key < 0 || key >= kOutputFlagCount || !out_ok[key])
             return fail(UMAMI_ERROR_UNSUPPORTED_OUTPUT,
                         "umami_matrix_element: output key " + std::to_string(key) + " is not supported");
@@ -477,7 +487,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     for (size_t k = 0; k < input_count; ++k)
         if (!inputs[k]) return fail(UMAMI_ERROR, "umami_matrix_element: an input pointer is NULL");
     for (size_t k = 0; k < output_count; ++k)
-        if (!outputs[k] && output_keys[k] != UMAMI_OUT_GPU_STREAM)
+        if (!outputs[k] && key_value(output_keys, k) != UMAMI_OUT_GPU_STREAM)
             return fail(UMAMI_ERROR, "umami_matrix_element: an output pointer is NULL");
 
     Instance<P>* instance = static_cast<Instance<P>*>(handle);
@@ -499,11 +509,11 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
 #else
     for (size_t k = 0; k < input_count; ++k)
         if (!is_device_pointer(inputs[k]))
-            return fail(UMAMI_ERROR, "umami_matrix_element: input " + std::to_string(static_cast<int>(input_keys[k])) +
+            return fail(UMAMI_ERROR, "umami_matrix_element: input " + std::to_string(key_value(input_keys, k)) +
                                          " is not CUDA device memory (this is the CUDA library)");
     for (size_t k = 0; k < output_count; ++k)
-        if (output_keys[k] != UMAMI_OUT_GPU_STREAM && !is_device_pointer(outputs[k]))
-            return fail(UMAMI_ERROR, "umami_matrix_element: output " + std::to_string(static_cast<int>(output_keys[k])) +
+        if (key_value(output_keys, k) != UMAMI_OUT_GPU_STREAM && !is_device_pointer(outputs[k]))
+            return fail(UMAMI_ERROR, "umami_matrix_element: output " + std::to_string(key_value(output_keys, k)) +
                                          " is not CUDA device memory (this is the CUDA library)");
     cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
     constexpr unsigned kThreads = 128;
@@ -562,7 +572,7 @@ REFME_END_NAMESPACE
 #define REFME_EXPORT_UMAMI(P)                                                                   \
     extern "C" {                                                                                \
     REFME_EXPORT UmamiStatus umami_get_meta(UmamiMetaKey key, void* result) {                   \
-        return refme::get_meta<P>(key, result);                                                 \
+        return refme::get_meta<P>(refme::key_value(&key, 0), result);                           \
     }                                                                                           \
     REFME_EXPORT UmamiStatus umami_supported_inputs(const bool** flags, int* count) {           \
         return refme::capability(refme::supported_input_flags(), refme::kInputKeyCount, flags,  \

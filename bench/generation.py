@@ -1,0 +1,142 @@
+"""Event-generation benchmark: ours vs MadSpace's generator, same library, grid and scale.
+
+    .venv/bin/python bench/generation.py                 # g g -> t t~ at 13 TeV, 2 threads
+    .venv/bin/python bench/generation.py --events 20000 --threads 2 --pdf NAME_OR_PATH
+    .venv/bin/python bench/generation.py --quick         # 2000 events (seconds)
+
+Both generators use the reference library gg_ttx (2 threads), the same LHAPDF grid file
+(the shipped default set; where it is not built yet, a toy lhagrid1 set written to a
+temporary directory by tests/generation/hadronic.py) and the fixed scale m_t = 173 GeV.
+Ours trains (8 x 20k VEGAS iterations, multi-channel) and then generates ``--events``
+unweighted events; MadSpace runs its survey and then generates the same number. Timed:
+the generation phase of each (training / survey reported separately); the two alternate
+``--repeats`` times and each keeps its fastest run (the machine may be shared). Printed per
+generator: weighted and unweighted events per second, the unweighting efficiency
+(ours: <w> / W_max, the expected acceptance; MadSpace: unweighted / weighted), the cross section; then ours / MadSpace ratios and one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+SQRT_S = 13000.0
+SCALE = 173.0
+
+
+def pdf_set(name: str | None):
+    import pyumami.pdf as pdf_module
+
+    try:
+        return pdf_module.load(name)
+    except (pdf_module.PDFSetNotFoundError, FileNotFoundError):
+        if name is not None:
+            raise
+    from tests.generation.hadronic import pdf_set as toy_set
+
+    print("default PDF set not built: using the toy lhagrid1 set of tests/generation/hadronic.py")
+    return toy_set(Path(tempfile.mkdtemp(prefix="bench_pdf_")))
+
+
+def ours(pdf, events: int, threads: int, single_channel: bool) -> dict:
+    from pyumami.generation.generator import Generator
+
+    gen = Generator(
+        "g g > t t~",
+        SQRT_S,
+        libraries="gg_ttx",
+        pdf=pdf,
+        scale=SCALE,
+        seed=1,
+        threads=threads,
+        batch_size=20_000,
+        single_channel=single_channel,
+    )
+    start = time.perf_counter()
+    gen.train(8, 20_000)
+    train = time.perf_counter() - start
+    start = time.perf_counter()
+    result = gen.generate(events)
+    seconds = time.perf_counter() - start
+    return {
+        "setup_s": train,
+        "generate_s": seconds,
+        "weighted_per_s": result.n_weighted / seconds,
+        "unweighted_per_s": len(result.events) / seconds,
+        "efficiency": result.efficiency,
+        "cross_section_pb": result.cross_section_pb,
+        "error_pb": result.error_pb,
+    }
+
+
+def madspace(pdf, events: int, threads: int) -> dict:
+    from pyumami.generation.madspace_generator import run_madspace
+    from pyumami.generation.process import Process
+
+    process = Process.from_spec("g g > t t~", "gg_ttx", threads=threads)
+    run = run_madspace(process, SQRT_S, pdf.path, SCALE, events, threads=threads)
+    return {
+        "setup_s": run.survey_seconds,
+        "generate_s": run.generate_seconds,
+        "weighted_per_s": run.n_weighted / run.generate_seconds,
+        "unweighted_per_s": run.n_unweighted / run.generate_seconds,
+        "efficiency": run.efficiency,
+        "cross_section_pb": run.cross_section_pb,
+        "error_pb": run.error_pb,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--events", type=int, default=20_000, help="unweighted events per generator"
+    )
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--pdf", default=None, help="LHAPDF set name or path (default: shipped)")
+    parser.add_argument("--single-channel", action="store_true", help="ours with one channel")
+    parser.add_argument("--quick", action="store_true", help="2000 events")
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="alternating runs of each (best kept)"
+    )
+    args = parser.parse_args()
+    events = 2000 if args.quick else args.events
+    pdf = pdf_set(args.pdf)
+    rows = {
+        "ours": ours(pdf, events, args.threads, args.single_channel),
+        "madspace": madspace(pdf, events, args.threads),
+    }
+    print(
+        f"g g -> t t~, sqrt(s) = {SQRT_S:g} GeV, PDF {pdf.name}, mu = {SCALE} GeV, "
+        f"{events} unweighted events, {args.threads} threads"
+    )
+    print(
+        f"{'':10s} {'weighted/s':>12s} {'unweighted/s':>13s} {'efficiency':>11s} "
+        f"{'sigma [pb]':>20s} {'setup [s]':>10s}"
+    )
+    for name, row in rows.items():
+        sigma = f"{row['cross_section_pb']:.2f} +- {row['error_pb']:.2f}"
+        print(
+            f"{name:10s} {row['weighted_per_s']:12.0f} {row['unweighted_per_s']:13.0f} "
+            f"{row['efficiency']:11.4f} {sigma:>20s} {row['setup_s']:10.2f}"
+        )
+    ratio = {
+        key: rows["ours"][key] / rows["madspace"][key]
+        for key in ("weighted_per_s", "unweighted_per_s")
+    }
+    print(
+        f"ratio ours / MadSpace: weighted {ratio['weighted_per_s']:.2f}, "
+        f"unweighted {ratio['unweighted_per_s']:.2f}"
+    )
+    print(json.dumps({"events": events, "threads": args.threads, **rows, "ratio": ratio}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,387 @@
+"""The event generator a user drives: train, integrate, generate unweighted events.
+
+    gen = Generator("g g > t t~", sqrt_s=1000.0, libraries="gg_ttx", seed=1)
+    gen.train(iterations=8, batch_size=20_000)     # per-iteration estimates
+    result = gen.integrate(200_000)                 # cross section (pb) and error
+    events = gen.generate(10_000)                   # unweighted EventBatch + efficiency
+
+Training adapts the VEGAS grid of every slot (subprocess x channel) and the
+sampling fractions; :meth:`Generator.integrate` and :meth:`Generator.generate`
+freeze both first, so every later batch depends only on (seed, batch index).
+:func:`generate` and :func:`integrate` do it all in one call.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import SettingsError
+from .events import Cut, EventBatch
+from .integrand import Integrand, PartonDensities, WeightedSample, batch_rng
+from .process import Process
+from .scales import ScaleChoice
+from .unweighting import DEFAULT_MAX_OVERWEIGHT, MaxWeight, Unweighter, host_array
+
+__all__ = [
+    "GenerationResult",
+    "Generator",
+    "IntegrationResult",
+    "IterationResult",
+    "generate",
+    "integrate",
+]
+
+_UNWEIGHTING_STREAM = 1
+
+
+@dataclass(frozen=True)
+class IterationResult:
+    """One training iteration: the estimate from its batch (pb) and the fractions used."""
+
+    iteration: int
+    cross_section_pb: float
+    error_pb: float
+    n_events: int
+    fractions: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class IntegrationResult:
+    """A cross section from frozen grids.
+
+    Attributes:
+        cross_section_pb, error_pb: mean weight and its Monte Carlo error (pb).
+        n_events: weighted events used; n_nonzero: of them with weight > 0.
+        subprocess_cross_sections_pb, subprocess_errors_pb: per subprocess.
+        unweighting_efficiency: <w> / W for the default over-weight fraction, an
+            estimate of the efficiency :meth:`Generator.generate` will reach.
+    """
+
+    cross_section_pb: float
+    error_pb: float
+    n_events: int
+    n_nonzero: int
+    subprocess_cross_sections_pb: tuple[float, ...]
+    subprocess_errors_pb: tuple[float, ...]
+    unweighting_efficiency: float
+
+    @property
+    def relative_error(self) -> float:
+        return self.error_pb / self.cross_section_pb if self.cross_section_pb else float("inf")
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    """Unweighted events and what their generation measured."""
+
+    events: EventBatch
+    cross_section_pb: float
+    error_pb: float
+    efficiency: float
+    n_weighted: int
+    max_weight_pb: float
+
+
+class Generator:
+    """Integrate a process and generate events from it, step by step.
+
+    Args:
+        process: a :class:`Process`, or a spec such as ``"p p > t t~"`` resolved with
+            ``libraries`` (names of reference processes or library paths; default:
+            every built reference library).
+        sqrt_s: collider energy in GeV (partonic energy when ``pdf`` is None).
+        pdf: a PDF set (``pyumami.pdf.load(...)``) or None (partons at exactly sqrt_s).
+        scale, alpha_s, cuts, single_channel, sqrt_s_hat_min: see :class:`Integrand`.
+        seed: run seed; batch k draws from (seed, k) only.
+        threads: CPU threads of each library (only with a spec; a Process brings its
+            libraries).
+        batch_size: default events per batch.
+        max_overweight: share of the cross section events above the maximum weight may carry.
+        progress: show tqdm progress bars.
+        xp: array namespace of the chain (None: NumPy; e.g. CuPy with a CUDA library).
+        workers: frozen batches computed concurrently by integrate/generate (results
+            do not depend on it).
+    """
+
+    def __init__(
+        self,
+        process: Process | str,
+        sqrt_s: float,
+        *,
+        libraries: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
+        pdf: PartonDensities | None = None,
+        scale: float | str | ScaleChoice | None = None,
+        alpha_s: float | None = None,
+        cuts: Cut | None = None,
+        seed: int = 0,
+        threads: int | None = None,
+        single_channel: bool = False,
+        sqrt_s_hat_min: float | None = None,
+        batch_size: int = 10_000,
+        max_overweight: float = DEFAULT_MAX_OVERWEIGHT,
+        progress: bool = False,
+        vegas_bins: int = 64,
+        vegas_alpha: float = 1.5,
+        xp: Any = None,
+        workers: int = 2,
+    ) -> None:
+        if workers < 1:
+            raise SettingsError(f"workers must be >= 1 (got {workers})")
+        if batch_size < 1:
+            raise SettingsError(f"batch_size must be >= 1 (got {batch_size})")
+        if not 0.0 <= max_overweight < 1.0:
+            raise SettingsError(f"max_overweight must lie in [0, 1) (got {max_overweight})")
+        if isinstance(process, str):
+            process = Process.from_spec(process, libraries, threads=threads)
+        self.process = process
+        self.integrand = Integrand(
+            process,
+            sqrt_s,
+            pdf=pdf,
+            scale=scale,
+            alpha_s=alpha_s,
+            cuts=cuts,
+            single_channel=single_channel,
+            sqrt_s_hat_min=sqrt_s_hat_min,
+            vegas_bins=vegas_bins,
+            vegas_alpha=vegas_alpha,
+            xp=xp,
+        )
+        self.seed = int(seed)
+        self.batch_size = int(batch_size)
+        self.workers = int(workers)
+        self.max_overweight = float(max_overweight)
+        self.progress = bool(progress)
+        self.next_batch = 0
+        self.history: list[IterationResult] = []
+
+    # ------------------------------------------------------------------ steps
+    def sample(self, n: int | None = None, batch_index: int | None = None) -> WeightedSample:
+        """One weighted batch (the next batch index unless given)."""
+        if batch_index is None:
+            batch_index, self.next_batch = self.next_batch, self.next_batch + 1
+        return self.integrand.sample(self.seed, batch_index, n or self.batch_size)
+
+    def train(self, iterations: int = 10, batch_size: int | None = None) -> list[IterationResult]:
+        """Adapt the VEGAS grids and sampling fractions on ``iterations`` batches."""
+        if self.integrand.frozen:
+            raise SettingsError(
+                "the grids are frozen (integrate/generate ran); make a new Generator"
+            )
+        results = []
+        for _ in self._bar(range(int(iterations)), "training"):
+            fractions = tuple(float(f) for f in self.integrand.fractions.values)
+            sample = self.sample(batch_size)
+            integral, sigma = [], []
+            for slot, r, f in zip(
+                self.integrand.slots, sample.r, sample.channel_integrand, strict=True
+            ):
+                slot.grid.accumulate(r, f)
+                slot.grid.refine()
+                f_host = host_array(f)
+                integral.append(float(np.mean(f_host)) if f_host.size else 0.0)
+                sigma.append(float(np.std(f_host)) if f_host.size > 1 else np.nan)
+            self.integrand.fractions.update(np.array(integral), np.array(sigma))
+            mean, err = _mean_error(host_array(sample.events.weight))
+            results.append(
+                IterationResult(len(self.history), mean, err, len(sample.events), fractions)
+            )
+            self.history.append(results[-1])
+        return results
+
+    def _frozen_samples(self, sizes: Iterable[int]) -> Iterator[tuple[int, WeightedSample]]:
+        """(batch index, sample) for consecutive batch indices with the grids frozen.
+
+        With ``workers`` > 1 the next batches are computed ahead in a thread pool (NumPy
+        and the library release the GIL), overlapping one batch's phase space and PDFs
+        with another's matrix elements. Every batch is a function of (seed, index) and the
+        frozen state only, so the results do not depend on ``workers``."""
+        self.integrand.freeze()
+        if self.workers <= 1:
+            for size in sizes:
+                index, self.next_batch = self.next_batch, self.next_batch + 1
+                yield index, self.integrand.sample(self.seed, index, size)
+            return
+        queue: deque[tuple[int, Future[WeightedSample]]] = deque()
+        todo = iter(sizes)
+        upcoming = self.next_batch
+        with ThreadPoolExecutor(self.workers) as pool:
+
+            def submit() -> None:
+                nonlocal upcoming
+                size = next(todo, None)
+                if size is not None:
+                    job = pool.submit(self.integrand.sample, self.seed, upcoming, size)
+                    queue.append((upcoming, job))
+                    upcoming += 1
+
+            try:
+                for _ in range(self.workers):
+                    submit()
+                while queue:
+                    index, job = queue.popleft()
+                    sample = job.result()
+                    self.next_batch = index + 1
+                    submit()
+                    yield index, sample
+            finally:
+                for _, job in queue:
+                    job.cancel()
+
+    def weighted_batches(self, n: int, batch_size: int | None = None) -> Iterator[EventBatch]:
+        """Weighted events from the frozen grids, ``n`` in all, batch by batch."""
+        size = batch_size or self.batch_size
+        sizes = [min(size, n - start) for start in range(0, n, size)]
+        with self._counter(n, "integrating") as bar:
+            for _, sample in self._frozen_samples(sizes):
+                yield sample.events
+                bar.update(len(sample.events))
+
+    def integrate(
+        self,
+        n: int,
+        batch_size: int | None = None,
+        on_batch: Callable[[EventBatch], None] | None = None,
+    ) -> IntegrationResult:
+        """Cross section from ``n`` weighted events with the grids frozen; ``on_batch``
+        sees every weighted batch (to fill histograms or a maximum-weight estimate)."""
+        if n < 2:
+            raise SettingsError(f"integrate needs at least 2 events (got {n})")
+        n_sub = len(self.process.subprocesses)
+        sums = np.zeros((n_sub, 2))
+        total = np.zeros(2)
+        count = nonzero = 0
+        max_weight = MaxWeight(self.max_overweight)
+        for events in self.weighted_batches(n, batch_size):
+            if on_batch is not None:
+                on_batch(events)
+            w = host_array(events.weight)
+            sub = host_array(events.subprocess)
+            total += (w.sum(), (w * w).sum())
+            for i in range(n_sub):
+                wi = np.where(sub == i, w, 0.0)
+                sums[i] += (wi.sum(), (wi * wi).sum())
+            count += w.size
+            nonzero += int(np.count_nonzero(w))
+            max_weight.update(w)
+        mean, err = _moments(total, count)
+        per_sub = [_moments(s, count) for s in sums]
+        efficiency = mean / max_weight.value if max_weight.value > 0.0 else 0.0
+        return IntegrationResult(
+            mean,
+            err,
+            count,
+            nonzero,
+            tuple(m for m, _ in per_sub),
+            tuple(e for _, e in per_sub),
+            efficiency,
+        )
+
+    def generate(
+        self, n: int, batch_size: int | None = None, max_batches: int | None = None
+    ) -> GenerationResult:
+        """``n`` unweighted events (grids frozen), with the maximum weight found on the fly.
+
+        Stops after ``max_batches`` weighted batches if given (then fewer events may
+        come back)."""
+        if n < 1:
+            raise SettingsError(f"generate needs n >= 1 (got {n})")
+        self.integrand.freeze()
+        size = batch_size or self.batch_size
+        unweighter = Unweighter(self.max_overweight)
+        batches = 0
+        with self._counter(n, "unweighting") as bar:
+            shown = 0
+            for index, sample in self._frozen_samples(itertools.repeat(size)):
+                unweighter.add(sample.events, batch_rng(self.seed, index, _UNWEIGHTING_STREAM))
+                batches += 1
+                have = unweighter.expected()
+                bar.update(max(0, min(have, n) - shown))
+                shown = max(shown, min(have, n))
+                if have >= n or (max_batches is not None and batches >= max_batches):
+                    break
+        mean, err = unweighter.cross_section
+        events = unweighter.finish(n, mean)
+        return GenerationResult(
+            events,
+            mean,
+            err,
+            unweighter.efficiency,
+            unweighter.n_trials,
+            unweighter.max_weight.value,
+        )
+
+    # --------------------------------------------------------------- progress
+    def _bar(self, iterable, desc: str):
+        if not self.progress:
+            return iterable
+        from tqdm.auto import tqdm
+
+        return tqdm(iterable, desc=desc)
+
+    def _counter(self, total: int, desc: str):
+        if self.progress:
+            from tqdm.auto import tqdm
+
+            return tqdm(total=total, desc=desc)
+        return _NoBar()
+
+
+class _NoBar:
+    def __enter__(self) -> _NoBar:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+    def update(self, _: int) -> None:
+        return None
+
+
+def _mean_error(w: np.ndarray) -> tuple[float, float]:
+    return _moments(np.array([w.sum(), (w * w).sum()]), w.size)
+
+
+def _moments(sums: np.ndarray, n: int) -> tuple[float, float]:
+    mean = sums[0] / n
+    var = max(sums[1] / n - mean * mean, 0.0)
+    return float(mean), float(np.sqrt(var / max(n - 1, 1)))
+
+
+def integrate(
+    process: Process | str,
+    sqrt_s: float,
+    n: int = 100_000,
+    *,
+    iterations: int = 10,
+    train_batch: int = 10_000,
+    **options,
+) -> IntegrationResult:
+    """Train (``iterations`` batches of ``train_batch``) and integrate with ``n`` events;
+    ``options`` as for :class:`Generator`."""
+    gen = Generator(process, sqrt_s, **options)
+    gen.train(iterations, train_batch)
+    return gen.integrate(n)
+
+
+def generate(
+    process: Process | str,
+    sqrt_s: float,
+    n_events: int,
+    *,
+    iterations: int = 10,
+    train_batch: int = 10_000,
+    **options,
+) -> GenerationResult:
+    """Train and return ``n_events`` unweighted events; ``options`` as for :class:`Generator`."""
+    gen = Generator(process, sqrt_s, **options)
+    gen.train(iterations, train_batch)
+    return gen.generate(n_events)
