@@ -37,6 +37,9 @@ __all__ = [
     "OUTPUTS",
     "OUTPUT_BY_NAME",
     "UNSUPPORTED_META_STATUSES",
+    "VENDOR_OUTPUTS",
+    "VendorMetaKey",
+    "VendorOutputKey",
     "Device",
     "InputKey",
     "KeySpec",
@@ -70,12 +73,17 @@ if TYPE_CHECKING:
     MetaKey: TypeAlias = Any
     InputKey: TypeAlias = Any
     OutputKey: TypeAlias = Any
+    VendorMetaKey: TypeAlias = Any
+    VendorOutputKey: TypeAlias = Any
 else:
     Status = _enum_from_header("UmamiStatus", "UMAMI_", "Status")
     Device = _enum_from_header("UmamiDevice", "UMAMI_DEVICE_", "Device")
     MetaKey = _enum_from_header("UmamiMetaKey", "UMAMI_META_", "MetaKey")
     InputKey = _enum_from_header("UmamiInputKey", "UMAMI_IN_", "InputKey")
     OutputKey = _enum_from_header("UmamiOutputKey", "UMAMI_OUT_", "OutputKey")
+    #: pyumami's vendor extension keys (from 1000 up; umami.h): gradients.
+    VendorMetaKey = _enum_from_header("PyumamiMetaKey", "PYUMAMI_META_", "VendorMetaKey")
+    VendorOutputKey = _enum_from_header("PyumamiOutputKey", "PYUMAMI_OUT_", "VendorOutputKey")
     #: The first published header's numbering: the same constants without
     #: UNINITIALIZED_META, counted from 0 (MadGraph's CUDACPP libraries use it).
     OldStatus = enum.IntEnum(
@@ -108,6 +116,8 @@ class Shape(enum.Enum):
     MOMENTA = "(particles, 4) per event"
     #: (diagram count, stride): DIAGRAM_AMP2
     PER_DIAGRAM = "(diagram count) per event"
+    #: (gradient parameter count, stride): PARAMETER_GRADIENT (vendor key)
+    PER_GRADIENT_PARAMETER = "(gradient parameter count) per event"
     #: a handle passed in place of an array (GPU_STREAM)
     HANDLE = "not a per-event array"
 
@@ -132,11 +142,18 @@ class KeySpec:
     unit_interval: bool
     doc: str
 
-    def layout(self, npar: int, ndiag: int | None, stride: int) -> tuple[int, ...]:
+    def layout(
+        self, npar: int, ndiag: int | None, stride: int, nparam: int | None = None
+    ) -> tuple[int, ...]:
         """Shape of this key's array in UMAMI layout for a batch of ``stride`` events;
-        ValueError for DIAGRAM_AMP2 without a diagram count."""
+        ValueError for DIAGRAM_AMP2 without a diagram count (likewise the parameter
+        gradient without the count of gradient parameters)."""
         if self.shape is Shape.MOMENTA:
             return (4, npar, stride)
+        if self.shape is Shape.PER_GRADIENT_PARAMETER:
+            if nparam is None:
+                raise ValueError(f"{self.key.name} needs the library's gradient parameter count")
+            return (nparam, stride)
         if self.shape is Shape.PER_DIAGRAM:
             if not ndiag:
                 raise ValueError(
@@ -174,6 +191,10 @@ _OUTPUT_NAMES = {
     "DIAGRAM_INDEX": "diagram_index",
     "GPU_STREAM": "gpu_stream",
 }
+_VENDOR_OUTPUT_NAMES = {
+    "MOMENTUM_GRADIENT": "momentum_gradient",
+    "PARAMETER_GRADIENT": "parameter_gradient",
+}
 
 
 def _constant_docs(c_type: str) -> dict[str, str]:
@@ -184,7 +205,7 @@ def _constant_docs(c_type: str) -> dict[str, str]:
         raise RuntimeError(f"umami.h declares no enum {c_type}")
     docs = {}
     for comment, constant in re.findall(
-        r"/\*((?:(?!\*/).)*)\*/\s*(UMAMI_\w+)", body.group(1), re.DOTALL
+        r"/\*((?:(?!\*/).)*)\*/\s*((?:PY)?UMAMI_\w+)", body.group(1), re.DOTALL
     ):
         docs[constant] = " ".join(comment.split())
     return docs
@@ -197,7 +218,7 @@ def _spec(key: enum.IntEnum, name: str, doc: str) -> KeySpec:
     if match is None:  # pragma: no cover - the header is ours
         raise RuntimeError(f"umami.h does not state the type of {key.name}: {doc!r}")
     shape = Shape.PER_EVENT
-    for candidate in (Shape.MOMENTA, Shape.PER_DIAGRAM):
+    for candidate in (Shape.MOMENTA, Shape.PER_DIAGRAM, Shape.PER_GRADIENT_PARAMETER):
         if candidate.value in doc:
             shape = candidate
     return KeySpec(key, name, _C_TYPES[match.group(1)], shape, "in [0, 1)" in doc, doc)
@@ -213,6 +234,11 @@ INPUTS: Mapping[InputKey, KeySpec] = _table("UmamiInputKey", "UMAMI_IN_", InputK
 #: Every output key of the header: {OutputKey: KeySpec}.
 OUTPUTS: Mapping[OutputKey, KeySpec] = _table(
     "UmamiOutputKey", "UMAMI_OUT_", OutputKey, _OUTPUT_NAMES
+)
+#: pyumami's vendor output keys (gradients): {VendorOutputKey: KeySpec}. Kept apart
+#: from OUTPUTS, which holds the standard keys every UMAMI host and checker knows.
+VENDOR_OUTPUTS: Mapping[VendorOutputKey, KeySpec] = _table(
+    "PyumamiOutputKey", "PYUMAMI_OUT_", VendorOutputKey, _VENDOR_OUTPUT_NAMES
 )
 #: The same tables by Python name.
 INPUT_BY_NAME: Mapping[str, KeySpec] = {spec.name: spec for spec in INPUTS.values()}

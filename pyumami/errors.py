@@ -14,6 +14,7 @@ __all__ = [
     "DeviceMismatchError",
     "DtypeError",
     "FirstContactError",
+    "GradientNotSupportedError",
     "InitializationError",
     "InputLengthError",
     "InputValueError",
@@ -179,3 +180,8 @@ class FirstContactError(UmamiError, RuntimeError):
 class ParameterNotSupportedError(UmamiError, NotImplementedError):
     """The library does not implement run-time model parameters
     (``umami_set_parameter`` / ``umami_get_parameter`` absent or NOT_IMPLEMENTED)."""
+
+
+class GradientNotSupportedError(UmamiError, NotImplementedError):
+    """The library offers no gradient for what was asked (no gradient extension
+    outputs of umami.h for the momenta or for that parameter)."""

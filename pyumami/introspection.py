@@ -62,6 +62,8 @@ from .abi import (
     OutputKey,
     Shape,
     Status,
+    VendorMetaKey,
+    VendorOutputKey,
     ffi,
 )
 
@@ -129,6 +131,34 @@ def read_meta_int(lib: Any, key: int) -> MetaAnswer:
     out = ffi.new("int[4]", [0x5EADBEEF] * 4)
     status = int(lib.umami_get_meta(int(key), out))
     return MetaAnswer(status, int(out[0]) if status == Status.SUCCESS else None)
+
+
+def read_gradient_parameters(lib: Any) -> tuple[str, ...]:
+    """Names of the model parameters the library differentiates (pyumami's vendor
+    meta keys of umami.h); () for a library without them."""
+    count = read_meta_int(lib, VendorMetaKey.GRADIENT_PARAMETER_COUNT)
+    if not count.ok or not count.value or count.value < 0:
+        return ()
+    names = ffi.new("char ***")
+    if (
+        int(lib.umami_get_meta(int(VendorMetaKey.GRADIENT_PARAMETER_NAMES), names))
+        != Status.SUCCESS
+    ):
+        return ()
+    if names[0] == ffi.NULL:
+        return ()
+    return tuple(ffi.string(names[0][k]).decode() for k in range(count.value))
+
+
+def vendor_outputs(lib: Any) -> frozenset:
+    """The vendor output keys (gradients) that the library's umami_supported_outputs
+    advertises; empty without the query."""
+    flags = query_flags(lib, "umami_supported_outputs")
+    if flags is None or flags[0] != Status.SUCCESS:
+        return frozenset()
+    return frozenset(
+        VendorOutputKey(k) for k in flags[1] if k in VendorOutputKey._value2member_map_
+    )
 
 
 def read_masses(lib: Any, npar: int) -> MetaAnswer:

@@ -26,7 +26,18 @@ from typing import Any, Self
 import numpy as np
 
 from . import abi, event_checks, introspection, loader
-from .abi import INPUTS, OUTPUTS, Device, InputKey, MetaKey, OutputKey, Shape, Status, ffi
+from .abi import (
+    INPUTS,
+    OUTPUTS,
+    VENDOR_OUTPUTS,
+    Device,
+    InputKey,
+    MetaKey,
+    OutputKey,
+    Shape,
+    Status,
+    ffi,
+)
 from .arrays import (
     MemoryKind,
     MomentaBuffer,
@@ -69,12 +80,24 @@ INPUT_NAMES: Mapping[str, tuple[InputKey, np.dtype]] = {
     for key, spec in INPUTS.items()
     if key != InputKey.MOMENTA
 }
+# The standard outputs and pyumami's vendor outputs (gradients) together.
+_ALL_OUTPUTS = {**OUTPUTS, **VENDOR_OUTPUTS}
 #: Output names accepted by ``evaluate(outputs=...)``, with their element types.
 OUTPUT_NAMES: Mapping[str, tuple[OutputKey, np.dtype]] = {
     spec.name: (key, np.dtype(spec.dtype))
-    for key, spec in OUTPUTS.items()
+    for key, spec in _ALL_OUTPUTS.items()
     if spec.dtype is not None
 }
+
+
+def _user_layout(array: Any, shape: Shape, permute: Any) -> Any:
+    """An output array from the UMAMI layout into the user's (event first) layout."""
+    if shape is Shape.MOMENTA:
+        return permute(array, (2, 1, 0))
+    if shape in (Shape.PER_DIAGRAM, Shape.PER_GRADIENT_PARAMETER):
+        return permute(array, (1, 0))
+    return array
+
 
 #: Below this many events per thread, fewer threads are used (the call overhead
 #: would dominate); results do not depend on the split.
@@ -183,6 +206,8 @@ class MatrixElementLibrary:
         self._parameters: dict[str, tuple[float, float]] = {}
         self.numbering = StatusNumbering.UNKNOWN
         self._capabilities: Capabilities | None = None
+        self._vendor_outputs: frozenset | None = None
+        self._gradient_parameters: tuple[str, ...] | None = None
         self._has_parameters: bool | None = None
         self._given_masses: tuple[float, ...] | None = None
         try:
@@ -350,6 +375,45 @@ class MatrixElementLibrary:
         return self.capabilities.supported_outputs
 
     @property
+    def vendor_outputs(self) -> frozenset:
+        """pyumami's vendor outputs (gradients, umami.h) the library advertises."""
+        if self._vendor_outputs is None:
+            self._vendor_outputs = introspection.vendor_outputs(self._lib)
+        return self._vendor_outputs
+
+    @property
+    def offers_momentum_gradient(self) -> bool:
+        """Whether the library computes d|M|^2/dp itself (output "momentum_gradient")."""
+        return abi.VendorOutputKey.MOMENTUM_GRADIENT in self.vendor_outputs
+
+    @property
+    def gradient_parameters(self) -> tuple[str, ...]:
+        """Model parameters (param-card names) of the library's "parameter_gradient"
+        output, in its column order; () when the library differentiates none."""
+        if abi.VendorOutputKey.PARAMETER_GRADIENT not in self.vendor_outputs:
+            return ()
+        if self._gradient_parameters is None:
+            self._gradient_parameters = introspection.read_gradient_parameters(self._lib)
+        return self._gradient_parameters
+
+    def _layout(self, key: Any, n: int) -> tuple[int, ...]:
+        return _ALL_OUTPUTS[key].layout(
+            self.particle_count, self.diagram_count, n, nparam=len(self.gradient_parameters)
+        )
+
+    def gradient(
+        self, momenta: Any, wrt: str | Sequence[str] = ("momenta",), **inputs: Any
+    ) -> dict[str, Any]:
+        """|M|^2 and its gradients: see :func:`pyumami.gradients.gradient`.
+
+        ``wrt`` names "momenta" and/or model parameters (e.g. "MT"); returns
+        {"matrix_element": (n,), "momenta": (n, npar, 4), name: (n,) per parameter}.
+        """
+        from .gradients import gradient
+
+        return gradient(self, momenta, wrt, **inputs)
+
+    @property
     def capabilities_source(self) -> CapabilitySource:
         return self.capabilities.source
 
@@ -413,9 +477,10 @@ class MatrixElementLibrary:
 
     def _check_outputs(self, resolved: Sequence[tuple[str, OutputKey, np.dtype]]) -> None:
         for name, key, _ in resolved:
-            if key not in self.supported_outputs:
+            if key not in self.supported_outputs and key not in self.vendor_outputs:
                 available = ", ".join(
-                    OUTPUTS[k].name for k in sorted(self.supported_outputs) if k in OUTPUTS
+                    [OUTPUTS[k].name for k in sorted(self.supported_outputs) if k in OUTPUTS]
+                    + [VENDOR_OUTPUTS[k].name for k in sorted(self.vendor_outputs)]
                 )
                 raise UnsupportedOutputError(
                     f"{self.path} does not produce output {name!r}; it supports: {available}"
@@ -528,10 +593,7 @@ class MatrixElementLibrary:
         in_arrays = [
             self._per_event(given[name], n, dtype, name, key) for name, key, dtype in inputs
         ]
-        out_arrays = [
-            np.empty(OUTPUTS[key].layout(self.particle_count, self.diagram_count, n), dtype=dtype)
-            for _, key, dtype in requested
-        ]
+        out_arrays = [np.empty(self._layout(key, n), dtype=dtype) for _, key, dtype in requested]
         if n > 0:
             with self._call_lock:
                 self._check_open()  # a close() may have won the race for the lock
@@ -554,9 +616,7 @@ class MatrixElementLibrary:
             if status != Status.SUCCESS:
                 self._raise_call_status(status, where, inputs, requested, detail)
         return {
-            name: (
-                np.ascontiguousarray(array.T) if OUTPUTS[key].shape is Shape.PER_DIAGRAM else array
-            )
+            name: np.ascontiguousarray(_user_layout(array, _ALL_OUTPUTS[key].shape, np.transpose))
             for (name, key, _), array in zip(requested, out_arrays, strict=True)
         }
 
@@ -681,7 +741,7 @@ class MatrixElementLibrary:
             )
         out_arrays = [
             xp.empty(
-                OUTPUTS[key].layout(self.particle_count, self.diagram_count, n),
+                self._layout(key, n),
                 dtype=getattr(xp, dtype.name),
                 device=device,
             )
@@ -714,9 +774,7 @@ class MatrixElementLibrary:
             if status != Status.SUCCESS:
                 self._raise_call_status(status, f"events [0, {n})", inputs, requested, detail)
         return {
-            name: (
-                xp.permute_dims(array, (1, 0)) if OUTPUTS[key].shape is Shape.PER_DIAGRAM else array
-            )
+            name: _user_layout(array, _ALL_OUTPUTS[key].shape, xp.permute_dims)
             for (name, key, _), array in zip(requested, out_arrays, strict=True)
         }
 

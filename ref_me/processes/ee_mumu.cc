@@ -26,10 +26,11 @@ struct EeMuMu {
         F mz, wz;
     };
 
-    // Event-independent (no g_s): the double couplings broadcast to F.
-    template <class F>
-    static REFME_HD Couplings<F> couplings(const SmParameters& s, const F& /*g_s*/) {
-        const cx gc_3 = refme::gc_3(s), gc_50 = refme::gc_50(s), gc_59 = refme::gc_59(s);
+    // No g_s: with R = double the couplings are event-independent and broadcast to F;
+    // with R = F (parameter gradients) they carry the parameters' derivatives.
+    template <class F, class R>
+    static REFME_HD Couplings<F> couplings(const SmParametersT<R>& s, const F& /*g_s*/) {
+        const Cx<R> gc_3 = refme::gc_3(s), gc_50 = refme::gc_50(s), gc_59 = refme::gc_59(s);
         return Couplings<F>{
             {gc_3.re, gc_3.im}, {gc_50.re, gc_50.im}, {gc_59.re, gc_59.im}, s.in.MZ, s.in.WZ};
     }

@@ -38,8 +38,8 @@ struct QqTtx {
         F mt, wt;
     };
 
-    template <class F>
-    static REFME_HD Couplings<F> couplings(const SmParameters& s, const F& g_s) {
+    template <class F, class R>
+    static REFME_HD Couplings<F> couplings(const SmParametersT<R>& s, const F& g_s) {
         return Couplings<F>{refme::gc_11(g_s), s.in.MT, s.in.WT};
     }
 
@@ -53,10 +53,10 @@ struct QqTtx {
     template <class F>
     static REFME_HD Wf<F> external(int i, const F (&p)[4], int hel, const Couplings<F>& c) {
         switch (i) {
-            case 0: return ixxxxx(p, 0.0, hel, +1);   // incoming quark
-            case 1: return oxxxxx(p, 0.0, hel, -1);   // incoming antiquark
-            case 2: return oxxxxx(p, c.mt, hel, +1);  // outgoing t
-            default: return ixxxxx(p, c.mt, hel, -1); // outgoing t~
+            case 0: return ixxxxx(p, 0.0, hel, +1);    // incoming quark
+            case 1: return oxxxxx(p, 0.0, hel, -1);    // incoming antiquark
+            case 2: return oxxxxx(p, c.mt, hel, +1);   // outgoing t
+            default: return ixxxxx(p, c.mt, hel, -1);  // outgoing t~
         }
     }
 

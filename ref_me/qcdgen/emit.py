@@ -336,8 +336,8 @@ struct {p.traits} {{
         F mt, wt;
     }};
 
-    template <class F>
-    static REFME_HD Couplings<F> couplings(const SmParameters& s, const F& g_s) {{
+    template <class F, class R>
+    static REFME_HD Couplings<F> couplings(const SmParametersT<R>& s, const F& g_s) {{
         return Couplings<F>{{refme::gc_10(g_s), refme::gc_11(g_s), refme::gc_12(g_s), s.in.MT,
                             s.in.WT}};
     }}

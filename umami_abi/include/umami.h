@@ -130,6 +130,28 @@ typedef enum {
     UMAMI_OUT_GPU_STREAM = 5
 } UmamiOutputKey;
 
+/* pyumami's vendor extensions: gradients of the matrix element. Their keys start
+   at 1000, so they never collide with standard keys (counted from 0 and only
+   appended). A host that does not know them never passes them; a library that
+   does not offer them answers UNSUPPORTED_META / UNSUPPORTED_OUTPUT. A library
+   that offers them advertises the outputs through umami_supported_outputs
+   (a flags array of length PYUMAMI_OUT_PARAMETER_GRADIENT + 1). */
+typedef enum {
+    /* int: number of model parameters PYUMAMI_OUT_PARAMETER_GRADIENT differentiates */
+    PYUMAMI_META_GRADIENT_PARAMETER_COUNT = 1000,
+    /* const char* const*: their param-card names, a static array of that length */
+    PYUMAMI_META_GRADIENT_PARAMETER_NAMES = 1001
+} PyumamiMetaKey;
+
+typedef enum {
+    /* double, (particles, 4) per event: d|M|^2/dp of each component (E, px, py,
+       pz of every particle, taken as independent variables); layout of MOMENTA */
+    PYUMAMI_OUT_MOMENTUM_GRADIENT = 1000,
+    /* double, (gradient parameter count) per event: d|M|^2/d(parameter) in the
+       order of PYUMAMI_META_GRADIENT_PARAMETER_NAMES; out[offset + i + stride * k] */
+    PYUMAMI_OUT_PARAMETER_GRADIENT = 1001
+} PyumamiOutputKey;
+
 /* An independent matrix-element instance; one per thread gives thread safety. */
 typedef void* UmamiHandle;
 

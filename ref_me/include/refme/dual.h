@@ -74,8 +74,10 @@ struct Dual {
     REFME_HD friend Dual sqrt(const Dual& a) {
         Dual r;
         r.v = sqrt(a.v);
-        // d sqrt(x) = dx / (2 sqrt(x)); at x = 0 the derivative is infinite unless dx = 0.
-        for (int k = 0; k < N; ++k) r.d[k] = a.d[k] == T(0) ? T(0) : a.d[k] / (T(2) * r.v);
+        // d sqrt(x) = dx / (2 sqrt(x)). At x = 0 (a massless spinor on the beam axis,
+        // where |M|^2 itself is smooth) the derivative is taken as 0 rather than
+        // infinite, so no NaN reaches directions that do not move that particle.
+        for (int k = 0; k < N; ++k) r.d[k] = r.v == T(0) ? T(0) : a.d[k] / (T(2) * r.v);
         return r;
     }
     REFME_HD friend Dual fabs(const Dual& a) { return a.v < T(0) ? -a : a; }

@@ -8,7 +8,9 @@
 //   static REFME_HD int first_helicity(int particle);   // first row of the helicity table
 //   static REFME_HD void masses(const SmInputs&, double* out);   // external masses, GeV
 //   template <class F> struct Couplings;                 // what the amplitudes need, over F
-//   template <class F> static REFME_HD Couplings<F> couplings(const SmParameters&, const F& g_s);
+//   template <class F, class R> static REFME_HD Couplings<F> couplings(const SmParametersT<R>&,
+//                                                                      const F& g_s);
+//       (R = double, or F itself when the parameters are differentiated: gradient.h)
 //   template <class F> static REFME_HD Wf<F> external(int particle, const F (&p)[4],
 //                                                     int helicity, const Couplings<F>&);
 //   template <class F> static REFME_HD void amplitudes(const Wf<F>* const (&w)[kParticles],

@@ -18,33 +18,39 @@
 
 REFME_BEGIN_NAMESPACE
 
-struct SmInputs {
+// Over a number type R: double for the card and the event loops, a dual number when
+// the parameters themselves are differentiated (gradient.h).
+template <class R>
+struct SmInputsT {
     // Block SMINPUTS
-    double aEWM1 = 1.325070e+02;  // 1/alpha_EW(MZ)
-    double Gf = 1.166390e-05;     // Fermi constant, GeV^-2
-    double aS = 1.180000e-01;     // alpha_s used when no per-event ALPHA_S is given
+    R aEWM1 = 1.325070e+02;  // 1/alpha_EW(MZ)
+    R Gf = 1.166390e-05;     // Fermi constant, GeV^-2
+    R aS = 1.180000e-01;     // alpha_s used when no per-event ALPHA_S is given
     // Block MASS, GeV
-    double MZ = 9.118800e+01;
-    double MT = 1.730000e+02;
-    double MB = 4.700000e+00;
-    double MH = 1.250000e+02;
-    double MTA = 1.777000e+00;
+    R MZ = 9.118800e+01;
+    R MT = 1.730000e+02;
+    R MB = 4.700000e+00;
+    R MH = 1.250000e+02;
+    R MTA = 1.777000e+00;
     // DECAY, GeV
-    double WZ = 2.441404e+00;
-    double WT = 1.491500e+00;
-    double WW = 2.047600e+00;
-    double WH = 6.382339e-03;
+    R WZ = 2.441404e+00;
+    R WT = 1.491500e+00;
+    R WW = 2.047600e+00;
+    R WH = 6.382339e-03;
     // Block YUKAWA, GeV
-    double ymb = 4.700000e+00;
-    double ymt = 1.730000e+02;
-    double ymtau = 1.777000e+00;
+    R ymb = 4.700000e+00;
+    R ymt = 1.730000e+02;
+    R ymtau = 1.777000e+00;
 };
+using SmInputs = SmInputsT<double>;
 
-struct SmParameters {
-    SmInputs in;
-    double aEW, MW, ee, sw2, cw, sw, g1, gw;
-    double G;  // g_s at in.aS
+template <class R>
+struct SmParametersT {
+    SmInputsT<R> in;
+    R aEW, MW, ee, sw2, cw, sw, g1, gw;
+    R G;  // g_s at in.aS
 };
+using SmParameters = SmParametersT<double>;
 
 // g_s from alpha_s, for any number type (alpha_s may differ per event).
 template <class F>
@@ -52,11 +58,12 @@ REFME_HD inline F strong_coupling(const F& alpha_s) {
     return 2.0 * sqrt(alpha_s) * sqrt(M_PI);
 }
 
-REFME_HD inline SmParameters derive_sm(const SmInputs& in) {
-    SmParameters s;
+template <class R>
+REFME_HD inline SmParametersT<R> derive_sm(const SmInputsT<R>& in) {
+    SmParametersT<R> s;
     s.in = in;
-    const double mz2 = in.MZ * in.MZ;
-    const double mz4 = in.MZ * in.MZ * in.MZ * in.MZ;
+    const R mz2 = in.MZ * in.MZ;
+    const R mz4 = in.MZ * in.MZ * in.MZ * in.MZ;
     s.aEW = 1.0 / in.aEWM1;
     s.MW = sqrt(mz2 / 2.0 + sqrt(mz4 / 4.0 - (s.aEW * M_PI * mz2) / (in.Gf * sqrt(2.0))));
     s.ee = 2.0 * sqrt(s.aEW) * sqrt(M_PI);
@@ -70,8 +77,9 @@ REFME_HD inline SmParameters derive_sm(const SmInputs& in) {
 }
 
 // sm couplings used by the processes here (names as in MadGraph's sm model).
-REFME_HD inline cx gc_3(const SmParameters& s) {
-    return -(s.ee * make_cx(0.0, 1.0));
+template <class R>
+REFME_HD inline Cx<R> gc_3(const SmParametersT<R>& s) {
+    return -(s.ee * cx_of<R>(0.0, 1.0));
 }  // photon-f-f
 // ggg and q-q-g depend on g_s, which may differ per event: templated on its type.
 template <class F>
@@ -82,11 +90,13 @@ template <class F>
 REFME_HD inline Cx<F> gc_11(const F& g) {
     return g * cx_of<F>(0.0, 1.0);
 }
-REFME_HD inline cx gc_50(const SmParameters& s) {
-    return -(s.cw * s.ee * make_cx(0.0, 1.0)) / (2.0 * s.sw);
+template <class R>
+REFME_HD inline Cx<R> gc_50(const SmParametersT<R>& s) {
+    return -(s.cw * s.ee * cx_of<R>(0.0, 1.0)) / (2.0 * s.sw);
 }
-REFME_HD inline cx gc_59(const SmParameters& s) {
-    return (s.ee * make_cx(0.0, 1.0) * s.sw) / (2.0 * s.cw);
+template <class R>
+REFME_HD inline Cx<R> gc_59(const SmParametersT<R>& s) {
+    return (s.ee * cx_of<R>(0.0, 1.0) * s.sw) / (2.0 * s.cw);
 }
 
 REFME_END_NAMESPACE

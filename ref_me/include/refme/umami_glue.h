@@ -29,6 +29,9 @@
 #include "process.h"
 
 #if !defined(REFME_SIMD_KERNEL)
+#include <utility>
+
+#include "gradient.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +78,18 @@ REFME_BEGIN_NAMESPACE
 // The last standard keys of umami.h; the capability tables below are checked against them.
 constexpr int kInputKeyCount = UMAMI_IN_CHANNEL_INDEX + 1;
 constexpr int kOutputKeyCount = UMAMI_OUT_GPU_STREAM + 1;
+// umami_supported_outputs also covers pyumami's vendor keys (umami.h), so its flags
+// array runs up to PYUMAMI_OUT_PARAMETER_GRADIENT; the keys in between are unused.
+constexpr int kOutputFlagCount = PYUMAMI_OUT_PARAMETER_GRADIENT + 1;
+
+// Whether the process's couplings accept parameters over a dual number (every process
+// written against process.h's templated interface does): then it offers gradients.
+template <class P, class = void>
+struct OffersGradients : std::false_type {};
+template <class P>
+struct OffersGradients<P, std::void_t<decltype(P::template couplings<Dual<double, 1>>(
+                              std::declval<const SmParametersT<Dual<double, 1>>&>(),
+                              std::declval<const Dual<double, 1>&>()))>> : std::true_type {};
 
 #ifdef REFME_CUDA
 template <class P>
@@ -83,6 +98,15 @@ __global__ void matrix_element_kernel(Batch b, EvalConfig<P> cfg) {
     if (i < b.count) {
         const CouplingsOf<P, double> fixed = Core<P>::template couplings<double>(cfg.sm, cfg.sm.G);
         evaluate_block<P, double>(b.offset + i, b, cfg, fixed);
+    }
+}
+
+template <class P>
+__global__ void gradient_kernel(Batch b, GradientBatch g, EvalConfig<P> cfg) {
+    const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < b.count) {
+        if (g.momenta) momentum_gradient_event<P>(b.offset + i, b, cfg, g.momenta);
+        if (g.parameters) parameter_gradient_event<P>(b.offset + i, b, cfg, g.parameters);
     }
 }
 
@@ -248,20 +272,40 @@ inline const bool* required_input_flags() {
     return flags;
 }
 
+template <class P>
 inline const bool* supported_output_flags() {
 #ifdef REFME_CUDA
-    static const bool flags[] = {true, true, true, true, true, true};
+    static const bool standard[] = {true, true, true, true, true, true};
 #else
     // GPU_STREAM means nothing to the CPU build.
-    static const bool flags[] = {true, true, true, true, true, false};
+    static const bool standard[] = {true, true, true, true, true, false};
 #endif
-    static_assert(sizeof(flags) == kOutputKeyCount, "one flag per output key of umami.h");
-    return flags;
+    static_assert(sizeof(standard) == kOutputKeyCount, "one flag per output key of umami.h");
+    static const auto flags = [] {
+        struct Flags {
+            bool value[kOutputFlagCount] = {};
+        } out;
+        for (int k = 0; k < kOutputKeyCount; ++k) out.value[k] = standard[k];
+        out.value[PYUMAMI_OUT_MOMENTUM_GRADIENT] = OffersGradients<P>::value;
+        out.value[PYUMAMI_OUT_PARAMETER_GRADIENT] = OffersGradients<P>::value;
+        return out;
+    }();
+    return flags.value;
 }
 
 template <class P>
 UmamiStatus get_meta(int key, void* result) {
     if (!result) return fail(UMAMI_ERROR, "umami_get_meta: result pointer is NULL");
+    if (OffersGradients<P>::value &&
+        static_cast<int>(key) == PYUMAMI_META_GRADIENT_PARAMETER_COUNT) {
+        *static_cast<int*>(result) = kGradientParameterCount;
+        return UMAMI_SUCCESS;
+    }
+    if (OffersGradients<P>::value &&
+        static_cast<int>(key) == PYUMAMI_META_GRADIENT_PARAMETER_NAMES) {
+        *static_cast<const char* const**>(result) = gradient_parameter_names();
+        return UMAMI_SUCCESS;
+    }
     switch (key) {
         case UMAMI_META_DEVICE:
 #ifdef REFME_CUDA
@@ -432,11 +476,12 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
             default: break;
         }
     }
-    const bool* out_ok = supported_output_flags();
+    const bool* out_ok = supported_output_flags<P>();
     void* stream_ptr = nullptr;
+    GradientBatch gradients = {nullptr, nullptr};
     for (size_t k = 0; k < output_count; ++k) {
         const int key = key_value(output_keys, k);
-        if (key < 0 || key >= kOutputKeyCount || !out_ok[key])
+        if (key < 0 || key >= kOutputFlagCount || !out_ok[key])
             return fail(
                 UMAMI_ERROR_UNSUPPORTED_OUTPUT,
                 "umami_matrix_element: output key " + std::to_string(key) + " is not supported");
@@ -448,6 +493,12 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
             case UMAMI_OUT_HELICITY_INDEX: b.helicity_index = static_cast<int*>(data); break;
             case UMAMI_OUT_DIAGRAM_INDEX: b.diagram_index = static_cast<int*>(data); break;
             case UMAMI_OUT_GPU_STREAM: stream_ptr = data; break;
+            case PYUMAMI_OUT_MOMENTUM_GRADIENT:
+                gradients.momenta = static_cast<double*>(data);
+                break;
+            case PYUMAMI_OUT_PARAMETER_GRADIENT:
+                gradients.parameters = static_cast<double*>(data);
+                break;
             default: break;
         }
     }
@@ -475,6 +526,9 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
                                              "; this process takes 0 to " +
                                              std::to_string(Flavors<P>::count - 1));
     instance->kernel(&b, &instance->config, 0, count);
+    if constexpr (OffersGradients<P>::value)
+        if (gradients.momenta || gradients.parameters)
+            evaluate_gradients<P>(b, gradients, instance->config);
     return UMAMI_SUCCESS;
 #else
     for (size_t k = 0; k < input_count; ++k)
@@ -510,6 +564,9 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
                                          std::to_string(Flavors<P>::count - 1));
     }
     matrix_element_kernel<P><<<blocks, kThreads, 0, stream>>>(b, instance->config);
+    if constexpr (OffersGradients<P>::value)
+        if (gradients.momenta || gradients.parameters)
+            gradient_kernel<P><<<blocks, kThreads, 0, stream>>>(b, gradients, instance->config);
     cudaError_t err = cudaGetLastError();
     // With the caller's stream the call is asynchronous on that stream, as the
     // caller orders its own work there; without one, results are ready on return.
@@ -554,8 +611,8 @@ REFME_END_NAMESPACE
                                  count);                                                           \
     }                                                                                              \
     REFME_EXPORT UmamiStatus umami_supported_outputs(const bool** flags, int* count) {             \
-        return refme::capability(refme::supported_output_flags(), refme::kOutputKeyCount, flags,   \
-                                 count);                                                           \
+        return refme::capability(refme::supported_output_flags<P>(), refme::kOutputFlagCount,      \
+                                 flags, count);                                                    \
     }                                                                                              \
     REFME_EXPORT UmamiStatus umami_initialize(UmamiHandle* handle, char const* path) {             \
         return refme::initialize<P>(handle, path);                                                 \
