@@ -5,6 +5,7 @@ unweighting and the writers consume them. Every field is an array of the same
 namespace (NumPy, CuPy, ...) with the batch as its leading axis, so a batch
 never leaves the device it was made on until a writer needs it on the host.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace

@@ -14,7 +14,7 @@ sample, the later growth of W is small; :class:`StreamStatistics` reports it.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -58,7 +58,7 @@ def unweighted_batches(
     max_weight: MaxWeight,
     statistics: StreamStatistics | None = None,
     progress: bool = False,
-) -> Iterator[EventBatch]:
+) -> Generator[EventBatch, None, None]:
     """Yield ``n`` unweighted events of ``generator`` (grids frozen) batch by batch.
 
     Args:

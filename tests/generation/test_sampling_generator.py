@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import ref_me
 from pyumami.generation.errors import NoPhaseSpaceError, SettingsError
@@ -149,3 +151,30 @@ def test_results_do_not_depend_on_the_number_of_workers(gg_ttx):
     assert a == b and na == nb
     np.testing.assert_array_equal(ea.momenta, eb.momenta)
     np.testing.assert_array_equal(ea.weight, eb.weight)
+
+
+@settings(max_examples=6, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 10**6))
+def test_any_batch_conserves_momentum_with_finite_weights(seed, batch_index):
+    gen = _shared_generator()
+    events = gen.integrand.sample(seed, batch_index, 300)
+    p = events.events.momenta
+    balance = p[:, 0] + p[:, 1] - p[:, 2:].sum(axis=1)
+    assert np.max(np.abs(balance)) < 1e-9 * 1000.0
+    assert np.all(np.isfinite(events.events.weight)) and np.all(events.events.weight >= 0.0)
+    again = gen.integrand.sample(seed, batch_index, 300)
+    np.testing.assert_array_equal(again.events.weight, events.events.weight)
+
+
+_GENERATORS: dict[str, Generator] = {}
+
+
+def _shared_generator() -> Generator:
+    """One untrained g g -> t t~ generator for the property test (loading is the slow part)."""
+    try:
+        ref_me.library_path("gg_ttx", "cpu")
+    except FileNotFoundError:
+        pytest.skip("gg_ttx not built")
+    if "gg" not in _GENERATORS:
+        _GENERATORS["gg"] = make("gg_ttx")
+    return _GENERATORS["gg"]
