@@ -17,7 +17,7 @@ task that raises (a failing library) stops the run with :class:`BatchFailedError
 naming the batch.
 
 Cluster specs (:func:`connect`): ``local:N`` starts a ``LocalCluster`` of N worker
-processes (one Dask thread each; the library of each worker uses its share of the
+processes (two Dask threads each; the library of each worker uses its share of the
 host's cores); ``tcp://HOST:PORT`` attaches to a running scheduler.
 """
 
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import pickle
 from collections import Counter, OrderedDict
@@ -44,6 +45,10 @@ WORKER_TIMEOUT_S = 60.0
 #: Batches in flight per worker thread: enough that no worker idles while the client
 #: consumes results in order, few enough that a stop wastes little work.
 BATCHES_PER_THREAD = 2
+#: Dask threads of each ``local:N`` worker process: two batches in flight per process,
+#: so one batch's phase space and PDFs (NumPy, partly serial) overlap the other's
+#: matrix elements, as the threaded generator does without a cluster.
+LOCAL_THREADS_PER_WORKER = 2
 #: Integrands kept per worker process (one per run; old runs are dropped).
 _CACHED_RUNS = 4
 
@@ -67,8 +72,8 @@ def connect(spec: str) -> Any:
     """A ``dask.distributed.Client`` for ``spec``.
 
     Args:
-        spec: ``local:N`` (a LocalCluster of N worker processes, one Dask thread each,
-            on this machine; closing the client closes the cluster) or a scheduler
+        spec: ``local:N`` (a LocalCluster of N worker processes, LOCAL_THREADS_PER_WORKER
+            Dask threads each, on this machine; closing the client closes the cluster) or a scheduler
             address ``tcp://HOST:PORT`` (started with ``dask scheduler``).
 
     Raises:
@@ -85,9 +90,10 @@ def connect(spec: str) -> Any:
             )
         cluster = LocalCluster(
             n_workers=int(count),
-            threads_per_worker=1,
+            threads_per_worker=LOCAL_THREADS_PER_WORKER,
             processes=True,
             dashboard_address=":0",  # a free port: several runs may share the machine
+            silence_logs=logging.ERROR,
         )
         return Client(cluster)
     if "://" not in text:

@@ -20,7 +20,8 @@ from pyumami.generation.generator import Generator  # noqa: E402
 #: unweighting over several batches (each batch a task on the cluster).
 RUN = ["--library", "gg_ttx", "--pdf", "none", "--sqrt-s", "1000", "--iterations", "2",
        "--train-batch", "2000", "--integration-events", "4000", "--batch-size", "1000",
-       "--events", "300", "--seed", "5", "--threads", "1", "--json"]  # fmt: skip
+       "--events", "300", "--seed", "5", "--threads", "1", "--json",
+       "--hist", "pt(t):20:0:500"]  # fmt: skip
 #: Files that must be byte-identical (the LHE file is compared from <init> on: its
 #: header holds the run card, which records the --cluster setting).
 SAME_FILES = ["events.npy", "momenta.npy", "indices.npy", "histograms/weighted.npz",
