@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 _spec = importlib.util.spec_from_file_location(
     "bench_generation", Path(__file__).parent / "generation.py"
 )
+assert _spec is not None and _spec.loader is not None
 _generation = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_generation)
 SCALE, SQRT_S, pdf_set = _generation.SCALE, _generation.SQRT_S, _generation.pdf_set

@@ -29,7 +29,7 @@ import logging
 import os
 import pickle
 from collections import Counter, OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import Any
 
 import cloudpickle
@@ -215,7 +215,7 @@ def cluster_samples(
     first_index: int,
     sizes: Iterable[int],
     progress: bool = False,
-) -> Iterator[tuple[int, WeightedSample]]:
+) -> Generator[tuple[int, WeightedSample], None, None]:
     """(batch index, weighted sample) for batches ``first_index, first_index + 1, ...``
     of the frozen ``integrand``, computed on the cluster of ``client`` and yielded in
     batch-index order (a batch that finishes early waits for its predecessors).
