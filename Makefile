@@ -85,7 +85,23 @@ $(GENERATED_PROCESSES:%=$(BUILD)/lib/libref_%_cuda.so): $(BUILD)/lib/libref_%_cu
 	@mkdir -p $(@D)
 	$(COMPILE_CUDA)
 
-fixtures: $(FIXTURE_LIBS)
+# Two libraries linked against a dependency of one file name without SONAME from two
+# directories (tests/fixtures/isolation/), as MadGraph's process libraries are.
+ISOLATION_LIBS := $(BUILD)/fixtures/dep_a/libtoydep.so $(BUILD)/fixtures/dep_b/libtoydep.so \
+                  $(BUILD)/fixtures/libshared_dep_a.so $(BUILD)/fixtures/libshared_dep_b.so
+TOYDEP_SCALE_a := 2.0
+TOYDEP_SCALE_b := 3.0
+
+fixtures: $(FIXTURE_LIBS) $(ISOLATION_LIBS)
+
+$(BUILD)/fixtures/dep_%/libtoydep.so: tests/fixtures/isolation/toydep.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_FIXTURE) -DTOYDEP_SCALE=$(TOYDEP_SCALE_$*) -shared -o $@ $<
+
+$(BUILD)/fixtures/libshared_dep_%.so: tests/fixtures/isolation/shared_dep.c $(BUILD)/fixtures/dep_%/libtoydep.so \
+		tests/fixtures/toy_provider.h $(ABI_INC)/umami.h
+	$(CC) $(CFLAGS_FIXTURE) -I$(ABI_INC) -Itests/fixtures -shared -o $@ $< \
+		-L$(BUILD)/fixtures/dep_$* -ltoydep -Wl,-rpath,'$$ORIGIN/dep_$*' -lm
 
 $(BUILD)/fixtures/lib%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(ABI_INC)/umami.h
 	@mkdir -p $(@D)

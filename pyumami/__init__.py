@@ -6,20 +6,21 @@
 
 See docs/host.md for the full API and ``pyumami --help`` for the command line.
 """
+
 from __future__ import annotations
 
-from . import abi
+from . import abi, errors
 from .abi import Device, InputKey, MetaKey, OutputKey, Status, describe_status
-from . import errors
 from .errors import *  # noqa: F403 - the exception classes, listed in errors.__all__
 from .library import INPUT_NAMES, OUTPUT_NAMES, MatrixElementLibrary, load
+from .warnings import DependencyConflictWarning, KinematicsWarning, OutputWarning, UmamiWarning
 
 __version__ = "0.1.0"
 
 __all__ = [
     "abi",
     "load",
-    "check",
+    "check",  # noqa: F405 - provided on first use by __getattr__
     "MatrixElementLibrary",
     "INPUT_NAMES",
     "OUTPUT_NAMES",
@@ -30,6 +31,10 @@ __all__ = [
     "Status",
     "describe_status",
     *errors.__all__,
+    "UmamiWarning",
+    "KinematicsWarning",
+    "OutputWarning",
+    "DependencyConflictWarning",
 ]
 
 

@@ -6,11 +6,14 @@ call layout is column-major with the batch contiguous, i.e. a C-ordered array of
 shape (4, n_particles, n_events): element [mu, p, i] sits at
 ``i + n * (p + n_particles * mu)``, which is ``umami.h``'s layout with stride n.
 """
+
 from __future__ import annotations
 
 import enum
+import sys
 from typing import Any
 
+import array_api_compat
 import numpy as np
 
 from .errors import (
@@ -21,6 +24,7 @@ from .errors import (
     MomentaNdimError,
     MomentaShapeError,
     NonFiniteMomentaError,
+    TracedArrayError,
 )
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "MomentaBuffer",
     "check_momenta",
     "host_array",
+    "check_readable",
     "memory_kind",
     "non_finite_error",
     "per_event_input",
@@ -43,8 +48,16 @@ class MemoryKind(enum.Enum):
 
 
 # DLPack device types (dlpack.h, DLDeviceType): which the host CPU may read.
-_DLPACK_HOST = {1: MemoryKind.HOST, 3: MemoryKind.HOST, 11: MemoryKind.HOST}  # CPU, CUDAHost, ROCMHost
-_DLPACK_DEVICE = {2: MemoryKind.CUDA, 13: MemoryKind.CUDA, 10: MemoryKind.ROCM}  # CUDA, CUDAManaged, ROCM
+_DLPACK_HOST = {
+    1: MemoryKind.HOST,
+    3: MemoryKind.HOST,
+    11: MemoryKind.HOST,
+}  # CPU, CUDAHost, ROCMHost
+_DLPACK_DEVICE = {
+    2: MemoryKind.CUDA,
+    13: MemoryKind.CUDA,
+    10: MemoryKind.ROCM,
+}  # CUDA, CUDAManaged, ROCM
 
 
 def memory_kind(x: Any) -> MemoryKind:
@@ -68,14 +81,39 @@ def memory_kind(x: Any) -> MemoryKind:
     return MemoryKind.HOST
 
 
+def check_readable(x: Any, what: str) -> None:
+    """Refuse what has no values to hand to a C library, naming what to do instead:
+    a JAX tracer (inside ``jax.jit`` / ``jax.grad`` / ``jax.vmap``), a PyTorch
+    tensor that requires grad, a ``.npz`` archive (several arrays)."""
+    jax = sys.modules.get("jax")
+    if jax is not None and isinstance(x, jax.core.Tracer):
+        raise TracedArrayError(
+            f"{what} is a JAX tracer (the call is inside jax.jit, jax.grad or jax.vmap), which "
+            f"has no values a C library could read; call the library outside the transformation, "
+            f"or wrap it in jax.pure_callback (no derivative flows through it)"
+        )
+    if array_api_compat.is_torch_array(x) and bool(getattr(x, "requires_grad", False)):
+        raise TracedArrayError(
+            f"{what} is a PyTorch tensor that requires grad; the library computes values only, "
+            f"so pass {what}.detach() (no gradient flows through the library)"
+        )
+    if isinstance(x, np.lib.npyio.NpzFile):
+        raise DtypeError(
+            f"{what} is a .npz archive holding {', '.join(x.files) or 'no arrays'}; pass one "
+            f"array, e.g. archive[{(x.files or ['name'])[0]!r}]"
+        )
+
+
 def host_array(x: Any, what: str) -> np.ndarray:
     """A NumPy view of host data ``x`` without a copy where the exporter allows it
     (NumPy itself, DLPack, the array interface); ``what`` names it in errors.
 
-    Raises DeviceMismatchError for GPU memory (a CPU library cannot read it).
+    Raises DeviceMismatchError for GPU memory (a CPU library cannot read it), and
+    the errors of :func:`check_readable`.
     """
     if isinstance(x, np.ndarray):
         return x
+    check_readable(x, what)
     kind = memory_kind(x)
     if kind is not MemoryKind.HOST:
         raise DeviceMismatchError(
@@ -91,9 +129,11 @@ def host_array(x: Any, what: str) -> np.ndarray:
     return np.asarray(x)
 
 
-def check_momenta(m: np.ndarray | Any, particle_count: int) -> None:
+def check_momenta(m: np.ndarray | Any, particle_count: int, source: Any = None) -> None:
     """Check ndim, shape and dtype of momenta (host or device array) against
-    (n_events, ``particle_count``, 4) float64; raises the matching error."""
+    (n_events, ``particle_count``, 4) float64; raises the matching error.
+    ``source`` is what the user passed, when ``m`` is a host view of it: the
+    dtype advice is for its array library."""
     shape = tuple(m.shape)
     if len(shape) != 3:
         raise MomentaNdimError(
@@ -111,9 +151,28 @@ def check_momenta(m: np.ndarray | Any, particle_count: int) -> None:
     dtype = np.dtype(str(m.dtype).rsplit(".", 1)[-1]) if not isinstance(m, np.ndarray) else m.dtype
     if dtype != np.float64:
         raise DtypeError(
-            f"momenta must be float64 (the ABI passes double), got {m.dtype}; "
-            f"convert with .astype(float64) (the precision of lower-precision input cannot be recovered)"
+            f"momenta must be float64 (the ABI passes double), got {m.dtype}; {_float64_fix(m if source is None else source)}"
         )
+
+
+def _float64_fix(m: Any) -> str:
+    """How to get float64 momenta from the array library of ``m``."""
+    if array_api_compat.is_jax_array(m):
+        return (
+            "JAX makes float32 arrays unless 64-bit mode is on: call "
+            "jax.config.update('jax_enable_x64', True) at start-up, before the momenta are "
+            "computed (converting float32 momenta cannot restore the lost precision)"
+        )
+    if array_api_compat.is_torch_array(m):
+        return (
+            "create the tensors as torch.float64 (e.g. torch.set_default_dtype(torch.float64) "
+            "before computing the momenta; .double() of float32 momenta cannot restore the lost "
+            "precision)"
+        )
+    return (
+        "compute them in float64 (.astype(float64) of lower-precision momenta cannot restore "
+        "the lost precision)"
+    )
 
 
 class MomentaBuffer:
@@ -166,14 +225,21 @@ def non_finite_error(momenta: np.ndarray) -> NonFiniteMomentaError:
     )
 
 
-def per_event_input(value: Any, n: int, dtype: np.dtype, name: str, *,
-                    unit_interval: bool = False) -> np.ndarray:
+def per_event_input(
+    value: Any,
+    n: int,
+    dtype: np.dtype,
+    name: str,
+    *,
+    unit_interval: bool = False,
+    non_negative: bool = False,
+) -> np.ndarray:
     """A contiguous host array of length ``n`` and ``dtype`` for a per-event
     input: a scalar is broadcast, an array must have length ``n``.
 
     Integer inputs refuse non-integer values (DtypeError) and negative values for
     the unsigned ABI types; floating inputs take real numbers (not booleans) that
-    are finite and, with ``unit_interval`` (the random numbers), in [0, 1).
+    are finite, >= 0 with ``non_negative`` and, with ``unit_interval`` (the random numbers), in [0, 1).
     """
     array = host_array(value, name) if not np.isscalar(value) else np.asarray(value)
     target = np.dtype(dtype)
@@ -188,16 +254,26 @@ def per_event_input(value: Any, n: int, dtype: np.dtype, name: str, *,
                 f"{name} must be >= 0 (the ABI type is unsigned int), got minimum {int(array.min())}"
             )
     elif array.dtype.kind not in "fiu":
-        raise DtypeError(f"{name} must be a real number or array of real numbers, got dtype {array.dtype}")
+        raise DtypeError(
+            f"{name} must be a real number or array of real numbers, got dtype {array.dtype}"
+        )
     else:
         finite = np.isfinite(array)
         if not finite.all():
             raise InputValueError(
-                f"{name} has {int((~finite).sum())} NaN or infinite value(s); every event needs a finite {name}")
+                f"{name} has {int((~finite).sum())} NaN or infinite value(s); every event needs a finite {name}"
+            )
+        if non_negative and array.size and float(array.min()) < 0.0:
+            negative = np.flatnonzero(np.atleast_1d(array) < 0)
+            raise InputValueError(
+                f"{name} must be >= 0, got {negative.size} negative value(s) (first {float(np.atleast_1d(array)[negative[0]])!r}"
+                f" at event index {int(negative[0])}); a negative {name} makes |M|^2 NaN"
+            )
         if unit_interval and array.size and (float(array.min()) < 0.0 or float(array.max()) >= 1.0):
             raise InputValueError(
                 f"{name} must lie in [0, 1) (a uniform random number), got values in "
-                f"[{float(array.min())}, {float(array.max())}]")
+                f"[{float(array.min())}, {float(array.max())}]"
+            )
     if array.ndim == 0:
         return np.full(n, array, dtype=target)
     if array.ndim != 1 or array.shape[0] != n:
@@ -206,4 +282,3 @@ def per_event_input(value: Any, n: int, dtype: np.dtype, name: str, *,
             f"{array.shape}; broadcast it or pass a scalar"
         )
     return np.ascontiguousarray(array, dtype=target)
-

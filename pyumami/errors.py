@@ -5,28 +5,32 @@ exception that describes the kind of mistake (``ValueError`` for bad values and
 shapes, ``TypeError`` for a wrong dtype, ``OSError`` for a library that cannot be
 opened, ...), so callers can catch either. Messages name the cause and the fix.
 """
+
 from __future__ import annotations
 
 from . import abi
 
 __all__ = [
-    "UmamiError",
-    "LibraryLoadError",
-    "MissingSymbolError",
-    "LibraryClosedError",
-    "MomentaShapeError",
-    "MomentaNdimError",
+    "DeviceMismatchError",
     "DtypeError",
-    "NonFiniteMomentaError",
+    "FirstContactError",
+    "InitializationError",
     "InputLengthError",
     "InputValueError",
+    "KinematicsError",
+    "LibraryClosedError",
+    "LibraryLoadError",
     "MissingInputError",
+    "MissingSymbolError",
+    "MomentaNdimError",
+    "MomentaShapeError",
+    "NonFiniteMomentaError",
+    "ParameterNotSupportedError",
+    "StatusError",
+    "TracedArrayError",
+    "UmamiError",
     "UnsupportedInputError",
     "UnsupportedOutputError",
-    "DeviceMismatchError",
-    "StatusError",
-    "InitializationError",
-    "ParameterNotSupportedError",
     "status_readings",
 ]
 
@@ -48,7 +52,7 @@ class MissingSymbolError(LibraryLoadError):
         super().__init__(
             f"{path} does not export the mandatory UMAMI entry point {symbol!r}; "
             f"a UMAMI library must export {', '.join(abi.MANDATORY_SYMBOLS)} with C linkage "
-            f"(check `nm -D {path}` and that the functions are declared extern \"C\")"
+            f'(check `nm -D {path}` and that the functions are declared extern "C")'
         )
 
 
@@ -97,34 +101,59 @@ class DeviceMismatchError(UmamiError, ValueError):
 
 
 def status_readings(code: int, numbering: str = "unknown") -> str:
-    """Describe a status code for a message: the header's name, both readings of
-    the codes 5 and 6, and which reading is likely for a library whose
-    ``numbering`` ("current", "old" or "unknown") was inferred at load."""
+    """Describe a status code for a message: the header's name and, for the codes
+    5 and 6, the other numbering's reading. For a library whose ``numbering``
+    (a :class:`pyumami.introspection.StatusNumbering`) is known to be the old
+    one, the old reading comes first."""
+    if code in (5, 6) and numbering == "old":
+        return (
+            f"{abi.OldStatus(code).name} (status {code} under the older numbering this library "
+            f"uses; {abi.Status(code).name} under UMAMI 1.0)"
+        )
     text = abi.describe_status(code)
     if code in (5, 6):
-        if numbering == "old":
-            text += "; this library looks like it uses the older numbering"
-        elif numbering == "current":
+        if numbering == "current":
             text += "; this library looks like it uses the current numbering"
         else:
             text += "; which header this library was built with is unknown"
     return text
 
 
+def _without_entry_point(detail: str, entry_point: str) -> str:
+    """The library's message without a leading "entry_point: " (it is named already)."""
+    name = entry_point.split("(", 1)[0]
+    for prefix in (f"{entry_point}: ", f"{name}: "):
+        if detail.startswith(prefix):
+            return detail[len(prefix) :]
+    return detail
+
+
 class StatusError(UmamiError, RuntimeError):
     """An entry point returned a non-zero UmamiStatus.
 
     Attributes: ``status`` (the raw int), ``entry_point`` (the C function),
-    ``readings`` (the description with both readings of codes 5 and 6).
+    ``readings`` (the description with both readings of codes 5 and 6),
+    ``detail`` (the library's own message on the cause, where it gives one).
     """
 
-    def __init__(self, entry_point: str, status: int, *, numbering: str = "unknown",
-                 path: str = "", hint: str = "") -> None:
+    def __init__(
+        self,
+        entry_point: str,
+        status: int,
+        *,
+        numbering: str = "unknown",
+        path: str = "",
+        hint: str = "",
+        detail: str | None = None,
+    ) -> None:
         self.entry_point = entry_point
         self.status = int(status)
         self.readings = status_readings(self.status, numbering)
+        self.detail = None if detail is None else _without_entry_point(detail, entry_point)
         where = f" ({path})" if path else ""
         message = f"{entry_point}{where} returned {self.readings}"
+        if self.detail:
+            message += f": {self.detail}"
         if hint:
             message += f"; {hint}"
         super().__init__(message)
@@ -132,6 +161,19 @@ class StatusError(UmamiError, RuntimeError):
 
 class InitializationError(StatusError):
     """``umami_initialize`` failed (typically a missing or malformed param card)."""
+
+
+class TracedArrayError(UmamiError, TypeError):
+    """An array has no concrete values (a JAX tracer inside jit / grad / vmap)."""
+
+
+class KinematicsError(UmamiError, ValueError):
+    """Momenta that no physical event has (zero, negative energies, not conserved)."""
+
+
+class FirstContactError(UmamiError, RuntimeError):
+    """The first contact with a library (load, first initialise, capability
+    probing), made in a child process, failed or crashed."""
 
 
 class ParameterNotSupportedError(UmamiError, NotImplementedError):

@@ -25,9 +25,15 @@ from .errors import DeviceMismatchError
 __all__ = ["GpuStream", "contiguous", "current_stream", "device_pointer", "synchronize_device"]
 
 
+class StreamHandle(int):
+    """A stream handle to pass where the ABI takes a pointer (GPU_STREAM)."""
+
+
 def device_pointer(x: Any) -> int:
     """The device address of a contiguous GPU array (CuPy, PyTorch, anything with
-    ``__cuda_array_interface__``)."""
+    ``__cuda_array_interface__``); a :class:`StreamHandle` is passed as it is."""
+    if isinstance(x, StreamHandle):
+        return int(x)
     if array_api_compat.is_torch_array(x):
         return int(x.data_ptr())
     interface = getattr(x, "__cuda_array_interface__", None)
@@ -86,3 +92,33 @@ def synchronize_device(x: Any) -> None:
         import torch
 
         torch.cuda.synchronize(x.device)
+
+
+@dataclasses.dataclass(frozen=True)
+class StreamPlan:
+    """How one call of a device library meets the caller's stream: ``handle`` to pass
+    as GPU_STREAM (None: not passed), what to wait for ``before`` the call and
+    ``after`` it."""
+
+    handle: int | None
+    before: Callable[[], None]
+    after: Callable[[], None]
+
+
+def _nothing() -> None:
+    pass
+
+
+def plan_stream(x: Any, library_takes_stream: bool) -> StreamPlan:
+    """The stream plan for a call on the arrays of ``x``: the caller's current
+    stream is passed and synchronised alone when the library takes GPU_STREAM;
+    otherwise the caller's stream is drained before the call (the inputs are
+    being converted on it) and the device after it (the library used its own)."""
+    stream = current_stream(x)
+    if library_takes_stream and stream is not None:
+        return StreamPlan(stream.handle, _nothing, stream.synchronize)
+    return StreamPlan(
+        None,
+        stream.synchronize if stream is not None else _nothing,
+        lambda: synchronize_device(x),
+    )

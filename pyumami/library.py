@@ -12,8 +12,11 @@ the call), and returns the outputs in the user's (event-first) layout.
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import threading
+import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -22,12 +25,13 @@ from typing import Any, Self
 
 import numpy as np
 
-from . import abi, introspection
+from . import abi, event_checks, introspection, loader
 from .abi import INPUTS, OUTPUTS, Device, InputKey, MetaKey, OutputKey, Shape, Status, ffi
 from .arrays import (
     MemoryKind,
     MomentaBuffer,
     check_momenta,
+    check_readable,
     host_array,
     memory_kind,
     non_finite_error,
@@ -37,6 +41,7 @@ from .errors import (
     DeviceMismatchError,
     InitializationError,
     InputLengthError,
+    InputValueError,
     LibraryClosedError,
     LibraryLoadError,
     MissingInputError,
@@ -48,6 +53,7 @@ from .errors import (
     UnsupportedOutputError,
 )
 from .introspection import Capabilities, CapabilitySource, StatusNumbering
+from .warnings import DependencyConflictWarning
 
 __all__ = [
     "INPUT_NAMES",
@@ -139,11 +145,18 @@ class MatrixElementLibrary:
         param_card: str | os.PathLike[str] | None = None,
         *,
         threads: int | None = None,
+        masses: Sequence[float] | None = None,
+        isolate: bool = False,
+        check_kinematics: bool = False,
     ) -> None:
         self.path = str(Path(path))
-        if threads is not None and int(threads) < 1:
-            raise ValueError(f"threads must be >= 1, got {threads}")
+        if threads is not None and (
+            isinstance(threads, bool) or not isinstance(threads, numbers.Integral) or threads < 1
+        ):
+            raise ValueError(f"threads must be a whole number >= 1, got {threads!r}")
         self.threads = int(threads) if threads is not None else (os.cpu_count() or 1)
+        self.check_kinematics = bool(check_kinematics)
+        self.isolated = bool(isolate)
         self.param_card = None if param_card is None else str(Path(param_card))
         if self.param_card is not None and not Path(self.param_card).is_file():
             raise FileNotFoundError(
@@ -154,7 +167,9 @@ class MatrixElementLibrary:
         self._card_c = (
             ffi.NULL if self.param_card is None else ffi.new("char[]", os.fsencode(self.param_card))
         )
-        lib = self._open()
+        opened = self._open(self.isolated)
+        lib = opened.lib
+        self._last_error = opened.last_error
         symbols = introspection.entry_points(lib)
         for symbol in abi.MANDATORY_SYMBOLS:
             if not symbols[symbol]:
@@ -169,11 +184,13 @@ class MatrixElementLibrary:
         self.numbering = StatusNumbering.UNKNOWN
         self._capabilities: Capabilities | None = None
         self._has_parameters: bool | None = None
+        self._given_masses: tuple[float, ...] | None = None
         try:
             self._check_metadata(introspection.read_metadata(lib))
             self._momenta_buffer = MomentaBuffer(self.particle_count)
             self._instance(0)
             self._metadata = introspection.reread_uninitialized(lib, self._metadata)
+            self._given_masses = None if masses is None else self._check_masses(masses)
             self.numbering = introspection.infer_numbering(symbols, self._metadata)
             self._capabilities = introspection.query_capabilities(lib)
             if self._capabilities is None and self.device != Device.CPU:
@@ -184,14 +201,19 @@ class MatrixElementLibrary:
             self._finalizer()
             raise
 
-    def _open(self) -> Any:
-        try:
-            return ffi.dlopen(self.path)
-        except OSError as exc:
-            raise LibraryLoadError(
-                f"cannot open {self.path} as a shared library: {exc}; check the path and that it "
-                f"was built for this machine (`file {self.path}`)"
-            ) from exc
+    def _open(self, isolate: bool) -> loader.OpenedLibrary:
+        if not isolate:
+            for conflict in loader.dependency_conflicts(self.path):
+                warnings.warn(
+                    f"{self.path} needs {conflict.name}, found at {conflict.wanted}, but a "
+                    f"{conflict.name} is already loaded from {conflict.loaded}: the dynamic "
+                    f"loader binds to the loaded one (a dependency without SONAME is matched by "
+                    f"file name), so both libraries would share its code and globals; load with "
+                    f"isolate=True to give this library its own copy",
+                    DependencyConflictWarning,
+                    stacklevel=4,
+                )
+        return loader.open_library(self.path, isolate=isolate)
 
     # ------------------------------------------------------------------ metadata
     def _check_metadata(self, metadata: introspection.Metadata) -> None:
@@ -232,10 +254,32 @@ class MatrixElementLibrary:
     def color_count(self) -> int | None:
         return self._metadata.color_count
 
+    def _check_masses(self, masses: Sequence[float]) -> tuple[float, ...]:
+        given = tuple(float(m) for m in masses)
+        if len(given) != self.particle_count or not all(math.isfinite(m) and m >= 0 for m in given):
+            raise ValueError(
+                f"masses must be {self.particle_count} finite values >= 0 in GeV (one per external "
+                f"particle, incoming first), got {masses!r}"
+            )
+        answered = self._metadata.masses
+        if answered is not None and not np.allclose(answered, given, rtol=1e-12, atol=0.0):
+            warnings.warn(
+                f"masses={list(given)} differ from the library's MASSES {list(answered)}; "
+                f"using masses=",
+                UserWarning,
+                stacklevel=4,
+            )
+        return given
+
     @property
     def masses(self) -> tuple[float, ...] | None:
-        """External masses in GeV, incoming first (MASSES metadata), or None."""
-        return self._metadata.masses
+        """External masses in GeV, incoming first: those given to :func:`load`, else
+        the library's MASSES asked now (so they follow the last card read and
+        ``set_parameter`` where the library's answer does), else None."""
+        if self._given_masses is not None:
+            return self._given_masses
+        answer = introspection.read_masses(self._lib, self.particle_count)
+        return answer.value if answer.ok else None
 
     # -------------------------------------------------------------- instances
     def _instance(self, index: int) -> Any:
@@ -255,6 +299,7 @@ class MatrixElementLibrary:
                         status,
                         numbering=self.numbering,
                         path=self.path,
+                        detail=self._last_error(),
                         hint=f"param card {card}; check that the card exists and is valid SLHA, "
                         f"or pass param_card= explicitly",
                     )
@@ -329,8 +374,8 @@ class MatrixElementLibrary:
             count,
             stride,
             offset,
-            {k: address(a) for k, a in zip(in_keys, in_arrays)},
-            {k: address(a) for k, a in zip(out_keys, out_arrays)},
+            {k: address(a) for k, a in zip(in_keys, in_arrays, strict=True)},
+            {k: address(a) for k, a in zip(out_keys, out_arrays, strict=True)},
         )
 
     def _executor(self) -> ThreadPoolExecutor:
@@ -448,7 +493,9 @@ class MatrixElementLibrary:
         }
         inputs = self._resolve_inputs(given)
         if self.device == Device.CPU:
-            return self._evaluate_host(momenta, inputs, given, requested)
+            results = self._evaluate_host(momenta, inputs, given, requested)
+            event_checks.check_outputs(results)
+            return results
         expected = MemoryKind.CUDA if self.device == Device.CUDA else MemoryKind.ROCM
         kind = memory_kind(momenta)
         if kind is not expected:
@@ -458,7 +505,9 @@ class MatrixElementLibrary:
                 f"the device (e.g. cupy.asarray(momenta) or torch.as_tensor(momenta, "
                 f"device='cuda')) or load the CPU build of the library"
             )
-        return self._evaluate_device(momenta, inputs, given, requested)
+        results = self._evaluate_device(momenta, inputs, given, requested)
+        event_checks.check_outputs(results)
+        return results
 
     def __call__(self, momenta: Any, **inputs: Any) -> Any:
         """|M|^2 of each event (GeV^(4-2n)); keyword inputs as in :meth:`evaluate`."""
@@ -472,11 +521,12 @@ class MatrixElementLibrary:
             if isinstance(momenta, (list, tuple))
             else host_array(momenta, "momenta")
         )
-        check_momenta(m, self.particle_count)
+        check_momenta(m, self.particle_count, source=momenta)
+        if self.check_kinematics:
+            event_checks.check_kinematics(m, self.masses)
         n = m.shape[0]
         in_arrays = [
-            per_event_input(given[name], n, dtype, name, unit_interval=INPUTS[key].unit_interval)
-            for name, key, dtype in inputs
+            self._per_event(given[name], n, dtype, name, key) for name, key, dtype in inputs
         ]
         out_arrays = [
             np.empty(OUTPUTS[key].layout(self.particle_count, self.diagram_count, n), dtype=dtype)
@@ -492,7 +542,7 @@ class MatrixElementLibrary:
                 buffer = umami_view if in_place else self._momenta_buffer.view(n)
                 in_keys = [InputKey.MOMENTA] + [key for _, key, _ in inputs]
                 out_keys = [key for _, key, _ in requested]
-                status, where = self._run_split(
+                status, where, detail = self._run_split(
                     m,
                     buffer,
                     in_keys,
@@ -502,13 +552,24 @@ class MatrixElementLibrary:
                     convert=not in_place,
                 )
             if status != Status.SUCCESS:
-                self._raise_call_status(status, where, inputs, requested)
+                self._raise_call_status(status, where, inputs, requested, detail)
         return {
             name: (
                 np.ascontiguousarray(array.T) if OUTPUTS[key].shape is Shape.PER_DIAGRAM else array
             )
-            for (name, key, _), array in zip(requested, out_arrays)
+            for (name, key, _), array in zip(requested, out_arrays, strict=True)
         }
+
+    @staticmethod
+    def _per_event(value: Any, n: int, dtype: np.dtype, name: str, key: InputKey) -> np.ndarray:
+        return per_event_input(
+            value,
+            n,
+            dtype,
+            name,
+            unit_interval=INPUTS[key].unit_interval,
+            non_negative=key == InputKey.ALPHA_S,
+        )
 
     def _run_split(
         self,
@@ -519,19 +580,20 @@ class MatrixElementLibrary:
         out_keys,
         out_arrays,
         convert: bool = True,
-    ) -> tuple[int, str]:
+    ) -> tuple[int, str, str | None]:
         """Evaluate the batch in slices, one per thread and instance. Each thread
         converts its own slice of momenta into the UMAMI layout first (so the
         conversion runs in parallel too) and calls the library only when that
         slice is finite: non-finite momenta never reach a library. Returns the
-        first non-zero status and the events it concerns (SUCCESS, "" otherwise)."""
+        first non-zero status, the events it concerns and the library's message on the
+        cause (SUCCESS, "", None otherwise)."""
         n = momenta.shape[0]
         jobs = max(1, min(self.threads, n // MIN_EVENTS_PER_THREAD))
         chunk = -(-n // jobs)
         slices = [(k * chunk, min(chunk, n - k * chunk)) for k in range(jobs) if k * chunk < n]
         handles = [self._instance(k) for k in range(len(slices))]
 
-        def run(k: int) -> int | None:
+        def run(k: int) -> tuple[int, str | None] | None:
             offset, count = slices[k]
             if convert:
                 finite = self._momenta_buffer.fill_slice(buffer, momenta, offset, offset + count)
@@ -539,9 +601,11 @@ class MatrixElementLibrary:
                 finite = bool(np.isfinite(buffer[:, :, offset : offset + count]).all())
             if not finite:
                 return None
-            return self._call(
+            status = self._call(
                 handles[k], count, n, offset, in_keys, in_arrays, out_keys, out_arrays
             )
+            # the library's message is per thread: read it on the thread that failed
+            return status, (None if status == Status.SUCCESS else self._last_error())
 
         if len(slices) == 1:
             statuses = [run(0)]
@@ -550,12 +614,15 @@ class MatrixElementLibrary:
             statuses = [run(0)] + [f.result() for f in futures]
         if any(status is None for status in statuses):
             raise non_finite_error(momenta)
-        for (offset, count), status in zip(slices, statuses):
-            if status != Status.SUCCESS:
-                return int(status), f"events [{offset}, {offset + count})"  # type: ignore[arg-type]
-        return int(Status.SUCCESS), ""
+        for (offset, count), result in zip(slices, statuses, strict=True):
+            assert result is not None
+            if result[0] != Status.SUCCESS:
+                return result[0], f"events [{offset}, {offset + count})", result[1]
+        return int(Status.SUCCESS), "", None
 
-    def _raise_call_status(self, status: int, where: str, inputs=(), requested=()) -> None:
+    def _raise_call_status(
+        self, status: int, where: str, inputs=(), requested=(), detail: str | None = None
+    ) -> None:
         if status in _CAPABILITY_STATUSES and self.capabilities.source is CapabilitySource.PROBED:
             # the library was called before its capabilities were needed; now they
             # are, and they name the input or output concerned
@@ -574,6 +641,7 @@ class MatrixElementLibrary:
             numbering=self.numbering,
             path=self.path,
             hint=(f"{where}; {hint}" if hint else where),
+            detail=detail,
         )
 
     def _evaluate_device(self, momenta: Any, inputs, given, requested) -> dict[str, Any]:
@@ -583,6 +651,7 @@ class MatrixElementLibrary:
 
         from . import gpu
 
+        check_readable(momenta, "momenta")
         xp = array_api_compat.array_namespace(momenta)
         check_momenta(momenta, self.particle_count)
         n = int(momenta.shape[0])
@@ -591,14 +660,14 @@ class MatrixElementLibrary:
             raise NonFiniteMomentaError(
                 "momenta contain NaN or infinite components; remove or repair those events"
             )
+        if self.check_kinematics:
+            event_checks.check_kinematics(momenta, self.masses)
         layout = gpu.contiguous(xp, xp.permute_dims(momenta, (2, 1, 0)))
         in_arrays = [layout]
         for name, key, dtype in inputs:
             value = given[name]
             if memory_kind(value) is MemoryKind.HOST:
-                value = per_event_input(
-                    value, n, dtype, name, unit_interval=INPUTS[key].unit_interval
-                )
+                value = self._per_event(value, n, dtype, name, key)
             else:
                 value = xp.reshape(value, (-1,))
                 if value.shape[0] != n:
@@ -619,8 +688,16 @@ class MatrixElementLibrary:
             for _, key, dtype in requested
         ]
         if n > 0:
+            plan = gpu.plan_stream(momenta, OutputKey.GPU_STREAM in self.supported_outputs)
+            out_keys = [key for _, key, _ in requested]
+            stream_slot: list[Any] = []
+            if plan.handle is not None:
+                # GPU_STREAM is passed in the outputs array as the handle itself
+                out_keys.append(OutputKey.GPU_STREAM)
+                stream_slot.append(gpu.StreamHandle(plan.handle))
             with self._call_lock:
                 self._check_open()
+                plan.before()
                 status = self._call(
                     self._instance(0),
                     n,
@@ -628,18 +705,19 @@ class MatrixElementLibrary:
                     0,
                     [InputKey.MOMENTA] + [key for _, key, _ in inputs],
                     in_arrays,
-                    [key for _, key, _ in requested],
-                    out_arrays,
+                    out_keys,
+                    out_arrays + stream_slot,
                     pointer=gpu.device_pointer,
                 )
-                gpu.synchronize_device(momenta)
+                detail = None if status == Status.SUCCESS else self._last_error()
+                plan.after()
             if status != Status.SUCCESS:
-                self._raise_call_status(status, f"events [0, {n})", inputs, requested)
+                self._raise_call_status(status, f"events [0, {n})", inputs, requested, detail)
         return {
             name: (
                 xp.permute_dims(array, (1, 0)) if OUTPUTS[key].shape is Shape.PER_DIAGRAM else array
             )
-            for (name, key, _), array in zip(requested, out_arrays)
+            for (name, key, _), array in zip(requested, out_arrays, strict=True)
         }
 
     # ------------------------------------------------------------ parameters
@@ -652,12 +730,26 @@ class MatrixElementLibrary:
                 f"load again"
             )
         if status != Status.SUCCESS:
+            detail = self._last_error()
+            probe = ffi.new("double *")
+            known = (
+                self.optional_symbols["umami_get_parameter"]
+                and self._lib.umami_get_parameter(handle, name.encode(), probe, ffi.NULL)
+                == Status.SUCCESS
+            )
+            hint = (
+                f"the name {name!r} is known (get_parameter reads {probe[0]!r}): the value "
+                f"{complex(re, im) if im else re!r} was refused"
+                if known
+                else f"parameter {name!r}; check the name against the param card"
+            )
             raise StatusError(
                 "umami_set_parameter",
                 status,
                 numbering=self.numbering,
                 path=self.path,
-                hint=f"parameter {name!r}; check the name against the param card",
+                hint=hint,
+                detail=detail,
             )
 
     def _require_parameters(self, symbol: str) -> None:
@@ -693,6 +785,11 @@ class MatrixElementLibrary:
         self._check_open()
         self._require_parameters("umami_set_parameter")
         value = complex(value)
+        if not (math.isfinite(value.real) and math.isfinite(value.imag)):
+            raise InputValueError(
+                f"set_parameter({name!r}, {value!r}): the value must be finite; the name is not "
+                f"the problem"
+            )
         with self._call_lock, self._instance_lock:
             self._check_open()
             for handle in self._resources.handles:
@@ -708,6 +805,7 @@ class MatrixElementLibrary:
         with self._call_lock:
             self._check_open()
             status = self._lib.umami_get_parameter(self._instance(0), name.encode(), re, im)
+            detail = None if status == Status.SUCCESS else self._last_error()
         if status == Status.ERROR_NOT_IMPLEMENTED:
             raise ParameterNotSupportedError(
                 f"{self.path} does not implement run-time parameters (umami_get_parameter answers "
@@ -720,6 +818,7 @@ class MatrixElementLibrary:
                 numbering=self.numbering,
                 path=self.path,
                 hint=f"parameter {name!r}; check the name against the param card",
+                detail=detail,
             )
         return complex(re[0], im[0]) if im[0] != 0.0 else float(re[0])
 
@@ -760,6 +859,7 @@ class MatrixElementLibrary:
             "has_parameters": self.has_parameters,
             "optional_symbols": dict(self.optional_symbols),
             "param_card": self.param_card,
+            "isolated": self.isolated,
             "threads": self.threads,
             "closed": self.closed,
         }
@@ -774,6 +874,9 @@ def load(
     param_card: str | os.PathLike[str] | None = None,
     *,
     threads: int | None = None,
+    masses: Sequence[float] | None = None,
+    isolate: bool = False,
+    check_kinematics: bool = False,
 ) -> MatrixElementLibrary:
     """Open the UMAMI library at ``path``.
 
@@ -783,9 +886,23 @@ def load(
             passes NULL (the library's default, where it has one).
         threads: CPU threads (and instances) a batch is split over; default
             ``os.cpu_count()``.
+        masses: external masses in GeV, incoming first, for a library that does not
+            answer MASSES (MadGraph's CUDACPP); they then are ``lib.masses``.
+        isolate: open the library in a link-map namespace of its own (glibc
+            ``dlmopen``), with its own copies of its dependencies and globals.
+        check_kinematics: check every batch for all-zero momenta, negative
+            energies and momentum non-conservation (KinematicsError) and for
+            momenta off ``masses`` (KinematicsWarning).
 
     Raises:
         LibraryLoadError / MissingSymbolError: not a loadable UMAMI library.
         StatusError / InitializationError: metadata or initialisation failed.
     """
-    return MatrixElementLibrary(path, param_card, threads=threads)
+    return MatrixElementLibrary(
+        path,
+        param_card,
+        threads=threads,
+        masses=masses,
+        isolate=isolate,
+        check_kinematics=check_kinematics,
+    )

@@ -1,4 +1,5 @@
 """Shared test configuration: where MadGraph's reference data and built libraries live."""
+
 from __future__ import annotations
 
 import os
@@ -22,6 +23,18 @@ def ref_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return REF_DIR
+
+
+def reference_library(process: str) -> Path:
+    """Path of a reference library built by `make cpu-libs`; a missing one fails the test."""
+    import ref_me
+
+    try:
+        return ref_me.library_path(process)
+    except FileNotFoundError as exc:
+        pytest.fail(
+            f"reference library not built ({exc}); run `make cpu-libs` (part of `make test`)"
+        )
 
 
 def fixture_library(name: str) -> Path:

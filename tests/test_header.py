@@ -3,6 +3,7 @@
 The expected values here are typed from the specification on purpose: this is
 the one place that checks the header itself rather than deriving from it.
 """
+
 import shutil
 import subprocess
 
@@ -13,24 +14,42 @@ from pyumami import abi
 
 SPEC = {
     "UmamiStatus": [
-        "UMAMI_SUCCESS", "UMAMI_ERROR", "UMAMI_ERROR_NOT_IMPLEMENTED",
-        "UMAMI_ERROR_UNSUPPORTED_INPUT", "UMAMI_ERROR_UNSUPPORTED_OUTPUT",
-        "UMAMI_ERROR_UNINITIALIZED_META", "UMAMI_ERROR_UNSUPPORTED_META",
+        "UMAMI_SUCCESS",
+        "UMAMI_ERROR",
+        "UMAMI_ERROR_NOT_IMPLEMENTED",
+        "UMAMI_ERROR_UNSUPPORTED_INPUT",
+        "UMAMI_ERROR_UNSUPPORTED_OUTPUT",
+        "UMAMI_ERROR_UNINITIALIZED_META",
+        "UMAMI_ERROR_UNSUPPORTED_META",
         "UMAMI_ERROR_MISSING_INPUT",
     ],
     "UmamiDevice": ["UMAMI_DEVICE_CPU", "UMAMI_DEVICE_CUDA", "UMAMI_DEVICE_HIP"],
     "UmamiMetaKey": [
-        "UMAMI_META_DEVICE", "UMAMI_META_PARTICLE_COUNT", "UMAMI_META_DIAGRAM_COUNT",
-        "UMAMI_META_HELICITY_COUNT", "UMAMI_META_COLOR_COUNT", "UMAMI_META_MASSES",
+        "UMAMI_META_DEVICE",
+        "UMAMI_META_PARTICLE_COUNT",
+        "UMAMI_META_DIAGRAM_COUNT",
+        "UMAMI_META_HELICITY_COUNT",
+        "UMAMI_META_COLOR_COUNT",
+        "UMAMI_META_MASSES",
     ],
     "UmamiInputKey": [
-        "UMAMI_IN_MOMENTA", "UMAMI_IN_ALPHA_S", "UMAMI_IN_FLAVOR_INDEX",
-        "UMAMI_IN_RANDOM_COLOR", "UMAMI_IN_RANDOM_HELICITY", "UMAMI_IN_RANDOM_DIAGRAM",
-        "UMAMI_IN_HELICITY_INDEX", "UMAMI_IN_DIAGRAM_INDEX", "UMAMI_IN_CHANNEL_INDEX",
+        "UMAMI_IN_MOMENTA",
+        "UMAMI_IN_ALPHA_S",
+        "UMAMI_IN_FLAVOR_INDEX",
+        "UMAMI_IN_RANDOM_COLOR",
+        "UMAMI_IN_RANDOM_HELICITY",
+        "UMAMI_IN_RANDOM_DIAGRAM",
+        "UMAMI_IN_HELICITY_INDEX",
+        "UMAMI_IN_DIAGRAM_INDEX",
+        "UMAMI_IN_CHANNEL_INDEX",
     ],
     "UmamiOutputKey": [
-        "UMAMI_OUT_MATRIX_ELEMENT", "UMAMI_OUT_DIAGRAM_AMP2", "UMAMI_OUT_COLOR_INDEX",
-        "UMAMI_OUT_HELICITY_INDEX", "UMAMI_OUT_DIAGRAM_INDEX", "UMAMI_OUT_GPU_STREAM",
+        "UMAMI_OUT_MATRIX_ELEMENT",
+        "UMAMI_OUT_DIAGRAM_AMP2",
+        "UMAMI_OUT_COLOR_INDEX",
+        "UMAMI_OUT_HELICITY_INDEX",
+        "UMAMI_OUT_DIAGRAM_INDEX",
+        "UMAMI_OUT_GPU_STREAM",
     ],
 }
 
@@ -61,14 +80,27 @@ int handle_is_pointer[sizeof(UmamiHandle) == sizeof(void*) ? 1 : -1];
 """
 
 
-@pytest.mark.parametrize("compiler, flags", [("gcc", ["-x", "c", "-std=c99"]), ("g++", ["-x", "c++", "-std=c++17"])])
+@pytest.mark.parametrize(
+    "compiler, flags", [("gcc", ["-x", "c", "-std=c99"]), ("g++", ["-x", "c++", "-std=c++17"])]
+)
 def test_entry_point_signatures(tmp_path, compiler, flags):
     if shutil.which(compiler) is None:
         pytest.skip(f"{compiler} not found")
     src = tmp_path / "sig.c"
     src.write_text(SIGNATURE_CHECK)
-    cmd = [compiler, *flags, "-Wall", "-Wextra", "-pedantic", "-Werror", "-c",
-           f"-I{umami_abi.include_dir()}", str(src), "-o", str(tmp_path / "sig.o")]
+    cmd = [
+        compiler,
+        *flags,
+        "-Wall",
+        "-Wextra",
+        "-pedantic",
+        "-Werror",
+        "-c",
+        f"-I{umami_abi.include_dir()}",
+        str(src),
+        "-o",
+        str(tmp_path / "sig.o"),
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
 
@@ -103,8 +135,18 @@ def test_header_compiles_pedantic(tmp_path, compiler, flags):
         pytest.skip(f"{compiler} not found")
     src = tmp_path / "main.c"
     src.write_text('#include "umami.h"\nint main(void) { return UMAMI_MAJOR_VERSION - 1; }\n')
-    cmd = [compiler, *flags, "-Wall", "-Wextra", "-pedantic", "-Werror",
-           f"-I{umami_abi.include_dir()}", str(src), "-o", str(tmp_path / "a.out")]
+    cmd = [
+        compiler,
+        *flags,
+        "-Wall",
+        "-Wextra",
+        "-pedantic",
+        "-Werror",
+        f"-I{umami_abi.include_dir()}",
+        str(src),
+        "-o",
+        str(tmp_path / "a.out"),
+    ]
     result = subprocess.run(cmd, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert subprocess.run([str(tmp_path / "a.out")]).returncode == 0
@@ -113,16 +155,23 @@ def test_header_compiles_pedantic(tmp_path, compiler, flags):
 # The key table of pyumami.abi is read from the header's comments; the expected
 # element types and shapes are typed from the specification.
 KEY_TABLE_SPEC = {
-    "MOMENTA": ("float64", "MOMENTA"), "ALPHA_S": ("float64", "PER_EVENT"),
-    "FLAVOR_INDEX": ("int32", "PER_EVENT"), "RANDOM_COLOR": ("float64", "PER_EVENT"),
-    "RANDOM_HELICITY": ("float64", "PER_EVENT"), "RANDOM_DIAGRAM": ("float64", "PER_EVENT"),
-    "HELICITY_INDEX": ("int32", "PER_EVENT"), "DIAGRAM_INDEX": ("uint32", "PER_EVENT"),
+    "MOMENTA": ("float64", "MOMENTA"),
+    "ALPHA_S": ("float64", "PER_EVENT"),
+    "FLAVOR_INDEX": ("int32", "PER_EVENT"),
+    "RANDOM_COLOR": ("float64", "PER_EVENT"),
+    "RANDOM_HELICITY": ("float64", "PER_EVENT"),
+    "RANDOM_DIAGRAM": ("float64", "PER_EVENT"),
+    "HELICITY_INDEX": ("int32", "PER_EVENT"),
+    "DIAGRAM_INDEX": ("uint32", "PER_EVENT"),
     "CHANNEL_INDEX": ("uint32", "PER_EVENT"),
 }
 OUTPUT_TABLE_SPEC = {
-    "MATRIX_ELEMENT": ("float64", "PER_EVENT"), "DIAGRAM_AMP2": ("float64", "PER_DIAGRAM"),
-    "COLOR_INDEX": ("int32", "PER_EVENT"), "HELICITY_INDEX": ("int32", "PER_EVENT"),
-    "DIAGRAM_INDEX": ("int32", "PER_EVENT"), "GPU_STREAM": (None, "HANDLE"),
+    "MATRIX_ELEMENT": ("float64", "PER_EVENT"),
+    "DIAGRAM_AMP2": ("float64", "PER_DIAGRAM"),
+    "COLOR_INDEX": ("int32", "PER_EVENT"),
+    "HELICITY_INDEX": ("int32", "PER_EVENT"),
+    "DIAGRAM_INDEX": ("int32", "PER_EVENT"),
+    "GPU_STREAM": (None, "HANDLE"),
 }
 
 
@@ -131,7 +180,10 @@ def test_key_table_follows_the_header_comments():
     got_out = {k.name: (s.dtype and s.dtype.name, s.shape.name) for k, s in abi.OUTPUTS.items()}
     assert got_in == KEY_TABLE_SPEC and got_out == OUTPUT_TABLE_SPEC
     assert {k.name for k, s in abi.INPUTS.items() if s.unit_interval} == {
-        "RANDOM_COLOR", "RANDOM_HELICITY", "RANDOM_DIAGRAM"}
+        "RANDOM_COLOR",
+        "RANDOM_HELICITY",
+        "RANDOM_DIAGRAM",
+    }
     assert abi.INPUTS[abi.InputKey.MOMENTA].layout(5, None, 7) == (4, 5, 7)
     assert abi.OUTPUTS[abi.OutputKey.DIAGRAM_AMP2].layout(5, 3, 7) == (3, 7)
 

@@ -1,5 +1,6 @@
 """Device handling: a CUDA library refuses host memory and a CPU library refuses
 device memory before any call; the real GPU path runs only where a GPU exists."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,8 +8,8 @@ import pytest
 
 import pyumami
 from pyumami.arrays import MemoryKind, memory_kind
+from tests._helpers import two_to_two
 from tests.conftest import fixture_library
-from tests.test_host_evaluate import two_to_two
 
 
 class FakeCudaArray:
@@ -54,9 +55,12 @@ def _cuda_available() -> bool:
 
 
 @pytest.mark.gpu
-@pytest.mark.skipif(not _cuda_available(), reason="needs CuPy and a CUDA GPU (none on this machine)")
+@pytest.mark.skipif(
+    not _cuda_available(), reason="needs CuPy and a CUDA GPU (none on this machine)"
+)
 def test_cuda_library_with_cupy_arrays_matches_cpu():  # pragma: no cover - GPU only
     import cupy
+
     import ref_me
 
     try:
@@ -66,11 +70,96 @@ def test_cuda_library_with_cupy_arrays_matches_cpu():  # pragma: no cover - GPU 
         pytest.skip(str(exc))
     from phase_space.rambo import Rambo
 
-    with pyumami.load(cpu_path, ref_me.default_param_card()) as cpu, \
-         pyumami.load(gpu_path, ref_me.default_param_card()) as gpu:
+    with (
+        pyumami.load(cpu_path, ref_me.default_param_card()) as cpu,
+        pyumami.load(gpu_path, ref_me.default_param_card()) as gpu,
+    ):
         masses = np.asarray(cpu.masses)
         mapping = Rambo(masses[2:], 1500.0)
         p, _ = mapping.forward(np.random.default_rng(1).random((1000, mapping.dim)))
         me_gpu = gpu(cupy.asarray(p))
         assert isinstance(me_gpu, cupy.ndarray)
         np.testing.assert_allclose(cupy.asnumpy(me_gpu), cpu(p), rtol=1e-12)
+
+
+# --- streams: the logic runs here with stand-ins for CuPy (no GPU needed) ----
+
+
+class _FakeCupyStream:
+    def __init__(self, log):
+        self.ptr, self.log = 0xC0FFEE, log
+
+    def synchronize(self):
+        self.log.append("stream")
+
+
+def _fake_cupy(monkeypatch, log):
+    import types
+
+    class ndarray:  # array-api-compat recognises CuPy arrays by this class
+        device = types.SimpleNamespace(id=0)
+
+    stream = _FakeCupyStream(log)
+    cuda = types.SimpleNamespace(
+        get_current_stream=lambda: stream,
+        Device=lambda index: types.SimpleNamespace(synchronize=lambda: log.append("device")),
+    )
+    monkeypatch.setitem(
+        __import__("sys").modules, "cupy", types.SimpleNamespace(ndarray=ndarray, cuda=cuda)
+    )
+    return ndarray()
+
+
+def test_stream_passed_and_synchronised_when_the_library_takes_it(monkeypatch):
+    from pyumami import gpu
+
+    log: list[str] = []
+    plan = gpu.plan_stream(_fake_cupy(monkeypatch, log), library_takes_stream=True)
+    assert plan.handle == 0xC0FFEE
+    plan.before()
+    plan.after()
+    assert log == ["stream"]  # the caller's stream only, never the whole device
+
+
+def test_without_stream_support_the_device_is_synchronised(monkeypatch):
+    from pyumami import gpu
+
+    log: list[str] = []
+    plan = gpu.plan_stream(_fake_cupy(monkeypatch, log), library_takes_stream=False)
+    assert plan.handle is None
+    plan.before()  # the inputs were converted on the caller's stream
+    plan.after()  # the library ran on its own
+    assert log == ["stream", "device"]
+    assert gpu.plan_stream(np.zeros(3), library_takes_stream=True).handle is None
+
+
+def test_device_call_passes_the_callers_stream_as_gpu_stream(monkeypatch):
+    # fake_cuda advertises GPU_STREAM and answers ERROR without reading any pointer;
+    # array_api_strict stands in for the device array library
+    xp = pytest.importorskip("array_api_strict")
+    from pyumami import gpu, introspection, library
+
+    log: list[str] = []
+    seen = {}
+    monkeypatch.setattr(library, "memory_kind", lambda x: MemoryKind.CUDA)
+    monkeypatch.setattr(gpu, "device_pointer", lambda x: int(x) if isinstance(x, int) else 0x1000)
+    monkeypatch.setattr(
+        gpu,
+        "plan_stream",
+        lambda x, takes: gpu.StreamPlan(
+            0xC0FFEE if takes else None, lambda: log.append("before"), lambda: log.append("after")
+        ),
+    )
+    real = introspection.call_matrix_element
+
+    def spy(lib, handle, count, stride, offset, inputs, outputs):
+        seen.update(outputs)
+        return real(lib, handle, count, stride, offset, inputs, outputs)
+
+    monkeypatch.setattr(introspection, "call_matrix_element", spy)
+    with pyumami.load(fixture_library("fake_cuda")) as lib:
+        assert pyumami.OutputKey.GPU_STREAM in lib.supported_outputs
+        with pytest.raises(pyumami.StatusError, match="ERROR"):
+            lib(xp.asarray(two_to_two(8)))
+    assert seen[pyumami.OutputKey.GPU_STREAM] == 0xC0FFEE
+    assert log == ["before", "after"]

@@ -1,6 +1,7 @@
 """Each mistake a user can make gets its own exception class, deriving from
 UmamiError and from the builtin exception that describes it, with a message
 naming the cause."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -13,8 +14,8 @@ from hypothesis import strategies as st
 import pyumami
 import ref_me
 from pyumami.errors import StatusError, status_readings
+from tests._helpers import two_to_two
 from tests.conftest import fixture_library
-from tests.test_host_evaluate import two_to_two
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +100,10 @@ def test_missing_required_input(minimal):
     # host refuses before calling.
     probed = minimal.capabilities
     minimal._capabilities = dataclasses.replace(
-        probed, required_inputs=probed.required_inputs | {pyumami.InputKey.ALPHA_S},
-        supported_inputs=probed.supported_inputs | {pyumami.InputKey.ALPHA_S})
+        probed,
+        required_inputs=probed.required_inputs | {pyumami.InputKey.ALPHA_S},
+        supported_inputs=probed.supported_inputs | {pyumami.InputKey.ALPHA_S},
+    )
     try:
         with pytest.raises(pyumami.MissingInputError, match="alpha_s") as info:
             minimal(two_to_two(4))
@@ -114,7 +117,8 @@ def test_non_zero_status_carries_both_readings(old):
     # status becomes a StatusError naming the entry point and both readings.
     probed = old.capabilities
     old._capabilities = dataclasses.replace(
-        probed, supported_inputs=probed.supported_inputs | {pyumami.InputKey.HELICITY_INDEX})
+        probed, supported_inputs=probed.supported_inputs | {pyumami.InputKey.HELICITY_INDEX}
+    )
     try:
         with pytest.raises(StatusError, match="ERROR_UNSUPPORTED_INPUT") as info:
             old(two_to_two(300), helicity=0)
@@ -125,12 +129,15 @@ def test_non_zero_status_carries_both_readings(old):
         old._capabilities = probed
 
 
-@pytest.mark.parametrize("code,words", [
-    (5, ["ERROR_UNINITIALIZED_META", "ERROR_UNSUPPORTED_META", "older"]),
-    (6, ["ERROR_UNSUPPORTED_META", "ERROR_MISSING_INPUT", "older"]),
-    (7, ["ERROR_MISSING_INPUT"]),
-    (42, ["unknown status 42"]),
-])
+@pytest.mark.parametrize(
+    "code,words",
+    [
+        (5, ["ERROR_UNINITIALIZED_META", "ERROR_UNSUPPORTED_META", "older"]),
+        (6, ["ERROR_UNSUPPORTED_META", "ERROR_MISSING_INPUT", "older"]),
+        (7, ["ERROR_MISSING_INPUT"]),
+        (42, ["unknown status 42"]),
+    ],
+)
 def test_status_error_messages(code, words):
     error = StatusError("umami_matrix_element", code, numbering="old", path="lib.so")
     for word in words:
@@ -154,7 +161,9 @@ def test_per_event_input_property(n, length, value):
     assert broadcast.shape == (n,) and np.all(broadcast == value)
     array = np.full(length, value)
     if length == n:
-        np.testing.assert_array_equal(per_event_input(array, n, np.dtype(np.float64), "alpha_s"), array)
+        np.testing.assert_array_equal(
+            per_event_input(array, n, np.dtype(np.float64), "alpha_s"), array
+        )
     else:
         with pytest.raises(pyumami.InputLengthError):
             per_event_input(array, n, np.dtype(np.float64), "alpha_s")

@@ -1,6 +1,7 @@
 """pyumami evaluation: physics of the fixtures through the host, per-event
 inputs, array intake (NumPy, DLPack/JAX, array interface), layout, buffer reuse,
 threads (bit-identical to one thread)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,36 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pyumami
+from tests._helpers import mandelstam, two_to_two
 from tests.conftest import fixture_library
 
 DEFAULT_GS = 1.2177157847767195
-
-
-def two_to_two(n: int, seed: int = 0, sqrt_s: float = 1000.0, boost: float = 0.0) -> np.ndarray:
-    """Massless 2 -> 2 momenta (n, 4, 4) at random angles, optionally boosted along z
-    with rapidity ``boost``."""
-    rng = np.random.default_rng(seed)
-    e = sqrt_s / 2
-    cos_t = rng.uniform(-0.95, 0.95, n)
-    sin_t = np.sqrt(1 - cos_t**2)
-    phi = rng.uniform(0, 2 * np.pi, n)
-    p = np.zeros((n, 4, 4))
-    p[:, 0] = [e, 0, 0, e]
-    p[:, 1] = [e, 0, 0, -e]
-    p[:, 2] = np.stack([np.full(n, e), e * sin_t * np.cos(phi), e * sin_t * np.sin(phi), e * cos_t], -1)
-    p[:, 3, 0] = e
-    p[:, 3, 1:] = -p[:, 2, 1:]
-    if boost:
-        ch, sh = np.cosh(boost), np.sinh(boost)
-        energy, pz = p[..., 0].copy(), p[..., 3].copy()
-        p[..., 0], p[..., 3] = ch * energy + sh * pz, sh * energy + ch * pz
-    return p
-
-
-def mandelstam(p: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    def sq(k):
-        return k[..., 0] ** 2 - k[..., 1] ** 2 - k[..., 2] ** 2 - k[..., 3] ** 2
-    return sq(p[:, 0] + p[:, 1]), sq(p[:, 0] - p[:, 2]), sq(p[:, 0] - p[:, 3])
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +38,9 @@ def test_minimal_matches_formula(minimal):
 @given(seed=st.integers(0, 2**32 - 1), rapidity=st.floats(-3, 3), n=st.integers(1, 300))
 def test_lorentz_invariance_through_host(minimal, seed, rapidity, n):
     p = two_to_two(n, seed=seed)
-    np.testing.assert_allclose(minimal(two_to_two(n, seed=seed, boost=rapidity)), minimal(p), rtol=1e-9)
+    np.testing.assert_allclose(
+        minimal(two_to_two(n, seed=seed, boost=rapidity)), minimal(p), rtol=1e-9
+    )
 
 
 def test_old_numbering_scales_as_alpha_s_squared(old):
@@ -73,7 +50,9 @@ def test_old_numbering_scales_as_alpha_s_squared(old):
     me_ref = old(p, alpha_s=0.118)
     np.testing.assert_allclose(me / me_ref, (alpha / 0.118) ** 2, rtol=1e-13)
     # without ALPHA_S: CUDACPP's default g_s
-    np.testing.assert_allclose(old(p), me_ref * (DEFAULT_GS**2 / (4 * np.pi * 0.118)) ** 2, rtol=1e-13)
+    np.testing.assert_allclose(
+        old(p), me_ref * (DEFAULT_GS**2 / (4 * np.pi * 0.118)) ** 2, rtol=1e-13
+    )
 
 
 def test_diagram_amp2_layout_and_normalisation(old):
@@ -91,8 +70,13 @@ def test_diagram_amp2_layout_and_normalisation(old):
 def test_scalar_inputs_broadcast_like_arrays(old):
     p = two_to_two(200, seed=4)
     scalar = old.evaluate(p, alpha_s=0.13, random_helicity=0.25, flavor=0, diagram=1)
-    arrays = old.evaluate(p, alpha_s=np.full(200, 0.13), random_helicity=np.full(200, 0.25),
-                          flavor=np.zeros(200, dtype=np.int64), diagram=np.ones(200, dtype=np.uint8))
+    arrays = old.evaluate(
+        p,
+        alpha_s=np.full(200, 0.13),
+        random_helicity=np.full(200, 0.25),
+        flavor=np.zeros(200, dtype=np.int64),
+        diagram=np.ones(200, dtype=np.uint8),
+    )
     np.testing.assert_array_equal(scalar["matrix_element"], arrays["matrix_element"])
 
 
@@ -187,8 +171,10 @@ def test_threads_bit_identical_to_one_thread(n, threads, seed):
     p = two_to_two(n, seed=seed)
     alpha = np.random.default_rng(seed).uniform(0.1, 0.2, n)
     outputs = ("matrix_element", "diagram_amp2")
-    with pyumami.load(fixture_library("old_numbering"), threads=1) as one, \
-         pyumami.load(fixture_library("old_numbering"), threads=threads) as many:
+    with (
+        pyumami.load(fixture_library("old_numbering"), threads=1) as one,
+        pyumami.load(fixture_library("old_numbering"), threads=threads) as many,
+    ):
         a = one.evaluate(p, alpha_s=alpha, outputs=outputs)
         b = many.evaluate(p, alpha_s=alpha, outputs=outputs)
         for name in outputs:

@@ -22,8 +22,9 @@ def test_trial_momenta_are_generic_physical_points(seed, top, npar):
     scale = p[:, :, 0].sum(axis=1)
     np.testing.assert_allclose(total / scale[:, None], 0.0, atol=1e-12)  # conserved
     m2 = p[..., 0] ** 2 - (p[..., 1:] ** 2).sum(axis=-1)
-    np.testing.assert_allclose(np.sqrt(np.maximum(m2, 0.0)), np.broadcast_to(masses, m2.shape),
-                               atol=1e-6 * scale.max())  # on shell
+    np.testing.assert_allclose(
+        np.sqrt(np.maximum(m2, 0.0)), np.broadcast_to(masses, m2.shape), atol=1e-6 * scale.max()
+    )  # on shell
     assert (p[..., 0] > 0).all()
     # no common axis: the beams point in 32 different directions, none along z
     beam = p[:, 0, 1:] / np.linalg.norm(p[:, 0, 1:], axis=1, keepdims=True)
@@ -31,9 +32,15 @@ def test_trial_momenta_are_generic_physical_points(seed, top, npar):
     assert len({tuple(np.round(b, 6)) for b in beam}) == 32
 
 
-@pytest.mark.parametrize("meta, missing, expected", [
-    (6, 7, StatusNumbering.CURRENT), (5, 6, StatusNumbering.OLD),
-    (6, 6, StatusNumbering.MIXED), (1, 1, StatusNumbering.UNKNOWN)])
+@pytest.mark.parametrize(
+    "meta, missing, expected",
+    [
+        (6, 7, StatusNumbering.CURRENT),
+        (5, 6, StatusNumbering.OLD),
+        (6, 6, StatusNumbering.MIXED),
+        (1, 1, StatusNumbering.UNKNOWN),
+    ],
+)
 def test_numbering_from_statuses(meta, missing, expected):
     assert introspection.numbering_from_statuses(meta, missing) is expected
 
@@ -49,7 +56,8 @@ def test_metadata_and_probed_capabilities_of_the_old_numbering_fixture():
     assert introspection.infer_numbering(symbols, metadata) is StatusNumbering.OLD
     assert introspection.query_capabilities(lib) is None
     trial = introspection.TrialCaller(
-        lib, handle[0], introspection.trial_momenta(None, 4), ndiag=metadata.diagram_count)
+        lib, handle[0], introspection.trial_momenta(None, 4), ndiag=metadata.diagram_count
+    )
     found = introspection.probe_capabilities(trial, metadata.diagram_count)
     assert found.source is CapabilitySource.PROBED
     assert abi.InputKey.HELICITY_INDEX not in found.supported_inputs

@@ -1,5 +1,6 @@
 """pyumami.load: symbols, metadata, capabilities (queried or probed), status
 numbering, parameters, lifecycle."""
+
 from __future__ import annotations
 
 import shutil
@@ -49,9 +50,17 @@ def test_minimal_capabilities_are_probed(minimal):
 def test_old_numbering_library_is_recognised_and_probed(old):
     assert old.numbering == "old"
     assert old.capabilities_source == "probed"
-    assert old.supported_inputs == frozenset({
-        InputKey.MOMENTA, InputKey.ALPHA_S, InputKey.FLAVOR_INDEX, InputKey.RANDOM_COLOR,
-        InputKey.RANDOM_HELICITY, InputKey.RANDOM_DIAGRAM, InputKey.DIAGRAM_INDEX})
+    assert old.supported_inputs == frozenset(
+        {
+            InputKey.MOMENTA,
+            InputKey.ALPHA_S,
+            InputKey.FLAVOR_INDEX,
+            InputKey.RANDOM_COLOR,
+            InputKey.RANDOM_HELICITY,
+            InputKey.RANDOM_DIAGRAM,
+            InputKey.DIAGRAM_INDEX,
+        }
+    )
     assert InputKey.HELICITY_INDEX not in old.supported_inputs
     assert old.required_inputs == frozenset({InputKey.MOMENTA})
     assert old.supported_outputs == frozenset({OutputKey.MATRIX_ELEMENT, OutputKey.DIAGRAM_AMP2})
@@ -96,9 +105,21 @@ def minimal_variant(tmp_path, define: str):
     if shutil.which("cc") is None:
         pytest.skip("needs a C compiler to build the fixture variant")
     target = tmp_path / f"lib{define.lower()}.so"
-    subprocess.run(["cc", "-std=c99", "-fPIC", "-shared", f"-D{define}",
-                    "-I", str(REPO / "umami_abi" / "include"), "-o", str(target),
-                    str(REPO / "tests" / "fixtures" / "minimal.c")], check=True)
+    subprocess.run(
+        [
+            "cc",
+            "-std=c99",
+            "-fPIC",
+            "-shared",
+            f"-D{define}",
+            "-I",
+            str(REPO / "umami_abi" / "include"),
+            "-o",
+            str(target),
+            str(REPO / "tests" / "fixtures" / "minimal.c"),
+        ],
+        check=True,
+    )
     return target
 
 
@@ -152,7 +173,9 @@ def test_finalisation_at_interpreter_exit_is_safe():
         dropped = pyumami.load({str(fixture_library("minimal"))!r}); del dropped
         print("ok")
     """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
 

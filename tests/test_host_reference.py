@@ -1,6 +1,7 @@
-"""The host on the reference libraries (built by `make libs`; skipped otherwise):
+"""The host on the reference libraries (built by `make cpu-libs`; a missing one fails):
 capability queries, run-time parameters on every instance, thread splits of
 the sampled outputs."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -8,19 +9,13 @@ import pytest
 
 import pyumami
 import ref_me
-from tests.test_madspace_client import two_body_events
-
-
-def _library(process: str):
-    try:
-        return ref_me.library_path(process)
-    except FileNotFoundError as exc:
-        pytest.skip(f"reference library not built ({exc})")
+from tests._helpers import two_body_events
+from tests.conftest import reference_library
 
 
 @pytest.fixture(scope="module")
 def gg_ttx_path():
-    return _library("gg_ttx")
+    return reference_library("gg_ttx")
 
 
 def test_capabilities_come_from_the_queries(gg_ttx_path):
@@ -28,7 +23,10 @@ def test_capabilities_come_from_the_queries(gg_ttx_path):
         assert lib.capabilities_source == "queries"
         assert lib.numbering == "current"
         assert pyumami.InputKey.MOMENTA in lib.required_inputs
-        assert {pyumami.OutputKey.MATRIX_ELEMENT, pyumami.OutputKey.DIAGRAM_AMP2} <= lib.supported_outputs
+        assert {
+            pyumami.OutputKey.MATRIX_ELEMENT,
+            pyumami.OutputKey.DIAGRAM_AMP2,
+        } <= lib.supported_outputs
         assert lib.masses is not None and len(lib.masses) == lib.particle_count
         assert lib.has_parameters
 
@@ -46,7 +44,9 @@ def test_set_parameter_reaches_every_instance(gg_ttx_path):
         lib.set_parameter("WT", 20 * width)
         assert lib.get_parameter("WT") == pytest.approx(20 * width, rel=1e-15)
         changed_threaded = lib(p)
-        assert not np.array_equal(changed_threaded, before)  # the width enters the t-channel propagator
+        assert not np.array_equal(
+            changed_threaded, before
+        )  # the width enters the t-channel propagator
         with pyumami.load(gg_ttx_path, card, threads=1) as single:
             single.set_parameter("WT", lib.get_parameter("WT"))
             # all three instances (and the one-thread reference) see the new width
@@ -70,14 +70,18 @@ def test_parameters_apply_to_instances_created_later(gg_ttx_path):
 
 @pytest.mark.parametrize("process", ["ee_mumu", "gg_ttx"])
 def test_sampled_outputs_do_not_depend_on_the_split(process):
-    path = _library(process)
+    path = reference_library(process)
     card = ref_me.default_param_card()
     outputs = ("matrix_element", "diagram_amp2", "helicity_index", "color_index", "diagram_index")
     rng = np.random.default_rng(7)
     with pyumami.load(path, card, threads=1) as one, pyumami.load(path, card, threads=3) as three:
         p = two_body_events(one.masses, 1500, sqrt_s=1000.0, seed=8)
-        randoms = dict(random_helicity=rng.random(1500), random_color=rng.random(1500),
-                       random_diagram=rng.random(1500), alpha_s=0.118)
+        randoms = dict(
+            random_helicity=rng.random(1500),
+            random_color=rng.random(1500),
+            random_diagram=rng.random(1500),
+            alpha_s=0.118,
+        )
         a = one.evaluate(p, outputs=outputs, **randoms)
         b = three.evaluate(p, outputs=outputs, **randoms)
     for name in outputs:

@@ -10,7 +10,7 @@ import pytest
 import pyumami
 import ref_me
 from tests.conftest import fixture_library
-from tests.test_host_evaluate import two_to_two
+from tests._helpers import two_body_events, two_to_two
 
 ms = pytest.importorskip("madspace", reason="MadSpace (PyPI madspace) is a test dependency")
 
@@ -18,29 +18,6 @@ RTOL = 1e-14
 N_EVENTS = 2000
 
 
-def two_body_events(masses, n: int, sqrt_s: float, seed: int) -> np.ndarray:
-    """On-shell 2 -> 2 momenta (n, 4, 4) for the given four masses (GeV) in the
-    centre-of-mass frame, with isotropic random final-state directions."""
-    m1, m2, m3, m4 = (float(m) for m in masses)
-    rng = np.random.default_rng(seed)
-    s = sqrt_s**2
-
-    def momentum(ma, mb):  # two-body break-up momentum
-        return np.sqrt((s - (ma + mb) ** 2) * (s - (ma - mb) ** 2)) / (2 * sqrt_s)
-
-    p_in, p_out = momentum(m1, m2), momentum(m3, m4)
-    cos_t = rng.uniform(-1, 1, n)
-    sin_t = np.sqrt(1 - cos_t**2)
-    phi = rng.uniform(0, 2 * np.pi, n)
-    p = np.zeros((n, 4, 4))
-    p[:, 0] = [np.hypot(p_in, m1), 0, 0, p_in]
-    p[:, 1] = [np.hypot(p_in, m2), 0, 0, -p_in]
-    direction = np.stack([sin_t * np.cos(phi), sin_t * np.sin(phi), cos_t], axis=-1)
-    p[:, 2, 0] = np.hypot(p_out, m3)
-    p[:, 2, 1:] = p_out * direction
-    p[:, 3, 0] = np.hypot(p_out, m4)
-    p[:, 3, 1:] = -p_out * direction
-    return p
 
 
 def madspace_evaluate(path, param_card, momenta, threads: int, alpha_s=None, amp2: bool = False):
