@@ -42,9 +42,10 @@ __all__ = ["BatchFailedError", "ClusterSpecError", "cluster_samples", "connect",
 
 #: Seconds :func:`connect` waits for the first worker of a scheduler.
 WORKER_TIMEOUT_S = 60.0
-#: Batches in flight per worker thread: enough that no worker idles while the client
-#: consumes results in order, few enough that a stop wastes little work.
-BATCHES_PER_THREAD = 2
+#: Batches in flight beyond one per worker thread: enough that no thread idles while
+#: the client fetches a result and submits the next, few enough that the batches
+#: computed ahead and cancelled when the run has its events waste little work.
+EXTRA_BATCHES = 1
 #: Dask threads of each ``local:N`` worker process: two batches in flight per process,
 #: so one batch's phase space and PDFs (NumPy, partly serial) overlap the other's
 #: matrix elements, as the threaded generator does without a cluster.
@@ -234,7 +235,7 @@ def cluster_samples(
     run_id = hashlib.sha256(payload).hexdigest()[:16]
     shared = client.scatter(payload, broadcast=True, hash=False)
     hosts = _workers_on_host(client)
-    window = BATCHES_PER_THREAD * _thread_count(client)
+    window = _thread_count(client) + EXTRA_BATCHES
     todo = iter(sizes)
     pending: dict[int, Any] = {}
     done: dict[int, WeightedSample] = {}
