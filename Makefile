@@ -19,7 +19,20 @@ PROCESSES := ee_mumu gg_ttx qq_ttx $(GENERATED_PROCESSES)
 QCDGEN := $(wildcard ref_me/qcdgen/*.py)
 REF_INC := ref_me/include
 REF_HEADERS := $(wildcard $(REF_INC)/refme/*.h) $(ABI_INC)/umami.h
-CXXFLAGS_REF ?= -O3 -std=c++17 -fPIC -fvisibility=hidden -Wall -Wextra -fno-math-errno -march=x86-64-v2
+# -ffp-contract=off: no fused multiply-add, so every CPU path rounds exactly as the scalar one.
+CXXFLAGS_REF ?= -O3 -std=c++17 -fPIC -fvisibility=hidden -Wall -Wextra -fno-math-errno -ffp-contract=off
+# The baseline every object targets; SIMD objects add their instruction set on top, and
+# the library picks one at run time (docs/ref_me.md). No -march=native: the .so must
+# run on any x86-64-v2 CPU.
+REF_ARCH ?= -march=x86-64-v2
+# Instruction sets compiled in besides the scalar path: flags and lanes (doubles).
+SIMD_ISAS ?= $(if $(filter x86_64,$(shell uname -m)),avx2 avx512)
+SIMD_FLAGS_avx2 := -mavx2
+SIMD_LANES_avx2 := 4
+SIMD_FLAGS_avx512 := -mavx512f
+SIMD_LANES_avx512 := 8
+# Directories holding process sources <name>.cc (hand-written, generated).
+REF_SRC_DIRS := ref_me/processes $(BUILD)/gen
 NVCCFLAGS_REF ?= -O3 -std=c++17 -Xcompiler -fPIC -Xcompiler -fvisibility=hidden -x cu --expt-relaxed-constexpr \
                  -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90
 
@@ -31,7 +44,10 @@ FIXTURE_SRCS := $(wildcard tests/fixtures/*.c)
 FIXTURE_LIBS := $(FIXTURE_SRCS:tests/fixtures/%.c=$(BUILD)/fixtures/lib%.so)
 CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 
-.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow lint format bench pdf-set clean distclean
+.SECONDEXPANSION:
+# Keep the per-instruction-set objects: relinking a library should not recompile them.
+.PRECIOUS: $(BUILD)/obj/%.o
+.PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize lint format bench pdf-set clean distclean
 
 all: install
 
@@ -41,10 +57,11 @@ help:
 	@echo "make demo       the main job: 10,000 unweighted p p > t t~ events at 13 TeV (LHE, npy, plots in demo_output/)"
 	@echo "make test       the test suite (fast; no GPU needed)"
 	@echo "make test-slow  the slow tests (marked 'slow')"
+	@echo "make test-sanitize  the reference libraries under ASan + UBSan, with their tests (slow)"
 	@echo "make lint       ruff (lint + format check) and mypy"
 	@echo "make format     apply ruff's formatter to the Python code"
 	@echo "make bench      the benchmarks in bench/"
-	@echo "make pdf-set    SLOW (~30 min cold): re-evolve the shipped default PDF set with eko"
+	@echo "make pdf-set    SLOW (over an hour on a shared 2-core machine): re-evolve the shipped PDF set with eko"
 	@echo "make clean      remove build outputs"
 
 $(VENV)/.installed: pyproject.toml
@@ -62,12 +79,25 @@ libs: cpu-libs cuda-libs
 cpu-libs: $(CPU_LIBS)
 cuda-libs: $(CUDA_LIBS)
 
-COMPILE_CPU = $(CXX) $(CXXFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
-COMPILE_CUDA = $(NVCC) $(NVCCFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
-
-$(BUILD)/lib/libref_%.so: ref_me/processes/%.cc $(REF_HEADERS)
+# A CPU library: the baseline object (entry points, scalar path, dispatch) and one
+# object per SIMD instruction set, each holding only its event loop.
+$(BUILD)/lib/libref_%.so: $(BUILD)/obj/%.base.o $(SIMD_ISAS:%=$(BUILD)/obj/$$*.%.o)
 	@mkdir -p $(@D)
-	$(COMPILE_CPU)
+	$(CXX) $(CXXFLAGS_REF) -shared -o $@ $^
+
+define ref_objects_from
+$(BUILD)/obj/%.base.o: $(1)/%.cc $(REF_HEADERS)
+	@mkdir -p $$(@D)
+	$$(CXX) $$(CXXFLAGS_REF) $$(REF_ARCH) $(if $(SIMD_ISAS),-DREFME_DISPATCH) -I$$(ABI_INC) -I$$(REF_INC) -c -o $$@ $$<
+$(foreach isa,$(SIMD_ISAS),
+$(BUILD)/obj/%.$(isa).o: $(1)/%.cc $(REF_HEADERS)
+	@mkdir -p $$(@D)
+	$$(CXX) $$(CXXFLAGS_REF) $$(REF_ARCH) $(SIMD_FLAGS_$(isa)) -DREFME_ISA=isa_$(isa) -DREFME_SIMD_KERNEL=refme_kernel_$(isa) -DREFME_SIMD_LANES=$(SIMD_LANES_$(isa)) -I$$(ABI_INC) -I$$(REF_INC) -c -o $$@ $$<
+)
+endef
+$(foreach dir,$(REF_SRC_DIRS),$(eval $(call ref_objects_from,$(dir))))
+
+COMPILE_CUDA = $(NVCC) $(NVCCFLAGS_REF) -I$(ABI_INC) -I$(REF_INC) -shared -o $@ $<
 
 $(BUILD)/lib/libref_%_cuda.so: ref_me/processes/%.cc $(REF_HEADERS)
 	@mkdir -p $(@D)
@@ -76,10 +106,6 @@ $(BUILD)/lib/libref_%_cuda.so: ref_me/processes/%.cc $(REF_HEADERS)
 $(GENERATED_PROCESSES:%=$(BUILD)/gen/%.cc): $(BUILD)/gen/%.cc: $(QCDGEN)
 	@mkdir -p $(@D)
 	PYTHONPATH=. $(PYTHON) -m ref_me.qcdgen $* -o $@
-
-$(GENERATED_PROCESSES:%=$(BUILD)/lib/libref_%.so): $(BUILD)/lib/libref_%.so: $(BUILD)/gen/%.cc $(REF_HEADERS)
-	@mkdir -p $(@D)
-	$(COMPILE_CPU)
 
 $(GENERATED_PROCESSES:%=$(BUILD)/lib/libref_%_cuda.so): $(BUILD)/lib/libref_%_cuda.so: $(BUILD)/gen/%.cc $(REF_HEADERS)
 	@mkdir -p $(@D)
@@ -129,11 +155,24 @@ format: $(VENV)/.installed
 
 bench: install
 	$(PY) bench/me_throughput.py
-	$(PY) bench/phase_space.py
+	$(PY) bench/phase_space_throughput.py
+
+# Slow: the CPU libraries built with AddressSanitizer and UndefinedBehaviorSanitizer into
+# $(BUILD)/sanitize, then the reference, layout and SIMD-path tests against them. Python is
+# not instrumented, so the ASan runtime is preloaded into it; leak detection is off (the
+# interpreter's own allocations would drown the report). Any finding aborts the test run.
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
+SANITIZE_TESTS := tests/test_ref_me_library.py tests/test_ref_me_madgraph.py tests/test_ref_me_simd.py
+test-sanitize:
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/sanitize CXXFLAGS_REF="$(CXXFLAGS_REF) $(SANITIZE_FLAGS)" cpu-libs
+	REFME_LIBRARY_DIR=$(BUILD)/sanitize/lib LD_PRELOAD="$$($(CXX) -print-file-name=libasan.so)" \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	$(PY) -m pytest -q -p no:cacheprovider $(SANITIZE_TESTS)
 
 # --- the shipped default PDF set (pyumami/pdf/data; docs/pdf.md) -------------------
 # eko lives in its own venv (numba, llvmlite: ~200 MB) with the `pdf-build` extra's
-# requirements; its numba cache makes reruns fast, the first run compiles ~15 minutes.
+# requirements; the first run compiles numba code for 15-30 minutes (cached after), then
+# the evolution takes 10-60 minutes depending on the free CPU (docs/pdf.md).
 PDF_VENV ?= $(BUILD)/pdf-venv
 PDF_BUILD_REQS = $(shell $(PYTHON) -c "import tomllib; print(' '.join(repr(r) for r in \
 	tomllib.load(open('pyproject.toml', 'rb'))['project']['optional-dependencies']['pdf-build']))")

@@ -11,19 +11,14 @@ in the same run, best of ``--repeats``; the ratio is checks / evaluation.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
-# bench/phase_space.py would shadow the phase_space package for a script run from bench/
-sys.path[:] = [d for d in sys.path if Path(d or ".").resolve() != Path(__file__).resolve().parent]
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-import pyumami  # noqa: E402
-import ref_me  # noqa: E402
-from phase_space.rambo import Rambo  # noqa: E402
-from pyumami import event_checks  # noqa: E402
+import pyumami
+import ref_me
+from phase_space.rambo import Rambo
+from pyumami import event_checks
 
 
 def best_ns_per_event(function, n: int, repeats: int) -> float:

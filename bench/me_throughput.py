@@ -1,19 +1,22 @@
-"""Matrix-element throughput through pyumami versus a minimal C driver.
+"""Matrix-element throughput: scalar versus SIMD paths, 1 and 2 threads, pyumami versus C.
 
     .venv/bin/python bench/me_throughput.py [--batch 16384] [--threads 1 2] [--repeats 7]
 
-For each reference process (built by `make libs`), at the given batch size in
-double precision, measures evaluations per second through pyumami (including
-its intake checks, the layout conversion and the thread split: the whole host
-overhead) and through the C driver ``bench/me_driver.c`` (compiled into
-build/bench on first use) calling the same library, and prints a table whose
-ratio pyumami / C is the fraction of the bare library speed the host delivers;
-the last column is the same ratio for momenta handed over already in the UMAMI
-layout (no conversion: what remains is the call, checks and output allocation).
-The two are measured in interleaved rounds (so both see the same machine load);
-best and median over rounds are shown. Not a test: nothing here
-asserts on timing.
+For each reference process in ``ref_me.PROCESSES`` (built by `make libs`), at the given
+batch size in double precision, and for the forced scalar path and the widest SIMD
+path this CPU runs (``REFME_SIMD``; see docs/ref_me.md), measures evaluations per
+second through pyumami (including its intake checks, the layout conversion and the
+thread split: the whole host overhead) and through the C driver ``bench/me_driver.c``
+(compiled into build/bench on first use) calling the same library with the same
+points (handed over in a file) and the same param card. Prints a table whose ratio
+pyumami / C is the fraction of the bare library speed the host delivers (the last
+column: momenta already in the UMAMI layout), then the summary per process: C-driver
+rates of both paths at each thread count, the SIMD speed-up over scalar and the
+thread scaling. All measurements of a process are interleaved in rounds (so all see
+the same machine load); best and median over rounds are shown. Not a test: nothing
+here asserts on timing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +28,13 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import cffi
 import numpy as np
+from tqdm import tqdm
 
 import pyumami
 import ref_me
@@ -47,11 +53,25 @@ def build_driver() -> Path | None:
         return DRIVER_BIN
     DRIVER_BIN.parent.mkdir(parents=True, exist_ok=True)
     compiler = os.environ.get("CC") or shutil.which("cc") or "gcc"
-    command = [compiler, "-O2", "-std=c11", "-I", str(REPO / "umami_abi" / "include"),
-               "-o", str(DRIVER_BIN), str(DRIVER_SRC), "-ldl", "-lpthread", "-lm"]
-    result = subprocess.run(command, capture_output=True, text=True)
+    command = [
+        compiler,
+        "-O2",
+        "-std=c11",
+        "-I",
+        str(REPO / "umami_abi" / "include"),
+        "-o",
+        str(DRIVER_BIN),
+        str(DRIVER_SRC),
+        "-ldl",
+        "-lpthread",
+        "-lm",
+    ]
+    result = subprocess.run(command, check=False, capture_output=True, text=True)
     if result.returncode != 0:
-        print(f"note: building the C driver failed ({' '.join(command)}):\n{result.stderr}", file=sys.stderr)
+        print(
+            f"note: building the C driver failed ({' '.join(command)}):\n{result.stderr}",
+            file=sys.stderr,
+        )
         return None
     return DRIVER_BIN
 
@@ -95,48 +115,115 @@ def pyumami_rate(lib: pyumami.MatrixElementLibrary, momenta: np.ndarray, calls: 
     return momenta.shape[0] * calls / (time.perf_counter() - start)
 
 
-def driver_rate(driver: Path, path: Path, threads: int, batch: int, calls: int) -> float | None:
-    """evals_per_s printed by the C driver for ``calls`` calls after a warm-up."""
-    result = subprocess.run([str(driver), str(path), str(batch), str(threads), str(calls)],
-                            capture_output=True, text=True, timeout=600)
+def simd_paths(path: Path) -> list[str]:
+    """CPU paths the library and this CPU can run ("scalar", "avx2", "avx512"), from the
+    reference libraries' refme_simd_paths extension; ["scalar"] for other libraries."""
+    ffi = cffi.FFI()
+    ffi.cdef("const char* refme_simd_paths(void);")
+    lib = ffi.dlopen(str(path))
+    try:
+        return ffi.string(lib.refme_simd_paths()).decode().split()
+    except AttributeError:
+        return ["scalar"]
+
+
+def driver_rate(
+    driver: Path, path: Path, threads: int, batch: int, calls: int, momenta_file: Path, simd: str
+) -> float | None:
+    """evals_per_s printed by the C driver for ``calls`` calls after a warm-up, on the
+    momenta in ``momenta_file`` (UMAMI layout) with the default card, on CPU path ``simd``."""
+    command = [
+        str(driver),
+        str(path),
+        str(batch),
+        str(threads),
+        str(calls),
+        "--card",
+        str(ref_me.default_param_card()),
+        "--momenta",
+        str(momenta_file),
+    ]
+    result = subprocess.run(
+        command,
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "REFME_SIMD": simd},
+    )
     match = re.search(r"evals_per_s=([0-9.eE+-]+)", result.stdout)
     if result.returncode != 0 or match is None:
-        print(f"note: C driver failed on {path} (rc {result.returncode}): {result.stderr.strip()}",
-              file=sys.stderr)
+        print(
+            f"note: C driver failed on {path} (rc {result.returncode}): {result.stderr.strip()}",
+            file=sys.stderr,
+        )
         return None
     return float(match.group(1))
 
 
-def measure(path: Path, driver: Path | None, threads: int, batch: int, rounds: int,
-            calls: int) -> tuple[list[float], list[float], list[float]]:
-    """Interleaved rounds (pyumami on (n, npar, 4) NumPy momenta, pyumami on
-    momenta already in the UMAMI layout, then the C driver) so that all see the
-    same machine load; returns the per-round rates of each."""
-    host, host_umami, c = [], [], []
-    with pyumami.load(path, ref_me.default_param_card(), threads=threads) as lib:
-        momenta = momenta_for(lib, batch, sqrt_s=1500.0, seed=1)  # as the C driver
+def measure(
+    path: Path,
+    driver: Path | None,
+    configs: list[tuple[str, int]],
+    batch: int,
+    rounds: int,
+    calls: int,
+    workdir: Path,
+) -> dict[tuple[str, int], dict[str, list[float]]]:
+    """Per (simd path, threads) the per-round rates of pyumami on (n, npar, 4) NumPy
+    momenta ("host"), pyumami on momenta already in the UMAMI layout ("host_umami") and
+    the C driver on the same points ("c"); rounds interleave every configuration so that
+    all see the same machine load."""
+    rates = {config: {"host": [], "host_umami": [], "c": []} for config in configs}
+    libs = {}
+    try:
+        for simd, threads in configs:
+            os.environ["REFME_SIMD"] = simd  # read by umami_initialize: instances made at load
+            libs[simd, threads] = pyumami.load(path, ref_me.default_param_card(), threads=threads)
+        os.environ.pop("REFME_SIMD")
+        first = next(iter(libs.values()))
+        momenta = momenta_for(first, batch, sqrt_s=1500.0, seed=1)
         # the transposed view of a C-ordered (4, npar, n) array: passed without a copy
-        umami_layout = np.ascontiguousarray(momenta.transpose(2, 1, 0)).transpose(2, 1, 0)
-        lib(momenta)  # warm-up: instances created, buffer allocated, pages touched
-        for _ in range(rounds):
-            host.append(pyumami_rate(lib, momenta, calls))
-            host_umami.append(pyumami_rate(lib, umami_layout, calls))
-            if driver is not None:
-                rate = driver_rate(driver, path, threads, batch, calls)
-                if rate is not None:
-                    c.append(rate)
-    return host, host_umami, c
+        umami_array = np.ascontiguousarray(momenta.transpose(2, 1, 0))
+        umami_layout = umami_array.transpose(2, 1, 0)
+        momenta_file = workdir / f"{path.stem}_momenta.bin"
+        umami_array.tofile(momenta_file)  # what the C driver reads: the same points
+        for lib in libs.values():
+            lib(momenta)  # warm-up: instances created, buffer allocated, pages touched
+        for _ in tqdm(range(rounds), desc=path.stem, leave=False):
+            for (simd, threads), lib in libs.items():
+                rate = rates[simd, threads]
+                rate["host"].append(pyumami_rate(lib, momenta, calls))
+                rate["host_umami"].append(pyumami_rate(lib, umami_layout, calls))
+                if driver is not None:
+                    c = driver_rate(driver, path, threads, batch, calls, momenta_file, simd)
+                    if c is not None:
+                        rate["c"].append(c)
+    finally:
+        os.environ.pop("REFME_SIMD", None)
+        for lib in libs.values():
+            lib.close()
+    return rates
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=16384, help="events per call (default 16384)")
-    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)")
+    parser.add_argument(
+        "--threads", type=int, nargs="+", default=[1, 2], help="thread counts (default 1 2)"
+    )
     parser.add_argument("--repeats", type=int, default=7, help="interleaved rounds (default 7)")
     parser.add_argument("--calls", type=int, default=10, help="calls per round (default 10)")
-    parser.add_argument("--processes", nargs="+", default=list(ref_me.PROCESSES), help="reference processes")
-    parser.add_argument("--library", type=Path, action="append", default=[],
-                        help="also time this UMAMI library (repeatable)")
+    parser.add_argument(
+        "--processes", nargs="+", default=list(ref_me.PROCESSES), help="reference processes"
+    )
+    parser.add_argument(
+        "--library",
+        type=Path,
+        action="append",
+        default=[],
+        help="also time this UMAMI library (repeatable)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
     args = parser.parse_args(argv)
 
@@ -149,28 +236,54 @@ def main(argv: list[str] | None = None) -> int:
         except FileNotFoundError as exc:
             print(f"note: skipping {process}: {exc}", file=sys.stderr)
     targets += [(path.stem.removeprefix("lib"), path) for path in args.library]
-    for process, path in targets:
-        for threads in args.threads:
-            host, host_umami, c = measure(path, driver, threads, args.batch, args.repeats, args.calls)
-            rows.append({
-                "process": process, "threads": threads, "batch": args.batch,
-                "pyumami_best": max(host), "pyumami_median": statistics.median(host),
-                "c_best": max(c) if c else None, "c_median": statistics.median(c) if c else None,
-                # per-round ratio: both sides of a round ran under the same load
-                "ratio_median": statistics.median(h / x for h, x in zip(host, c)) if c else None,
-                "umami_layout_median": statistics.median(host_umami),
-                "umami_layout_ratio_median":
-                    statistics.median(h / x for h, x in zip(host_umami, c)) if c else None,
-            })
+    chosen = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        for process, path in targets:
+            paths = simd_paths(path)
+            chosen[process] = paths[-1]
+            configs = [
+                (simd, t) for simd in dict.fromkeys(["scalar", paths[-1]]) for t in args.threads
+            ]
+            rates = measure(
+                path, driver, configs, args.batch, args.repeats, args.calls, Path(workdir)
+            )
+            for (simd, threads), rate in rates.items():
+                host, host_umami, c = rate["host"], rate["host_umami"], rate["c"]
+                rows.append(
+                    {
+                        "process": process,
+                        "simd": simd,
+                        "threads": threads,
+                        "batch": args.batch,
+                        "pyumami_best": max(host),
+                        "pyumami_median": statistics.median(host),
+                        "c_best": max(c) if c else None,
+                        "c_median": statistics.median(c) if c else None,
+                        # per-round ratio: both sides of a round ran under the same load
+                        "ratio_median": statistics.median(h / x for h, x in zip(host, c))
+                        if c
+                        else None,
+                        "umami_layout_median": statistics.median(host_umami),
+                        "umami_layout_ratio_median": statistics.median(
+                            h / x for h, x in zip(host_umami, c)
+                        )
+                        if c
+                        else None,
+                    }
+                )
 
     def fmt(x: float | None) -> str:
         return "-" if x is None else f"{x:.3e}"
 
-    header = (f"{'process':<10} {'thr':>3} {'pyumami best':>13} {'median':>10} "
-              f"{'C best':>10} {'median':>10} {'ratio best':>10} {'ratio med':>9} {'UMAMI-layout ratio med':>22}")
-    print(f"ME evaluations per second, batch {args.batch}, double precision, {os.cpu_count()} cores; "
-          f"{args.repeats} interleaved rounds of {args.calls} calls (best, median); "
-          f"ratio = pyumami / C (best/best, median of per-round ratios)")
+    header = (
+        f"{'process':<10} {'path':<7} {'thr':>3} {'pyumami best':>13} {'median':>10} "
+        f"{'C best':>10} {'median':>10} {'ratio best':>10} {'ratio med':>9} {'UMAMI-layout ratio med':>22}"
+    )
+    print(
+        f"ME evaluations per second, batch {args.batch}, double precision, {os.cpu_count()} cores; "
+        f"{args.repeats} interleaved rounds of {args.calls} calls (best, median); "
+        f"ratio = pyumami / C (best/best, median of per-round ratios)"
+    )
     print(header)
     print("-" * len(header))
     for row in rows:
@@ -178,13 +291,42 @@ def main(argv: list[str] | None = None) -> int:
         ratio_median = "-" if row["ratio_median"] is None else f"{row['ratio_median']:.3f}"
         layout = row["umami_layout_ratio_median"]
         layout = "-" if layout is None else f"{layout:.3f}"
-        print(f"{row['process']:<10} {row['threads']:>3} {fmt(row['pyumami_best']):>13} "
-              f"{fmt(row['pyumami_median']):>10} {fmt(row['c_best']):>10} {fmt(row['c_median']):>10} "
-              f"{ratio:>10} {ratio_median:>9} {layout:>22}")
+        print(
+            f"{row['process']:<10} {row['simd']:<7} {row['threads']:>3} {fmt(row['pyumami_best']):>13} "
+            f"{fmt(row['pyumami_median']):>10} {fmt(row['c_best']):>10} {fmt(row['c_median']):>10} "
+            f"{ratio:>10} {ratio_median:>9} {layout:>22}"
+        )
+    print_summary(rows, chosen, args.threads)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2))
     return 0
+
+
+def print_summary(rows: list[dict], chosen: dict[str, str], threads: list[int]) -> None:
+    """Per process: C-driver median rate of the scalar and SIMD paths at each thread
+    count, SIMD / scalar, and the SIMD path's scaling from the first to the last count."""
+    rate = {(r["process"], r["simd"], r["threads"]): r["c_median"] for r in rows}
+    print()
+    print(
+        "C driver, median ME/s; speed-up = SIMD / scalar at equal threads; "
+        f"scaling = SIMD {threads[-1]} threads / {threads[0]} thread(s)"
+    )
+    header = f"{'process':<10} {'SIMD':<7}"
+    for t in threads:
+        header += f" {'scalar ' + str(t) + 't':>11} {'SIMD ' + str(t) + 't':>11} {'speed-up':>8}"
+    header += f" {'scaling':>8}"
+    print(header)
+    print("-" * len(header))
+    for process, simd in chosen.items():
+        line = f"{process:<10} {simd:<7}"
+        for t in threads:
+            scalar, vector = rate.get((process, "scalar", t)), rate.get((process, simd, t))
+            speedup = f"{vector / scalar:.2f}x" if scalar and vector else "-"
+            line += f" {scalar or 0:>11.3e} {vector or 0:>11.3e} {speedup:>8}"
+        first, last = rate.get((process, simd, threads[0])), rate.get((process, simd, threads[-1]))
+        line += f" {last / first:>7.2f}x" if first and last and len(threads) > 1 else f" {'-':>8}"
+        print(line)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Python module only finds the built shared objects and the default param card.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 __all__ = ["DEVICES", "FLAVORS", "PROCESSES", "default_param_card", "library_path"]
@@ -35,8 +36,10 @@ DEVICES = ("cpu", "cuda")
 
 
 def _search_dirs() -> list[Path]:
-    # Installed wheel first, then a source checkout built with `make libs`.
-    return [_HERE / "lib", _HERE.parent / "build" / "lib"]
+    # REFME_LIBRARY_DIR first (e.g. the sanitizer build of `make test-sanitize`), then
+    # the installed wheel, then a source checkout built with `make libs`.
+    override = os.environ.get("REFME_LIBRARY_DIR")
+    return [*([Path(override)] if override else []), _HERE / "lib", _HERE.parent / "build" / "lib"]
 
 
 def library_path(process: str, device: str = "cpu") -> Path:

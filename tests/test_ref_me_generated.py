@@ -119,7 +119,7 @@ def test_metadata(process):
         MetaKey.HELICITY_COUNT,
         MetaKey.COLOR_COUNT,
     )
-    for key, expected in zip(keys, EXPECTED_META[process]):
+    for key, expected in zip(keys, EXPECTED_META[process], strict=True):
         assert lib.umami_get_meta(key, value) == Status.SUCCESS
         assert value[0] == expected, key.name
     masses = np.full(EXPECTED_META[process][0], np.nan)

@@ -8,7 +8,11 @@ their closed-form LO |M|^2 built from the sm couplings.
 """
 from __future__ import annotations
 
+import json
 import math
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import cffi
@@ -200,9 +204,44 @@ def test_metadata_before_initialize(library, process):
     assert library.meta_int(MetaKey.DIAGRAM_COUNT) == (Status.SUCCESS, diagrams)
     assert library.meta_int(MetaKey.HELICITY_COUNT) == (Status.SUCCESS, helicities)
     assert library.meta_int(MetaKey.COLOR_COUNT) == (Status.SUCCESS, colours)
-    status, got = library.masses()
-    assert status == Status.SUCCESS
-    np.testing.assert_array_equal(got, masses)
+
+
+_MASSES_SCRIPT = """
+import json, sys, numpy as np
+from pyumami.abi import MetaKey, ffi
+lib = ffi.dlopen(sys.argv[1])
+def masses():
+    out = np.full(4, np.nan)
+    status = lib.umami_get_meta(MetaKey.MASSES, ffi.from_buffer("double[]", out))
+    return [int(status), *out.tolist()]
+handle = ffi.new("UmamiHandle*")
+rows = [masses()]
+lib.umami_initialize(handle, ffi.NULL)
+rows.append(masses())
+lib.umami_initialize(handle, sys.argv[2].encode())
+rows.append(masses())
+lib.umami_set_parameter(handle[0], b"MT", 180.0, 0.0)
+rows.append(masses())
+print(json.dumps(rows))
+"""
+
+
+def test_masses_describe_the_last_card_read(process, tmp_path):
+    # A fresh process: MASSES is library-wide state that other tests here have set.
+    card = tmp_path / "mt175.dat"
+    card.write_text(ref_me.default_param_card().read_text().replace(
+        "1.730000e+02 # MT", "1.750000e+02 # MT"))
+    result = subprocess.run([sys.executable, "-c", _MASSES_SCRIPT,
+                             str(ref_me.library_path(process)), str(card)],
+                            capture_output=True, text=True, check=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    before, default, mt175, mt180 = json.loads(result.stdout)
+    assert before[0] == Status.ERROR_UNINITIALIZED_META
+    assert all(math.isnan(m) for m in before[1:]), "nothing written before a card is read"
+    top = process == "gg_ttx"
+    for row, mt in ((default, 173.0), (mt175, 175.0), (mt180, 180.0)):
+        assert row[0] == Status.SUCCESS
+        assert row[1:] == [0.0, 0.0, mt if top else 0.0, mt if top else 0.0]
 
 
 @pytest.mark.parametrize("key", [6, 42, 1000])

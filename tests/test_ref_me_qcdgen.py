@@ -89,7 +89,7 @@ def test_colour_matrix_is_symmetric_positive_definite(gluons):
         assert a[k][k] > 0
         for i in range(k + 1, n):
             f = a[i][k] / a[k][k]
-            a[i] = [x - f * y for x, y in zip(a[i], a[k])]
+            a[i] = [x - f * y for x, y in zip(a[i], a[k], strict=True)]
     # diagonal: C_F^n N with C_F = 4/3 (each flow is a product of n generators)
     assert all(gram[i][i] == Fraction(4, 3) ** len(gluons) * 3 for i in range(n))
 
@@ -119,7 +119,7 @@ def test_structure_constants_act_as_commutators(order):
         (a, b, c): colour.Complex(Fraction(0), Fraction(-1)),
         (b, a, c): colour.Complex(Fraction(0), Fraction(1)),
     }
-    for flow, coeff in zip(basis, coeffs):
+    for flow, coeff in zip(basis, coeffs, strict=True):
         assert coeff == expected.get(flow, colour.Complex())
 
 

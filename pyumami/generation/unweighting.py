@@ -16,6 +16,7 @@ section.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import array_api_compat
 import numpy as np
@@ -183,6 +184,6 @@ def concatenate_batches(batches: list[EventBatch]) -> EventBatch:
     xp = array_api_compat.array_namespace(batches[0].weight)
     names = set.intersection(*(set(_array_fields(b)) for b in batches))
     # optional fields (helicity, color) missing from any batch are missing from the result
-    missing = {name: None for name in ("helicity", "color") if name not in names}
-    arrays = {name: xp.concat([getattr(b, name) for b in batches], axis=0) for name in names}
-    return replace(batches[0], **arrays, **missing)
+    arrays: dict[str, Any] = {name: None for name in ("helicity", "color") if name not in names}
+    arrays.update({name: xp.concat([getattr(b, name) for b in batches], axis=0) for name in names})
+    return replace(batches[0], **arrays)

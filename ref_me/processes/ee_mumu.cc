@@ -19,21 +19,27 @@ struct EeMuMu {
         return first[i];
     }
 
+    template <class F>
     struct Couplings {
-        cx gc_3;        // photon
-        cx gc_50, gc_59;  // Z: FFV2 and FFV4 coefficients
-        double mz, wz;
+        Cx<F> gc_3;          // photon
+        Cx<F> gc_50, gc_59;  // Z: FFV2 and FFV4 coefficients
+        F mz, wz;
     };
 
-    static REFME_HD Couplings couplings(const SmParameters& s, double /*g_s*/) {
-        return Couplings{refme::gc_3(s), refme::gc_50(s), refme::gc_59(s), s.in.MZ, s.in.WZ};
+    // Event-independent (no g_s): the double couplings broadcast to F.
+    template <class F>
+    static REFME_HD Couplings<F> couplings(const SmParameters& s, const F& /*g_s*/) {
+        const cx gc_3 = refme::gc_3(s), gc_50 = refme::gc_50(s), gc_59 = refme::gc_59(s);
+        return Couplings<F>{{gc_3.re, gc_3.im}, {gc_50.re, gc_50.im}, {gc_59.re, gc_59.im},
+                            s.in.MZ, s.in.WZ};
     }
 
     static REFME_HD void masses(const SmInputs&, double* out) {
         for (int i = 0; i < kParticles; ++i) out[i] = 0.0;
     }
 
-    static REFME_HD Wavefunction external(int i, const double (&p)[4], int hel, const Couplings&) {
+    template <class F>
+    static REFME_HD Wf<F> external(int i, const F (&p)[4], int hel, const Couplings<F>&) {
         switch (i) {
             case 0: return oxxxxx(p, 0.0, hel, -1);  // incoming e+
             case 1: return ixxxxx(p, 0.0, hel, +1);  // incoming e-
@@ -42,24 +48,26 @@ struct EeMuMu {
         }
     }
 
-    static REFME_HD void amplitudes(const Wavefunction* const (&w)[kParticles], const Couplings& c,
-                                    cx (&amp)[kDiagrams], cx (&jamp)[kColors]) {
-        const Wavefunction& ep = *w[0];
-        const Wavefunction& em = *w[1];
-        const Wavefunction& mp = *w[2];
-        const Wavefunction& mm = *w[3];
+    template <class F>
+    static REFME_HD void amplitudes(const Wf<F>* const (&w)[kParticles], const Couplings<F>& c,
+                                    Cx<F> (&amp)[kDiagrams], Cx<F> (&jamp)[kColors]) {
+        const Wf<F>& ep = *w[0];
+        const Wf<F>& em = *w[1];
+        const Wf<F>& mp = *w[2];
+        const Wf<F>& mm = *w[3];
         // Diagram 1: s-channel photon.
-        const ChiralCoupling photon = vector_coupling(c.gc_3);
-        const Wavefunction a = ffv_offshell_vector(em, ep, photon, 0.0, 0.0);
+        const Chiral<F> photon = vector_coupling(c.gc_3);
+        const Wf<F> a = ffv_offshell_vector(em, ep, photon, 0.0, 0.0);
         amp[0] = ffv_amplitude(mp, mm, a, photon);
         // Diagram 2: s-channel Z (FFV2 + FFV4 Lorentz structures).
-        const ChiralCoupling zll = ffv2_ffv4_coupling(c.gc_50, c.gc_59);
-        const Wavefunction z = ffv_offshell_vector(em, ep, zll, c.mz, c.wz);
+        const Chiral<F> zll = ffv2_ffv4_coupling(c.gc_50, c.gc_59);
+        const Wf<F> z = ffv_offshell_vector(em, ep, zll, c.mz, c.wz);
         amp[1] = ffv_amplitude(mp, mm, z, zll);
         jamp[0] = -amp[0] - amp[1];
     }
 
-    static REFME_HD double colour_sum(const cx (&jamp)[kColors]) {
+    template <class F>
+    static REFME_HD F colour_sum(const Cx<F> (&jamp)[kColors]) {
         constexpr double cf[kColors][kColors] = {{1.0}};
         constexpr double denom[kColors] = {1.0};
         return refme::colour_sum<kColors>(cf, denom, jamp);

@@ -21,14 +21,16 @@ struct GgTtx {
         return first[i];
     }
 
+    template <class F>
     struct Couplings {
-        cx gc_10;  // triple gluon
-        cx gc_11;  // t-t-g
-        double mt, wt;
+        Cx<F> gc_10;  // triple gluon
+        Cx<F> gc_11;  // t-t-g
+        F mt, wt;
     };
 
-    static REFME_HD Couplings couplings(const SmParameters& s, double g_s) {
-        return Couplings{refme::gc_10(g_s), refme::gc_11(g_s), s.in.MT, s.in.WT};
+    template <class F>
+    static REFME_HD Couplings<F> couplings(const SmParameters& s, const F& g_s) {
+        return Couplings<F>{refme::gc_10(g_s), refme::gc_11(g_s), s.in.MT, s.in.WT};
     }
 
     static REFME_HD void masses(const SmInputs& in, double* out) {
@@ -38,7 +40,8 @@ struct GgTtx {
         out[3] = in.MT;
     }
 
-    static REFME_HD Wavefunction external(int i, const double (&p)[4], int hel, const Couplings& c) {
+    template <class F>
+    static REFME_HD Wf<F> external(int i, const F (&p)[4], int hel, const Couplings<F>& c) {
         switch (i) {
             case 0:
             case 1: return vxxxxx(p, 0.0, hel, -1);   // incoming gluons
@@ -47,27 +50,29 @@ struct GgTtx {
         }
     }
 
-    static REFME_HD void amplitudes(const Wavefunction* const (&w)[kParticles], const Couplings& c,
-                                    cx (&amp)[kDiagrams], cx (&jamp)[kColors]) {
-        const Wavefunction& g1 = *w[0];
-        const Wavefunction& g2 = *w[1];
-        const Wavefunction& t = *w[2];
-        const Wavefunction& tb = *w[3];
-        const ChiralCoupling gtt = vector_coupling(c.gc_11);
+    template <class F>
+    static REFME_HD void amplitudes(const Wf<F>* const (&w)[kParticles], const Couplings<F>& c,
+                                    Cx<F> (&amp)[kDiagrams], Cx<F> (&jamp)[kColors]) {
+        const Wf<F>& g1 = *w[0];
+        const Wf<F>& g2 = *w[1];
+        const Wf<F>& t = *w[2];
+        const Wf<F>& tb = *w[3];
+        const Chiral<F> gtt = vector_coupling(c.gc_11);
         // Diagram 1: s-channel gluon.
-        const Wavefunction gs = vvv1_offshell(g1, g2, c.gc_10, 0.0, 0.0);
+        const Wf<F> gs = vvv1_offshell(g1, g2, c.gc_10, 0.0, 0.0);
         amp[0] = ffv_amplitude(tb, t, gs, gtt);
         // Diagram 2: top line emits g1 next to the outgoing top.
-        const Wavefunction t_off = ffv_offshell_fo(t, g1, gtt, c.mt, c.wt);
+        const Wf<F> t_off = ffv_offshell_fo(t, g1, gtt, c.mt, c.wt);
         amp[1] = ffv_amplitude(tb, t_off, g2, gtt);
         // Diagram 3: top line emits g1 next to the outgoing antitop.
-        const Wavefunction tb_off = ffv_offshell_fi(tb, g1, gtt, c.mt, c.wt);
+        const Wf<F> tb_off = ffv_offshell_fi(tb, g1, gtt, c.mt, c.wt);
         amp[2] = ffv_amplitude(tb_off, t, g2, gtt);
         jamp[0] = times_i(amp[0]) - amp[1];
         jamp[1] = -times_i(amp[0]) - amp[2];
     }
 
-    static REFME_HD double colour_sum(const cx (&jamp)[kColors]) {
+    template <class F>
+    static REFME_HD F colour_sum(const Cx<F> (&jamp)[kColors]) {
         constexpr double cf[kColors][kColors] = {{16.0, -2.0}, {-2.0, 16.0}};
         constexpr double denom[kColors] = {3.0, 3.0};
         return refme::colour_sum<kColors>(cf, denom, jamp);

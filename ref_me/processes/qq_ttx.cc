@@ -32,13 +32,15 @@ struct QqTtx {
     // Odd FLAVOR_INDEX: antiquark in beam 1.
     static REFME_HD bool mirrored(int flavor) { return (flavor & 1) != 0; }
 
+    template <class F>
     struct Couplings {
-        cx gc_11;  // q-q-g
-        double mt, wt;
+        Cx<F> gc_11;  // q-q-g
+        F mt, wt;
     };
 
-    static REFME_HD Couplings couplings(const SmParameters& s, double g_s) {
-        return Couplings{refme::gc_11(g_s), s.in.MT, s.in.WT};
+    template <class F>
+    static REFME_HD Couplings<F> couplings(const SmParameters& s, const F& g_s) {
+        return Couplings<F>{refme::gc_11(g_s), s.in.MT, s.in.WT};
     }
 
     static REFME_HD void masses(const SmInputs& in, double* out) {
@@ -48,7 +50,8 @@ struct QqTtx {
         out[3] = in.MT;
     }
 
-    static REFME_HD Wavefunction external(int i, const double (&p)[4], int hel, const Couplings& c) {
+    template <class F>
+    static REFME_HD Wf<F> external(int i, const F (&p)[4], int hel, const Couplings<F>& c) {
         switch (i) {
             case 0: return ixxxxx(p, 0.0, hel, +1);   // incoming quark
             case 1: return oxxxxx(p, 0.0, hel, -1);   // incoming antiquark
@@ -57,17 +60,19 @@ struct QqTtx {
         }
     }
 
-    static REFME_HD void amplitudes(const Wavefunction* const (&w)[kParticles], const Couplings& c,
-                                    cx (&amp)[kDiagrams], cx (&jamp)[kColors]) {
-        const ChiralCoupling g = vector_coupling(c.gc_11);
-        const Wavefunction gluon = ffv_offshell_vector(*w[0], *w[1], g, 0.0, 0.0);
+    template <class F>
+    static REFME_HD void amplitudes(const Wf<F>* const (&w)[kParticles], const Couplings<F>& c,
+                                    Cx<F> (&amp)[kDiagrams], Cx<F> (&jamp)[kColors]) {
+        const Chiral<F> g = vector_coupling(c.gc_11);
+        const Wf<F> gluon = ffv_offshell_vector(*w[0], *w[1], g, 0.0, 0.0);
         amp[0] = ffv_amplitude(*w[3], *w[2], gluon, g);
         // T^a_{t t~} T^a_{q q~} = 1/2 (delta(t, q) delta(q~, t~) - 1/3 delta(t, t~) delta(q, q~))
-        jamp[0] = -(amp[0] / 6.0);
-        jamp[1] = amp[0] / 2.0;
+        jamp[0] = (-1.0 / 6.0) * amp[0];
+        jamp[1] = 0.5 * amp[0];
     }
 
-    static REFME_HD double colour_sum(const cx (&jamp)[kColors]) {
+    template <class F>
+    static REFME_HD F colour_sum(const Cx<F> (&jamp)[kColors]) {
         constexpr double cf[kColors][kColors] = {{9.0, 3.0}, {3.0, 9.0}};
         constexpr double denom[kColors] = {1.0, 1.0};
         return refme::colour_sum<kColors>(cf, denom, jamp);

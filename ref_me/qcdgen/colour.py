@@ -46,7 +46,7 @@ class Complex:
 
 
 ONE = Complex(Fraction(1))
-I = Complex(Fraction(0), Fraction(1))
+
 
 Word = tuple  # labels of a string of generators, left to right
 
@@ -151,7 +151,7 @@ def inner(a: Tensor, b: Tensor) -> Complex:
             traces += [_rename(t, "R") for t in tb]
             if (oa is None) != (ob is None):
                 raise ValueError("cannot contract an open string with a closed tensor")
-            if oa is not None:
+            if oa is not None and ob is not None:
                 traces.append(_rename(tuple(reversed(oa)), "L") + _rename(ob, "R"))
             v = _value(tuple(traces))
             if v:
@@ -192,7 +192,7 @@ def _inverse(matrix: tuple[tuple[Fraction, ...], ...]) -> tuple[tuple[Fraction, 
         for r in range(n):
             if r != col and m[r][col] != 0:
                 f = m[r][col]
-                m[r] = [x - f * y for x, y in zip(m[r], m[col])]
+                m[r] = [x - f * y for x, y in zip(m[r], m[col], strict=True)]
     return tuple(tuple(row[n:]) for row in m)
 
 
@@ -203,16 +203,15 @@ def decompose(tensor: Tensor, basis: list[Word], gram: list[list[Fraction]]) -> 
     inverse = _inverse(tuple(tuple(row) for row in gram))
     coeffs = [
         Complex(
-            sum(g * o.re for g, o in zip(row, overlaps) if g and o.re),
-            sum(g * o.im for g, o in zip(row, overlaps) if g and o.im),
+            sum((g * o.re for g, o in zip(row, overlaps, strict=True)), Fraction(0)),
+            sum((g * o.im for g, o in zip(row, overlaps, strict=True)), Fraction(0)),
         )
         for row in inverse
     ]
-    coeffs = [Complex(Fraction(c.re), Fraction(c.im)) for c in coeffs]
     norm = inner(tensor, tensor)
     recon = Complex()
-    for ci, gi in zip(coeffs, gram):
-        for cj, g in zip(coeffs, gi):
+    for ci, gi in zip(coeffs, gram, strict=True):
+        for cj, g in zip(coeffs, gi, strict=True):
             recon = recon + (ci.conj() * cj).scale(g)
     if recon != norm:
         raise ArithmeticError("colour tensor outside the span of the colour flows")

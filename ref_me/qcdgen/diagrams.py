@@ -125,7 +125,7 @@ def _ordered_partitions(items: tuple):
 
 def enumerate_diagrams(gluons: tuple[int, ...]) -> list[Diagram]:
     """All tree diagrams of t t~ + gluons (QCD vertices ttg, ggg, gggg)."""
-    out = []
+    out: list[Diagram] = []
     for blocks in _ordered_partitions(tuple(sorted(gluons))):
         out.extend(product(*(trees(b) for b in blocks)))
     return out

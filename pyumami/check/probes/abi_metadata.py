@@ -24,6 +24,7 @@ from pyumami.check.probes.context import (
     CapabilityOrigin,
     Facts,
     ProbeContext,
+    ProbeFailure,
     Verdict,
     key_names,
     status_text,
@@ -125,8 +126,12 @@ def probe_metadata(ctx: ProbeContext) -> Verdict:
         details["masses_status_before_initialize"] = status
         if status == Status.ERROR_UNINITIALIZED_META:
             # allowed before the first initialize (or, under the older numbering, "unsupported")
-            with ctx.instance():
-                status, masses, overrun = lib.get_masses(npar)
+            try:
+                with ctx.instance():
+                    status, masses, overrun = lib.get_masses(npar)
+            except ProbeFailure as exc:
+                # The capabilities probe reports (and blocks on) a failing initialize.
+                notes.append(f"MASSES unknown: {exc}")
         details["masses_status"] = status
         facts.masses_status = status
         if overrun:

@@ -8,20 +8,20 @@
 
 #include "complex.h"
 
-namespace refme {
+REFME_BEGIN_NAMESPACE
 
-template <int N>
-REFME_HD inline double colour_sum(const double (&cf)[N][N], const double (&denom)[N],
-                                  const cx (&jamp)[N]) {
-    double total = 0.0;
+template <int N, class F>
+REFME_HD inline F colour_sum(const double (&cf)[N][N], const double (&denom)[N],
+                             const Cx<F> (&jamp)[N]) {
+    F total = 0.0;
     for (int i = 0; i < N; ++i) {
-        cx row = make_cx(0.0);
+        Cx<F> row = cx_of<F>(0.0);
         for (int j = 0; j < N; ++j) row += cf[i][j] * jamp[j];
         total += (row.re * jamp[i].re + row.im * jamp[i].im) / denom[i];
     }
     return total;
 }
 
-}  // namespace refme
+REFME_END_NAMESPACE
 
 #endif  // REFME_COLOUR_H

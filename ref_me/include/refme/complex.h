@@ -1,45 +1,103 @@
-// refme/complex.h -- a minimal complex number usable in host and device code.
+// refme/complex.h -- a minimal complex number over any number type F (number.h),
+// usable in host and device code.
 //
-// std::complex cannot be used in CUDA device functions, so the core carries its own
-// POD type. Only the operations the amplitudes need are provided.
+// std::complex cannot be used in CUDA device functions nor over SIMD or dual
+// numbers, so the core carries its own POD type. Only the operations the amplitudes
+// need are provided; cx is the double instantiation.
 #ifndef REFME_COMPLEX_H
 #define REFME_COMPLEX_H
 
-#include "config.h"
+#include "number.h"
 
-namespace refme {
+REFME_BEGIN_NAMESPACE
 
-struct cx {
-    double re;
-    double im;
+template <class F>
+struct Cx {
+    F re;
+    F im;
 };
+using cx = Cx<double>;
 
 REFME_HD constexpr cx make_cx(double re, double im = 0.0) { return cx{re, im}; }
-REFME_HD constexpr cx operator+(cx a, cx b) { return cx{a.re + b.re, a.im + b.im}; }
-REFME_HD constexpr cx operator-(cx a, cx b) { return cx{a.re - b.re, a.im - b.im}; }
-REFME_HD constexpr cx operator-(cx a) { return cx{-a.re, -a.im}; }
-REFME_HD constexpr cx operator*(cx a, cx b) {
-    return cx{a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+// Complex number of F from real and imaginary parts given as F, double or int.
+template <class F>
+REFME_HD constexpr Cx<F> cx_of(const nd<F>& re, const nd<F>& im = nd<F>(0.0)) {
+    return Cx<F>{re, im};
 }
-REFME_HD constexpr cx operator*(double s, cx a) { return cx{s * a.re, s * a.im}; }
-REFME_HD constexpr cx operator*(cx a, double s) { return cx{s * a.re, s * a.im}; }
-REFME_HD constexpr cx operator+(cx a, double s) { return cx{a.re + s, a.im}; }
-REFME_HD constexpr cx operator-(cx a, double s) { return cx{a.re - s, a.im}; }
-REFME_HD constexpr cx operator/(cx a, double s) { return cx{a.re / s, a.im / s}; }
-REFME_HD inline cx operator/(cx a, cx b) {
+
+template <class F>
+REFME_HD constexpr Cx<F> operator+(const Cx<F>& a, const Cx<F>& b) {
+    return Cx<F>{a.re + b.re, a.im + b.im};
+}
+template <class F>
+REFME_HD constexpr Cx<F> operator-(const Cx<F>& a, const Cx<F>& b) {
+    return Cx<F>{a.re - b.re, a.im - b.im};
+}
+template <class F>
+REFME_HD constexpr Cx<F> operator-(const Cx<F>& a) {
+    return Cx<F>{-a.re, -a.im};
+}
+template <class F>
+REFME_HD constexpr Cx<F> operator*(const Cx<F>& a, const Cx<F>& b) {
+    return Cx<F>{a.re * b.re - a.im * b.im, a.re * b.im + a.im * b.re};
+}
+template <class F>
+REFME_HD constexpr Cx<F> operator*(const nd<F>& s, const Cx<F>& a) {
+    return Cx<F>{s * a.re, s * a.im};
+}
+template <class F>
+REFME_HD constexpr Cx<F> operator*(const Cx<F>& a, const nd<F>& s) {
+    return Cx<F>{s * a.re, s * a.im};
+}
+template <class F>
+REFME_HD constexpr Cx<F> operator+(const Cx<F>& a, const nd<F>& s) {
+    return Cx<F>{a.re + s, a.im};
+}
+template <class F>
+REFME_HD constexpr Cx<F> operator-(const Cx<F>& a, const nd<F>& s) {
+    return Cx<F>{a.re - s, a.im};
+}
+template <class F>
+REFME_HD constexpr Cx<F> operator/(const Cx<F>& a, const nd<F>& s) {
+    return Cx<F>{a.re / s, a.im / s};
+}
+template <class F>
+REFME_HD inline Cx<F> operator/(const Cx<F>& a, const Cx<F>& b) {
     // Plain formula (as CUDACPP's cxsmpl): the operands here are never near overflow.
-    const double d = b.re * b.re + b.im * b.im;
-    return cx{(a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d};
+    const F d = b.re * b.re + b.im * b.im;
+    return Cx<F>{(a.re * b.re + a.im * b.im) / d, (a.im * b.re - a.re * b.im) / d};
 }
-REFME_HD inline cx& operator+=(cx& a, cx b) { a.re += b.re; a.im += b.im; return a; }
-REFME_HD inline cx& operator-=(cx& a, cx b) { a.re -= b.re; a.im -= b.im; return a; }
-REFME_HD constexpr cx conj(cx a) { return cx{a.re, -a.im}; }
-REFME_HD constexpr double abs2(cx a) { return a.re * a.re + a.im * a.im; }
+template <class F>
+REFME_HD inline Cx<F>& operator+=(Cx<F>& a, const Cx<F>& b) {
+    a.re += b.re;
+    a.im += b.im;
+    return a;
+}
+template <class F>
+REFME_HD inline Cx<F>& operator-=(Cx<F>& a, const Cx<F>& b) {
+    a.re -= b.re;
+    a.im -= b.im;
+    return a;
+}
+template <class F>
+REFME_HD constexpr Cx<F> conj(const Cx<F>& a) {
+    return Cx<F>{a.re, -a.im};
+}
+template <class F>
+REFME_HD constexpr F abs2(const Cx<F>& a) {
+    return a.re * a.re + a.im * a.im;
+}
 // i * a without a full complex multiplication.
-REFME_HD constexpr cx times_i(cx a) { return cx{-a.im, a.re}; }
+template <class F>
+REFME_HD constexpr Cx<F> times_i(const Cx<F>& a) {
+    return Cx<F>{-a.im, a.re};
+}
+// Lane-wise choice between two complex numbers (number.h's where on both parts).
+template <class M, class F>
+REFME_HD inline Cx<F> where(const M& mask, const Cx<F>& a, const Cx<F>& b) {
+    return Cx<F>{where(mask, a.re, b.re), where(mask, a.im, b.im)};
+}
 
-constexpr cx kI{0.0, 1.0};
-
-}  // namespace refme
+REFME_END_NAMESPACE
 
 #endif  // REFME_COMPLEX_H

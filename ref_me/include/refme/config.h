@@ -1,8 +1,9 @@
 // refme/config.h -- compile-time switches shared by every header of the core.
 //
-// The physics is written once and compiled twice: by g++ for the CPU and by nvcc
-// (with `-x cu`) for CUDA. REFME_HD marks every function that must exist on both
-// sides; REFME_CUDA is defined only in the CUDA build.
+// The physics is written once and compiled several times: by g++ for the CPU (once
+// per instruction set, see REFME_ISA below) and by nvcc (with `-x cu`) for CUDA.
+// REFME_HD marks every function that must exist on both sides; REFME_CUDA is
+// defined only in the CUDA build.
 #ifndef REFME_CONFIG_H
 #define REFME_CONFIG_H
 
@@ -13,13 +14,19 @@
 #define REFME_HD
 #endif
 
-#define REFME_INLINE inline
-
-namespace refme {
-
-// Upper bounds used to size fixed arrays inside per-event code (no heap on the device).
-constexpr int kMaxParticles = 8;
-
-}  // namespace refme
+// One library links the same headers compiled for several instruction sets (the
+// dispatch of umami_glue.h). Every header therefore opens the inline namespace
+// refme::REFME_ISA, so that the inline functions of an AVX-512 object can never be
+// merged by the linker with those of the baseline object and run on a CPU without
+// AVX-512. Sources name everything as refme::..., the inline namespace is invisible.
+#ifndef REFME_ISA
+#define REFME_ISA isa_base
+#endif
+#define REFME_BEGIN_NAMESPACE \
+    namespace refme {         \
+    inline namespace REFME_ISA {
+#define REFME_END_NAMESPACE \
+    }                       \
+    }
 
 #endif  // REFME_CONFIG_H

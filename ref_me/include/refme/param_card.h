@@ -16,7 +16,7 @@
 
 #include "sm_model.h"
 
-namespace refme {
+REFME_BEGIN_NAMESPACE
 
 inline std::string lower(std::string s) {
     for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -216,6 +216,6 @@ inline bool get_sm_parameter(const SmParameters& s, const char* name, double& va
     return false;
 }
 
-}  // namespace refme
+REFME_END_NAMESPACE
 
 #endif  // REFME_PARAM_CARD_H

@@ -17,44 +17,51 @@
 //   vvvv_amplitude(L, x, y, z) = -i g [ (L.z)(x.y) - (L.y)(x.z) ]
 // e.g. ALOHA's VVVV1P0_1(V2, V3, V4) is vvvv_offshell(V2, V3, V4), VVVV3P0_1 is
 // (V3, V2, V4), VVVV4P0_1 is (V4, V2, V3).
+// Templated on the number type F like the rest of the core (number.h).
 #ifndef REFME_QCD_VERTICES_H
 #define REFME_QCD_VERTICES_H
 
 #include "vertices.h"
 
-namespace refme {
+REFME_BEGIN_NAMESPACE
 
-REFME_HD inline cx gc_12(double g) { return make_cx(0.0, g * g); }  // four gluon
+template <class F>
+REFME_HD inline Cx<F> gc_12(const F& g) {  // four gluon
+    return Cx<F>{F(0.0), g * g};
+}
 
-REFME_HD inline cx vvv1_amplitude(const Wavefunction& v1, const Wavefunction& v2,
-                                  const Wavefunction& v3, cx g) {
+template <class F>
+REFME_HD inline Cx<F> vvv1_amplitude(const Wf<F>& v1, const Wf<F>& v2, const Wf<F>& v3,
+                                     const Cx<F>& g) {
     // Products grouped as ALOHA's VVV1_0, so rounding follows MadGraph's closely.
-    const cx t1 = detail::dot(v3.c, v2.p) - detail::dot(v3.c, v1.p);
-    const cx t2 = detail::dot(v2.c, v1.p) - detail::dot(v2.c, v3.p);
-    const cx t3 = detail::dot(v1.c, v3.p) - detail::dot(v1.c, v2.p);
-    const cx sum = detail::dot(v2.c, v1.c) * t1 +
-                   (detail::dot(v3.c, v1.c) * t2 + detail::dot(v3.c, v2.c) * t3);
+    const Cx<F> t1 = detail::dot(v3.c, v2.p) - detail::dot(v3.c, v1.p);
+    const Cx<F> t2 = detail::dot(v2.c, v1.p) - detail::dot(v2.c, v3.p);
+    const Cx<F> t3 = detail::dot(v1.c, v3.p) - detail::dot(v1.c, v2.p);
+    const Cx<F> sum = detail::dot(v2.c, v1.c) * t1 +
+                      (detail::dot(v3.c, v1.c) * t2 + detail::dot(v3.c, v2.c) * t3);
     return g * times_i(sum);
 }
 
-REFME_HD inline Wavefunction vvvv_offshell(const Wavefunction& x, const Wavefunction& y,
-                                           const Wavefunction& z, cx g) {
-    Wavefunction out;
+template <class F>
+REFME_HD inline Wf<F> vvvv_offshell(const Wf<F>& x, const Wf<F>& y, const Wf<F>& z,
+                                    const Cx<F>& g) {
+    Wf<F> out;
     for (int k = 0; k < 4; ++k) out.p[k] = x.p[k] + y.p[k] + z.p[k];
-    const cx xz = detail::dot(x.c, z.c);
-    const cx xy = detail::dot(x.c, y.c);
-    const cx f = g * detail::i_over_denominator(out.p, 0.0, 0.0);
+    const Cx<F> xz = detail::dot(x.c, z.c);
+    const Cx<F> xy = detail::dot(x.c, y.c);
+    const Cx<F> f = g * detail::i_over_denominator(out.p, 0.0, 0.0);
     for (int mu = 0; mu < 4; ++mu) out.c[mu] = f * (y.c[mu] * xz - z.c[mu] * xy);
     return out;
 }
 
-REFME_HD inline cx vvvv_amplitude(const Wavefunction& l, const Wavefunction& x,
-                                  const Wavefunction& y, const Wavefunction& z, cx g) {
-    const cx sum = detail::dot(l.c, z.c) * detail::dot(x.c, y.c) -
-                   detail::dot(l.c, y.c) * detail::dot(x.c, z.c);
+template <class F>
+REFME_HD inline Cx<F> vvvv_amplitude(const Wf<F>& l, const Wf<F>& x, const Wf<F>& y,
+                                     const Wf<F>& z, const Cx<F>& g) {
+    const Cx<F> sum = detail::dot(l.c, z.c) * detail::dot(x.c, y.c) -
+                      detail::dot(l.c, y.c) * detail::dot(x.c, z.c);
     return -(g * times_i(sum));
 }
 
-}  // namespace refme
+REFME_END_NAMESPACE
 
 #endif  // REFME_QCD_VERTICES_H

@@ -10,7 +10,9 @@
 
 #include <cmath>
 
-namespace refme {
+#include "config.h"
+
+REFME_BEGIN_NAMESPACE
 
 namespace detail {
 
@@ -70,6 +72,6 @@ inline void sample_point(int npar, const double* m, int variant, double (*p)[4])
     }
 }
 
-}  // namespace refme
+REFME_END_NAMESPACE
 
 #endif  // REFME_SAMPLE_POINT_H

@@ -16,7 +16,7 @@
 
 #include "complex.h"
 
-namespace refme {
+REFME_BEGIN_NAMESPACE
 
 struct SmInputs {
     // Block SMINPUTS
@@ -46,7 +46,9 @@ struct SmParameters {
     double G;  // g_s at in.aS
 };
 
-REFME_HD inline double strong_coupling(double alpha_s) {
+// g_s from alpha_s, for any number type (alpha_s may differ per event).
+template <class F>
+REFME_HD inline F strong_coupling(const F& alpha_s) {
     return 2.0 * sqrt(alpha_s) * sqrt(M_PI);
 }
 
@@ -68,12 +70,19 @@ REFME_HD inline SmParameters derive_sm(const SmInputs& in) {
 }
 
 // sm couplings used by the processes here (names as in MadGraph's sm model).
-REFME_HD inline cx gc_3(const SmParameters& s) { return -(s.ee * kI); }              // photon-f-f
-REFME_HD inline cx gc_10(double g) { return make_cx(-g); }                           // ggg
-REFME_HD inline cx gc_11(double g) { return g * kI; }                                // q-q-g
-REFME_HD inline cx gc_50(const SmParameters& s) { return -(s.cw * s.ee * kI) / (2.0 * s.sw); }
-REFME_HD inline cx gc_59(const SmParameters& s) { return (s.ee * kI * s.sw) / (2.0 * s.cw); }
+REFME_HD inline cx gc_3(const SmParameters& s) { return -(s.ee * make_cx(0.0, 1.0)); }              // photon-f-f
+// ggg and q-q-g depend on g_s, which may differ per event: templated on its type.
+template <class F>
+REFME_HD inline Cx<F> gc_10(const F& g) {
+    return Cx<F>{-g, F(0.0)};
+}
+template <class F>
+REFME_HD inline Cx<F> gc_11(const F& g) {
+    return g * cx_of<F>(0.0, 1.0);
+}
+REFME_HD inline cx gc_50(const SmParameters& s) { return -(s.cw * s.ee * make_cx(0.0, 1.0)) / (2.0 * s.sw); }
+REFME_HD inline cx gc_59(const SmParameters& s) { return (s.ee * make_cx(0.0, 1.0) * s.sw) / (2.0 * s.cw); }
 
-}  // namespace refme
+REFME_END_NAMESPACE
 
 #endif  // REFME_SM_MODEL_H

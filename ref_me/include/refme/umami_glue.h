@@ -1,213 +1,89 @@
 // refme/umami_glue.h -- the UMAMI entry points, shared by every process.
 //
-// A process file supplies a traits struct P and ends with REFME_EXPORT_UMAMI(P),
-// which emits the nine extern "C" functions of umami.h plus refme_last_error().
-// The same file compiles with g++ (CPU library) and with nvcc -x cu (CUDA library:
-// one thread per event, device pointers, GPU_STREAM honoured).
+// A process file supplies a traits struct P (process.h lists what it provides) and
+// ends with REFME_EXPORT_UMAMI(P), which emits the nine extern "C" functions of
+// umami.h plus the refme_* extensions. The same file compiles with g++ (CPU
+// library) and with nvcc -x cu (CUDA library: one thread per event, device
+// pointers, GPU_STREAM honoured).
 //
-// Traits P provides:
-//   static constexpr int kParticles, kDiagrams, kColors, kHelicities;
-//   static constexpr double kAverage;   // initial-state average x identical-particle factor
-//   static REFME_HD int first_helicity(int particle);   // first row of the helicity table
-//   struct Couplings;                                   // POD, what the amplitudes need
-//   static REFME_HD Couplings couplings(const SmParameters&, double g_s);
-//   static REFME_HD Wavefunction external(int particle, const double (&p)[4], int helicity,
-//                                         const Couplings&);   // ixxxxx/oxxxxx/vxxxxx
-//   static REFME_HD void amplitudes(const Wavefunction* const (&w)[kParticles],
-//                                   const Couplings&, cx (&amp)[kDiagrams],
-//                                   cx (&jamp)[kColors]);   // one helicity combination
-//   static REFME_HD double colour_sum(const cx (&jamp)[kColors]);
-//   static REFME_HD void masses(const SmInputs&, double* out);   // external masses, GeV
+// CPU instruction sets: the Makefile compiles a process once for the baseline
+// (x86-64-v2, scalar path) and once per SIMD instruction set with
+// -DREFME_SIMD_KERNEL=<name> -DREFME_SIMD_LANES=<L> -DREFME_ISA=<namespace> and the
+// matching -m flags. In those objects REFME_EXPORT_UMAMI emits only the kernel
+// <name> (L events per instruction); the baseline object holds the entry points and
+// picks a kernel at umami_initialize from the CPU's features (or REFME_SIMD).
 //
-// Data layout (umami.h): structure of arrays over events, batch index contiguous;
-// per-event work is a plain function of the event index, with no virtual dispatch,
-// so the CPU loop can later be vectorised across events.
+// Data layout (umami.h): structure of arrays over events, batch index contiguous, so
+// L consecutive events of one component are one vector load.
 #ifndef REFME_UMAMI_GLUE_H
 #define REFME_UMAMI_GLUE_H
 
 #include <math.h>
 #include <stddef.h>
 
-#include <new>
-#include <string>
-#include <type_traits>
-
 #include "umami.h"
 
-#include "colour.h"
+#ifndef REFME_CUDA
+#include "simd.h"
+#endif
+#include "process.h"
+
+#if !defined(REFME_SIMD_KERNEL)
+#include <stdlib.h>
+#include <string.h>
+
+#include <mutex>
+#include <new>
+#include <string>
+
 #include "param_card.h"
 #include "sample_point.h"
-#include "sm_model.h"
-#include "vertices.h"
+#endif
 
 #ifdef REFME_CUDA
 #include <cuda_runtime.h>
 #endif
 
-namespace refme {
+// Signature of the event loop of one instruction set: events begin .. end - 1 of the
+// batch, with the instance's EvalConfig<P> (same layout in every object: same source).
+typedef void (*RefmeKernel)(const refme::Batch* batch, const void* config, size_t begin,
+                            size_t end);
 
-constexpr int kInputKeyCount = 9;   // UMAMI_IN_MOMENTA .. UMAMI_IN_CHANNEL_INDEX
-constexpr int kOutputKeyCount = 6;  // UMAMI_OUT_MATRIX_ELEMENT .. UMAMI_OUT_GPU_STREAM
-// Without a per-event random number the selections use the middle of [0, 1).
-constexpr double kDefaultRandom = 0.5;
+#define REFME_EXPORT __attribute__((visibility("default")))
+#define REFME_HIDDEN __attribute__((visibility("hidden")))
 
-// Pointers of one umami_matrix_element call; absent inputs/outputs are nullptr.
-struct Batch {
-    size_t count, stride, offset;
-    const double* momenta;
-    const double* alpha_s;
-    const double* random_color;
-    const double* random_helicity;
-    const double* random_diagram;
-    const int* flavor;  // FLAVOR_INDEX (nullptr: 0)
-    double* matrix_element;
-    double* diagram_amp2;
-    int* color_index;
-    int* helicity_index;
-    int* diagram_index;
-};
+#if defined(REFME_DISPATCH) && !defined(REFME_SIMD_KERNEL) && !defined(REFME_CUDA)
+// The SIMD objects linked into this library (see the Makefile).
+extern "C" REFME_HIDDEN void refme_kernel_avx2(const refme::Batch*, const void*, size_t, size_t);
+extern "C" REFME_HIDDEN void refme_kernel_avx512(const refme::Batch*, const void*, size_t, size_t);
+#endif
 
-// Everything an event needs besides its own data; passed by value to the kernel.
-template <class P>
-struct EvalConfig {
-    SmParameters sm;
-    int n_good;                  // helicity combinations summed
-    int good[P::kHelicities];    // their rows in the helicity table
-};
-
-// FLAVOR_INDEX. A process with several flavour combinations declares
-//   static constexpr int kFlavors;                  // FLAVOR_INDEX in [0, kFlavors)
-//   static REFME_HD bool mirrored(int flavor);     // incoming partons in swapped order
-// All its flavours share one amplitude (massless light quarks); a mirrored flavour is
-// evaluated with the incoming momenta swapped, and HELICITY_INDEX is then re-encoded
-// in the event's particle order. Processes without kFlavors accept 0 only.
-template <class P, class = void>
-struct Flavors {
-    static constexpr int count = 1;
-    static REFME_HD bool mirrored(int) { return false; }
-};
-template <class P>
-struct Flavors<P, std::void_t<decltype(P::kFlavors)>> {
-    static constexpr int count = P::kFlavors;
-    static REFME_HD bool mirrored(int flavor) { return P::mirrored(flavor); }
-};
-
-// Row of the helicity table after exchanging the helicities of particles 0 and 1.
-template <class P>
-REFME_HD inline int mirror_helicity_row(int row) {
-    constexpr int np = P::kParticles;
-    const int h0 = (row >> (np - 1)) & 1 ? -P::first_helicity(0) : P::first_helicity(0);
-    const int h1 = (row >> (np - 2)) & 1 ? -P::first_helicity(1) : P::first_helicity(1);
-    int out = row & ~(3 << (np - 2));
-    if (h1 != P::first_helicity(0)) out |= 1 << (np - 1);
-    if (h0 != P::first_helicity(1)) out |= 1 << (np - 2);
-    return out;
-}
-
-// Helicity table: in row `row`, particle i has the opposite sign to its first-row
-// value when bit (npar - 1 - i) of row is set (MadGraph's order, particle 0 slowest).
-
-// External wavefunctions of one event for both helicity signs of every particle
-// (index 0: the sign of the table's first row, 1: flipped), computed once per event
-// and shared by all helicity combinations.
-template <class P>
-struct Externals {
-    Wavefunction w[P::kParticles][2];
-};
-
-template <class P>
-REFME_HD inline void compute_externals(const double (&p)[P::kParticles][4],
-                                       const typename P::Couplings& couplings, Externals<P>& ext) {
-    for (int i = 0; i < P::kParticles; ++i) {
-        ext.w[i][0] = P::external(i, p[i], P::first_helicity(i), couplings);
-        ext.w[i][1] = P::external(i, p[i], -P::first_helicity(i), couplings);
+#if defined(REFME_SIMD_KERNEL)
+// A SIMD object: the kernel only. Processes written for double only run it scalar.
+#define REFME_EXPORT_UMAMI(P)                                                                  \
+    extern "C" REFME_HIDDEN void REFME_SIMD_KERNEL(const refme::Batch* b, const void* config, \
+                                                   size_t begin, size_t end) {                \
+        using F = std::conditional_t<refme::IsTemplated<P>::value,                           \
+                                     refme::Vec<REFME_SIMD_LANES>, double>;                   \
+        refme::evaluate_range<P, F>(*b, *static_cast<const refme::EvalConfig<P>*>(config),    \
+                                    begin, end);                                              \
     }
-}
+#else
 
-// Partial amplitudes of helicity combination `row`.
-template <class P>
-REFME_HD inline void helicity_amplitudes(const Externals<P>& ext, int row,
-                                         const typename P::Couplings& couplings,
-                                         cx (&amp)[P::kDiagrams], cx (&jamp)[P::kColors]) {
-    const Wavefunction* w[P::kParticles];
-    for (int i = 0; i < P::kParticles; ++i) w[i] = &ext.w[i][(row >> (P::kParticles - 1 - i)) & 1];
-    P::amplitudes(w, couplings, amp, jamp);
-}
+REFME_BEGIN_NAMESPACE
 
-// First k with r < cumulative[k] / cumulative[n-1] (CUDACPP's rule); n - 1 when
-// none qualifies (all weights zero or NaN), so the index is always in range.
-REFME_HD inline int select_cumulative(const double* cumulative, int n, double r) {
-    const double total = cumulative[n - 1];
-    for (int k = 0; k < n; ++k)
-        if (r < cumulative[k] / total) return k;
-    return n - 1;
-}
-
-template <class P>
-REFME_HD inline void evaluate_event(size_t i, const Batch& b, const EvalConfig<P>& cfg) {
-    constexpr int np = P::kParticles;
-    const size_t e = b.offset + i;
-    double p[np][4];
-    for (int ip = 0; ip < np; ++ip)
-        for (int c = 0; c < 4; ++c) p[ip][c] = b.momenta[e + b.stride * (ip + np * c)];
-    const bool mirrored = b.flavor && Flavors<P>::mirrored(b.flavor[e]);
-    if (mirrored)
-        for (int c = 0; c < 4; ++c) {
-            const double t = p[0][c];
-            p[0][c] = p[1][c];
-            p[1][c] = t;
-        }
-    const double g_s = b.alpha_s ? strong_coupling(b.alpha_s[e]) : cfg.sm.G;
-    const typename P::Couplings couplings = P::couplings(cfg.sm, g_s);
-
-    double cumulative_hel[P::kHelicities];
-    double amp2[P::kDiagrams];
-    double jamp2[P::kColors];
-    for (int d = 0; d < P::kDiagrams; ++d) amp2[d] = 0.0;
-    for (int c = 0; c < P::kColors; ++c) jamp2[c] = 0.0;
-    Externals<P> ext;
-    compute_externals<P>(p, couplings, ext);
-    double total = 0.0;
-    for (int g = 0; g < cfg.n_good; ++g) {
-        cx amp[P::kDiagrams];
-        cx jamp[P::kColors];
-        helicity_amplitudes<P>(ext, cfg.good[g], couplings, amp, jamp);
-        total += P::colour_sum(jamp);
-        cumulative_hel[g] = total;
-        for (int d = 0; d < P::kDiagrams; ++d) amp2[d] += abs2(amp[d]);
-        for (int c = 0; c < P::kColors; ++c) jamp2[c] += abs2(jamp[c]);
-    }
-    if (b.matrix_element) b.matrix_element[e] = total / P::kAverage;
-    if (b.helicity_index) {
-        const double r = b.random_helicity ? b.random_helicity[e] : kDefaultRandom;
-        const int row = cfg.good[select_cumulative(cumulative_hel, cfg.n_good, r)];
-        b.helicity_index[e] = mirrored ? mirror_helicity_row<P>(row) : row;
-    }
-    if (b.color_index) {
-        for (int c = 1; c < P::kColors; ++c) jamp2[c] += jamp2[c - 1];
-        const double r = b.random_color ? b.random_color[e] : kDefaultRandom;
-        b.color_index[e] = select_cumulative(jamp2, P::kColors, r);
-    }
-    if (b.diagram_amp2 || b.diagram_index) {
-        double sum = 0.0;
-        for (int d = 0; d < P::kDiagrams; ++d) sum += amp2[d];
-        // All-zero amplitudes give zero weights rather than 0/0.
-        const double norm = sum != 0.0 ? 1.0 / sum : 0.0;
-        if (b.diagram_amp2)
-            for (int d = 0; d < P::kDiagrams; ++d) b.diagram_amp2[e + b.stride * d] = amp2[d] * norm;
-        if (b.diagram_index) {
-            for (int d = 1; d < P::kDiagrams; ++d) amp2[d] += amp2[d - 1];
-            const double r = b.random_diagram ? b.random_diagram[e] : kDefaultRandom;
-            b.diagram_index[e] = select_cumulative(amp2, P::kDiagrams, r);
-        }
-    }
-}
+// The last standard keys of umami.h; the capability tables below are checked against them.
+constexpr int kInputKeyCount = UMAMI_IN_CHANNEL_INDEX + 1;
+constexpr int kOutputKeyCount = UMAMI_OUT_GPU_STREAM + 1;
 
 #ifdef REFME_CUDA
 template <class P>
 __global__ void matrix_element_kernel(Batch b, EvalConfig<P> cfg) {
     const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i < b.count) evaluate_event<P>(i, b, cfg);
+    if (i < b.count) {
+        const CouplingsOf<P, double> fixed = Core<P>::template couplings<double>(cfg.sm, cfg.sm.G);
+        evaluate_block<P, double>(b.offset + i, b, cfg, fixed);
+    }
 }
 
 static __global__ void flavor_check_kernel(const int* flavor, size_t offset, size_t count,
@@ -231,9 +107,91 @@ inline UmamiStatus fail(UmamiStatus status, const std::string& message) {
     return status;
 }
 
+// --- CPU instruction sets ---------------------------------------------------------
+enum SimdPath { kScalarPath = 0, kAvx2Path = 1, kAvx512Path = 2, kSimdPathCount = 3 };
+
+inline const char* simd_path_name(int path) {
+    static const char* const names[kSimdPathCount] = {"scalar", "avx2", "avx512"};
+    return names[path];
+}
+
+template <class P>
+void scalar_kernel(const Batch* b, const void* config, size_t begin, size_t end) {
+    evaluate_range<P, double>(*b, *static_cast<const EvalConfig<P>*>(config), begin, end);
+}
+
+// The kernel of `path` if this library has it and this CPU can run it, else nullptr.
+template <class P>
+inline RefmeKernel simd_kernel(int path) {
+#if defined(REFME_DISPATCH) && !defined(REFME_CUDA)
+    __builtin_cpu_init();
+    if (path == kAvx2Path) return __builtin_cpu_supports("avx2") ? refme_kernel_avx2 : nullptr;
+    if (path == kAvx512Path)
+        return __builtin_cpu_supports("avx512f") ? refme_kernel_avx512 : nullptr;
+#endif
+    return path == kScalarPath ? &scalar_kernel<P> : nullptr;
+}
+
+// The path an instance uses: REFME_SIMD=scalar|avx2|avx512 when set (an error if this
+// library or CPU cannot run it), else the widest available. -1 with `error` set on failure.
+template <class P>
+inline int choose_simd_path(std::string& error) {
+    const char* forced = getenv("REFME_SIMD");
+    if (forced && *forced) {
+        for (int path = 0; path < kSimdPathCount; ++path)
+            if (strcmp(forced, simd_path_name(path)) == 0) {
+                if (simd_kernel<P>(path)) return path;
+                error = std::string("umami_initialize: REFME_SIMD=") + forced +
+                        " but this library or CPU has no such path (unset REFME_SIMD, or "
+                        "choose from refme_simd_paths())";
+                return -1;
+            }
+        error = std::string("umami_initialize: REFME_SIMD=") + forced +
+                " is not one of scalar, avx2, avx512";
+        return -1;
+    }
+    for (int path = kSimdPathCount - 1; path > 0; --path)
+        if (simd_kernel<P>(path)) return path;
+    return kScalarPath;
+}
+
+// Space-separated names of the paths this library and CPU can run.
+template <class P>
+inline const char* available_simd_paths() {
+    static const std::string names = [] {
+        std::string out;
+        for (int path = 0; path < kSimdPathCount; ++path)
+            if (simd_kernel<P>(path)) out += (out.empty() ? "" : " ") + std::string(simd_path_name(path));
+        return out;
+    }();
+    return names.c_str();
+}
+
+// --- MASSES ---------------------------------------------------------------------
+// The external masses of the card most recently read (umami_initialize) or changed
+// (umami_set_parameter) by any instance of this library: MASSES is a library-level
+// query, so it describes the last card. `update` records new inputs; returns whether
+// a card has been read yet, and copies the masses into `out` (if given) when it has.
+template <class P>
+inline bool last_card_masses(double* out, const SmInputs* update) {
+    static std::mutex mutex;
+    static bool known = false;
+    static double masses[P::kParticles];
+    std::lock_guard<std::mutex> lock(mutex);
+    if (update) {
+        P::masses(*update, masses);
+        known = true;
+    }
+    if (out && known)
+        for (int i = 0; i < P::kParticles; ++i) out[i] = masses[i];
+    return known;
+}
+
 template <class P>
 struct Instance {
     EvalConfig<P> config;
+    int simd_path = kScalarPath;
+    RefmeKernel kernel = nullptr;
 #ifdef REFME_CUDA
     int* device_flag = nullptr;  // scratch for the flavour check, allocated on first use
 #endif
@@ -247,19 +205,16 @@ inline void filter_helicities(EvalConfig<P>& cfg) {
     constexpr int np = P::kParticles;
     double masses[np];
     P::masses(cfg.sm.in, masses);
-    const typename P::Couplings couplings = P::couplings(cfg.sm, cfg.sm.G);
+    const CouplingsOf<P, double> couplings = Core<P>::template couplings<double>(cfg.sm, cfg.sm.G);
     cfg.n_good = 0;
     for (int row = 0; row < P::kHelicities; ++row) {
         bool nonzero = false;
         for (int variant = 0; variant < 2 && !nonzero; ++variant) {
             double p[np][4];
             sample_point(np, masses, variant, p);
-            Externals<P> ext;
-            compute_externals<P>(p, couplings, ext);
-            cx amp[P::kDiagrams];
-            cx jamp[P::kColors];
-            helicity_amplitudes<P>(ext, row, couplings, amp, jamp);
-            nonzero = P::colour_sum(jamp) != 0.0;
+            HelicitySum<P, double> sum;
+            sum_helicities<P, double>(p, couplings, &row, 1, false, false, sum);
+            nonzero = sum.total != 0.0;
         }
         if (nonzero) cfg.good[cfg.n_good++] = row;
     }
@@ -271,7 +226,7 @@ inline void filter_helicities(EvalConfig<P>& cfg) {
 }
 
 inline const bool* supported_input_flags() {
-    static const bool flags[kInputKeyCount] = {
+    static const bool flags[] = {
         true,   // MOMENTA
         true,   // ALPHA_S
         true,   // FLAVOR_INDEX (0 .. kFlavors - 1)
@@ -282,27 +237,29 @@ inline const bool* supported_input_flags() {
         false,  // DIAGRAM_INDEX
         false,  // CHANNEL_INDEX
     };
+    static_assert(sizeof(flags) == kInputKeyCount, "one flag per input key of umami.h");
     return flags;
 }
 
 inline const bool* required_input_flags() {
-    static const bool flags[kInputKeyCount] = {true, false, false, false, false,
-                                               false, false, false, false};
+    static const bool flags[] = {true, false, false, false, false, false, false, false, false};
+    static_assert(sizeof(flags) == kInputKeyCount, "one flag per input key of umami.h");
     return flags;
 }
 
 inline const bool* supported_output_flags() {
 #ifdef REFME_CUDA
-    static const bool flags[kOutputKeyCount] = {true, true, true, true, true, true};
+    static const bool flags[] = {true, true, true, true, true, true};
 #else
     // GPU_STREAM means nothing to the CPU build.
-    static const bool flags[kOutputKeyCount] = {true, true, true, true, true, false};
+    static const bool flags[] = {true, true, true, true, true, false};
 #endif
+    static_assert(sizeof(flags) == kOutputKeyCount, "one flag per output key of umami.h");
     return flags;
 }
 
 template <class P>
-UmamiStatus get_meta(UmamiMetaKey key, void* result) {
+UmamiStatus get_meta(int key, void* result) {
     if (!result) return fail(UMAMI_ERROR, "umami_get_meta: result pointer is NULL");
     switch (key) {
         case UMAMI_META_DEVICE:
@@ -317,15 +274,25 @@ UmamiStatus get_meta(UmamiMetaKey key, void* result) {
         case UMAMI_META_HELICITY_COUNT: *static_cast<int*>(result) = P::kHelicities; return UMAMI_SUCCESS;
         case UMAMI_META_COLOR_COUNT: *static_cast<int*>(result) = P::kColors; return UMAMI_SUCCESS;
         case UMAMI_META_MASSES:
-            // Library-level answer: the masses of the compiled-in default card, so it
-            // is known before umami_initialize (an instance's set_parameter does not
-            // change it).
-            P::masses(SmInputs{}, static_cast<double*>(result));
+            if (!last_card_masses<P>(static_cast<double*>(result), nullptr))
+                return fail(UMAMI_ERROR_UNINITIALIZED_META,
+                            "umami_get_meta: MASSES describes the param card read, so it is "
+                            "known after the first umami_initialize");
             return UMAMI_SUCCESS;
         default:
             return fail(UMAMI_ERROR_UNSUPPORTED_META,
-                        "umami_get_meta: unknown meta key " + std::to_string(static_cast<int>(key)));
+                        "umami_get_meta: unknown meta key " + std::to_string(key));
     }
+}
+
+// A key array element as a plain int: callers may pass any value, and reading one that
+// is no enumerator through the enum type is undefined behaviour (UBSan's "enum" check).
+template <class Key>
+inline int key_value(const Key* keys, size_t k) {
+    static_assert(sizeof(Key) == sizeof(int), "UMAMI keys are int-sized enums");
+    int value;
+    memcpy(&value, keys + k, sizeof value);
+    return value;
 }
 
 inline UmamiStatus capability(const bool* flags, int n, const bool** out, int* count) {
@@ -349,10 +316,16 @@ UmamiStatus initialize(UmamiHandle* handle, const char* param_card_path) {
         if (!isfinite(sm.MW) || !isfinite(sm.G))
             return fail(UMAMI_ERROR, "umami_initialize: the card gives a non-real MW or g_s "
                                      "(check aEWM1, Gf, MZ, aS)");
+        std::string error;
+        const int path = choose_simd_path<P>(error);
+        if (path < 0) return fail(UMAMI_ERROR, error);
         Instance<P>* instance = new (std::nothrow) Instance<P>();
         if (!instance) return fail(UMAMI_ERROR, "umami_initialize: out of memory");
         instance->config.sm = sm;
+        instance->simd_path = path;
+        instance->kernel = simd_kernel<P>(path);
         filter_helicities<P>(instance->config);
+        last_card_masses<P>(nullptr, &inputs);
         *handle = instance;
         return UMAMI_SUCCESS;
     } catch (const std::exception& ex) {
@@ -376,6 +349,7 @@ UmamiStatus set_parameter(UmamiHandle handle, const char* name, double re, doubl
         if (!set_sm_parameter(inputs, name, re, error)) return fail(UMAMI_ERROR, error);
         instance->config.sm = derive_sm(inputs);
         filter_helicities<P>(instance->config);
+        last_card_masses<P>(nullptr, &inputs);
         return UMAMI_SUCCESS;
     } catch (...) {
         return fail(UMAMI_ERROR, "umami_set_parameter: unexpected failure");
@@ -420,13 +394,13 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
         return fail(UMAMI_ERROR, "umami_matrix_element: input keys or input pointers are NULL");
     if (output_count > 0 && (!output_keys || !outputs))
         return fail(UMAMI_ERROR, "umami_matrix_element: output keys or output pointers are NULL");
-    Batch b = {count, stride, offset, nullptr, nullptr, nullptr, nullptr, nullptr,
-               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
+    Batch b = {count,   stride,  offset,  nullptr, nullptr, nullptr, nullptr,
+               nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, nullptr};
     const int* flavor = nullptr;
     bool have_momenta = false;
     const bool* in_ok = supported_input_flags();
     for (size_t k = 0; k < input_count; ++k) {
-        const int key = static_cast<int>(input_keys[k]);
+        const int key = key_value(input_keys, k);
         if (key < 0 || key >= kInputKeyCount || !in_ok[key])
             return fail(UMAMI_ERROR_UNSUPPORTED_INPUT,
                         "umami_matrix_element: input key " + std::to_string(key) + " is not supported");
@@ -444,7 +418,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     const bool* out_ok = supported_output_flags();
     void* stream_ptr = nullptr;
     for (size_t k = 0; k < output_count; ++k) {
-        const int key = static_cast<int>(output_keys[k]);
+        const int key = key_value(output_keys, k);
         if (key < 0 || key >= kOutputKeyCount || !out_ok[key])
             return fail(UMAMI_ERROR_UNSUPPORTED_OUTPUT,
                         "umami_matrix_element: output key " + std::to_string(key) + " is not supported");
@@ -467,7 +441,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     for (size_t k = 0; k < input_count; ++k)
         if (!inputs[k]) return fail(UMAMI_ERROR, "umami_matrix_element: an input pointer is NULL");
     for (size_t k = 0; k < output_count; ++k)
-        if (!outputs[k] && output_keys[k] != UMAMI_OUT_GPU_STREAM)
+        if (!outputs[k] && key_value(output_keys, k) != UMAMI_OUT_GPU_STREAM)
             return fail(UMAMI_ERROR, "umami_matrix_element: an output pointer is NULL");
 
     Instance<P>* instance = static_cast<Instance<P>*>(handle);
@@ -481,17 +455,16 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
                                              " at event " + std::to_string(offset + i) +
                                              "; this process takes 0 to " +
                                              std::to_string(Flavors<P>::count - 1));
-    const EvalConfig<P>& cfg = instance->config;
-    for (size_t i = 0; i < count; ++i) evaluate_event<P>(i, b, cfg);
+    instance->kernel(&b, &instance->config, 0, count);
     return UMAMI_SUCCESS;
 #else
     for (size_t k = 0; k < input_count; ++k)
         if (!is_device_pointer(inputs[k]))
-            return fail(UMAMI_ERROR, "umami_matrix_element: input " + std::to_string(static_cast<int>(input_keys[k])) +
+            return fail(UMAMI_ERROR, "umami_matrix_element: input " + std::to_string(key_value(input_keys, k)) +
                                          " is not CUDA device memory (this is the CUDA library)");
     for (size_t k = 0; k < output_count; ++k)
-        if (output_keys[k] != UMAMI_OUT_GPU_STREAM && !is_device_pointer(outputs[k]))
-            return fail(UMAMI_ERROR, "umami_matrix_element: output " + std::to_string(static_cast<int>(output_keys[k])) +
+        if (key_value(output_keys, k) != UMAMI_OUT_GPU_STREAM && !is_device_pointer(outputs[k]))
+            return fail(UMAMI_ERROR, "umami_matrix_element: output " + std::to_string(key_value(output_keys, k)) +
                                          " is not CUDA device memory (this is the CUDA library)");
     cudaStream_t stream = static_cast<cudaStream_t>(stream_ptr);
     constexpr unsigned kThreads = 128;
@@ -535,15 +508,19 @@ UmamiStatus free_instance(UmamiHandle handle) {
     return UMAMI_SUCCESS;
 }
 
-}  // namespace refme
+template <class P>
+const char* instance_simd_path(UmamiHandle handle) {
+    if (!handle) return nullptr;
+    return simd_path_name(static_cast<const Instance<P>*>(handle)->simd_path);
+}
 
-#define REFME_EXPORT __attribute__((visibility("default")))
+REFME_END_NAMESPACE
 
 // Emits the UMAMI entry points for process traits P (use once per library).
 #define REFME_EXPORT_UMAMI(P)                                                                   \
     extern "C" {                                                                                \
     REFME_EXPORT UmamiStatus umami_get_meta(UmamiMetaKey key, void* result) {                   \
-        return refme::get_meta<P>(key, result);                                                 \
+        return refme::get_meta<P>(refme::key_value(&key, 0), result);                           \
     }                                                                                           \
     REFME_EXPORT UmamiStatus umami_supported_inputs(const bool** flags, int* count) {           \
         return refme::capability(refme::supported_input_flags(), refme::kInputKeyCount, flags,  \
@@ -578,7 +555,15 @@ UmamiStatus free_instance(UmamiHandle handle) {
     REFME_EXPORT UmamiStatus umami_free(UmamiHandle handle) {                                   \
         return refme::free_instance<P>(handle);                                                 \
     }                                                                                           \
-    /* Last error message of this thread (extension, not part of UMAMI). */                     \
+    /* Extensions, not part of UMAMI: last error message of this thread; the CPU */          \
+    /* path (scalar, avx2, avx512) of an instance; the paths this library and CPU can run. */  \
     REFME_EXPORT const char* refme_last_error(void) { return refme::last_error().c_str(); }     \
+    REFME_EXPORT const char* refme_simd_path(UmamiHandle handle) {                              \
+        return refme::instance_simd_path<P>(handle);                                            \
+    }                                                                                           \
+    REFME_EXPORT const char* refme_simd_paths(void) {                                           \
+        return refme::available_simd_paths<P>();                                                \
+    }                                                                                           \
     }
+#endif  // REFME_SIMD_KERNEL
 #endif  // REFME_UMAMI_GLUE_H

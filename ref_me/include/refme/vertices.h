@@ -1,4 +1,5 @@
-// refme/vertices.h -- vertices and propagators (ALOHA conventions of MadGraph's sm).
+// refme/vertices.h -- vertices and propagators (ALOHA conventions of MadGraph's sm),
+// templated on the number type F (number.h).
 //
 // Fermion-fermion-vector vertices are written once for a general chiral coupling
 //   Gamma^mu = gamma^mu (cl P_L + cr P_R),
@@ -19,59 +20,85 @@
 
 #include "wavefunctions.h"
 
-namespace refme {
+REFME_BEGIN_NAMESPACE
 
-struct ChiralCoupling {
-    cx cl;  // coefficient of gamma^mu P_L
-    cx cr;  // coefficient of gamma^mu P_R
+template <class F>
+struct Chiral {
+    Cx<F> cl;  // coefficient of gamma^mu P_L
+    Cx<F> cr;  // coefficient of gamma^mu P_R
 };
+using ChiralCoupling = Chiral<double>;
 
-REFME_HD constexpr ChiralCoupling vector_coupling(cx g) { return ChiralCoupling{g, g}; }
-REFME_HD constexpr ChiralCoupling ffv2_ffv4_coupling(cx g2, cx g4) {
-    return ChiralCoupling{g2 + g4, 2.0 * g4};
+template <class F>
+REFME_HD constexpr Chiral<F> vector_coupling(const Cx<F>& g) {
+    return Chiral<F>{g, g};
+}
+template <class F>
+REFME_HD constexpr Chiral<F> ffv2_ffv4_coupling(const Cx<F>& g2, const Cx<F>& g4) {
+    return Chiral<F>{g2 + g4, 2.0 * g4};
 }
 
 namespace detail {
 
 // 2x2 blocks L(V) and U(V) of gamma^mu V_mu for a complex contravariant vector.
+template <class F>
 struct SlashBlocks {
-    cx l[2][2];
-    cx u[2][2];
+    Cx<F> l[2][2];
+    Cx<F> u[2][2];
 };
 
-REFME_HD inline SlashBlocks slash(const cx v[4]) {
-    const cx iv2 = times_i(v[2]);
-    SlashBlocks s;
-    s.l[0][0] = v[0] + v[3]; s.l[0][1] = v[1] - iv2;
-    s.l[1][0] = v[1] + iv2;  s.l[1][1] = v[0] - v[3];
-    s.u[0][0] = v[0] - v[3]; s.u[0][1] = -(v[1] - iv2);
-    s.u[1][0] = -(v[1] + iv2); s.u[1][1] = v[0] + v[3];
+template <class F>
+REFME_HD inline SlashBlocks<F> slash(const Cx<F>* v) {
+    const Cx<F> iv2 = times_i(v[2]);
+    SlashBlocks<F> s;
+    s.l[0][0] = v[0] + v[3];
+    s.l[0][1] = v[1] - iv2;
+    s.l[1][0] = v[1] + iv2;
+    s.l[1][1] = v[0] - v[3];
+    s.u[0][0] = v[0] - v[3];
+    s.u[0][1] = -(v[1] - iv2);
+    s.u[1][0] = -(v[1] + iv2);
+    s.u[1][1] = v[0] + v[3];
     return s;
 }
 
-REFME_HD inline SlashBlocks slash(const double q[4]) {
-    const cx v[4] = {make_cx(q[0]), make_cx(q[1]), make_cx(q[2]), make_cx(q[3])};
+// The same for a real momentum.
+template <class F>
+REFME_HD inline SlashBlocks<F> slash_real(const F* q) {
+    const Cx<F> v[4] = {cx_of<F>(q[0]), cx_of<F>(q[1]), cx_of<F>(q[2]), cx_of<F>(q[3])};
     return slash(v);
 }
 
-REFME_HD inline double minkowski2(const double q[4]) {
+template <class F>
+REFME_HD inline F minkowski2(const F* q) {
     return q[0] * q[0] - q[1] * q[1] - q[2] * q[2] - q[3] * q[3];
 }
 
 // i / (q^2 - M (M - i W)), the scalar part of every propagator times the i of ALOHA.
-REFME_HD inline cx i_over_denominator(const double q[4], double m, double w) {
-    const cx den = make_cx(minkowski2(q) - m * m, m * w);
-    return kI / den;
+template <class F>
+REFME_HD inline Cx<F> i_over_denominator(const F* q, const nd<F>& m, const nd<F>& w) {
+    const Cx<F> den = cx_of<F>(minkowski2(q) - m * m, m * w);
+    return cx_of<F>(0.0, 1.0) / den;
+}
+
+template <class F>
+REFME_HD inline Cx<F> dot(const Cx<F>* a, const Cx<F>* b) {
+    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3];
+}
+template <class F>
+REFME_HD inline Cx<F> dot(const Cx<F>* a, const F* b) {
+    return b[0] * a[0] - b[1] * a[1] - b[2] * a[2] - b[3] * a[3];
 }
 
 }  // namespace detail
 
 // Amplitude of a closed FFV vertex: -i * fo-bar Gamma^mu fi V_mu (ALOHA FFVn_0;
 // F1 = fi, F2 = fo in ALOHA's argument order).
-REFME_HD inline cx ffv_amplitude(const Wavefunction& fi, const Wavefunction& fo,
-                                 const Wavefunction& v, const ChiralCoupling& g) {
-    const detail::SlashBlocks s = detail::slash(v.c);
-    cx left = make_cx(0.0), right = make_cx(0.0);
+template <class F>
+REFME_HD inline Cx<F> ffv_amplitude(const Wf<F>& fi, const Wf<F>& fo, const Wf<F>& v,
+                                    const Chiral<F>& g) {
+    const detail::SlashBlocks<F> s = detail::slash(v.c);
+    Cx<F> left = cx_of<F>(0.0), right = cx_of<F>(0.0);
     for (int r = 0; r < 2; ++r)
         for (int c = 0; c < 2; ++c) {
             left += fo.c[2 + r] * s.l[r][c] * fi.c[c];
@@ -83,47 +110,49 @@ REFME_HD inline cx ffv_amplitude(const Wavefunction& fi, const Wavefunction& fo,
 // Off-shell vector from a fermion pair (ALOHA FFVn_3; F1 = fi, F2 = fo):
 //   V^mu = -i / (q^2 - M (M - i W)) [J^mu - q^mu (q.J) / M^2],  J^mu = fo-bar Gamma^mu fi.
 // The q q / M^2 term (unitary gauge) is dropped for M = 0 (ALOHA's "P0" variants).
-REFME_HD inline Wavefunction ffv_offshell_vector(const Wavefunction& fi, const Wavefunction& fo,
-                                                 const ChiralCoupling& g, double m, double w) {
-    Wavefunction out;
+template <class F>
+REFME_HD inline Wf<F> ffv_offshell_vector(const Wf<F>& fi, const Wf<F>& fo, const Chiral<F>& g,
+                                          const nd<F>& m, const nd<F>& w) {
+    Wf<F> out;
     for (int k = 0; k < 4; ++k) out.p[k] = fi.p[k] + fo.p[k];
-    const double q[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
+    const F q[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
     // Covariant current components J_mu = cl (a^T sigma_mu b) + cr (a'^T sigmabar_mu b').
-    const cx a0 = fo.c[2], a1 = fo.c[3], b0 = fi.c[0], b1 = fi.c[1];
-    const cx c0 = fo.c[0], c1 = fo.c[1], d0 = fi.c[2], d1 = fi.c[3];
-    const cx left[4] = {a0 * b0 + a1 * b1, a0 * b1 + a1 * b0, times_i(a1 * b0 - a0 * b1),
-                        a0 * b0 - a1 * b1};
-    const cx right[4] = {c0 * d0 + c1 * d1, -(c0 * d1 + c1 * d0), -times_i(c1 * d0 - c0 * d1),
-                         -(c0 * d0 - c1 * d1)};
-    cx j[4];  // contravariant J^mu
+    const Cx<F> a0 = fo.c[2], a1 = fo.c[3], b0 = fi.c[0], b1 = fi.c[1];
+    const Cx<F> c0 = fo.c[0], c1 = fo.c[1], d0 = fi.c[2], d1 = fi.c[3];
+    const Cx<F> left[4] = {a0 * b0 + a1 * b1, a0 * b1 + a1 * b0, times_i(a1 * b0 - a0 * b1),
+                           a0 * b0 - a1 * b1};
+    const Cx<F> right[4] = {c0 * d0 + c1 * d1, -(c0 * d1 + c1 * d0), -times_i(c1 * d0 - c0 * d1),
+                            -(c0 * d0 - c1 * d1)};
+    Cx<F> j[4];  // contravariant J^mu
     for (int mu = 0; mu < 4; ++mu) {
-        const cx lower = g.cl * left[mu] + g.cr * right[mu];
+        const Cx<F> lower = g.cl * left[mu] + g.cr * right[mu];
         j[mu] = mu == 0 ? lower : -lower;
     }
-    if (m != 0.0) {
-        const cx qj = q[0] * j[0] - q[1] * j[1] - q[2] * j[2] - q[3] * j[3];
-        const double om = 1.0 / (m * m);
+    if (any_lane(m != 0.0)) {
+        const Cx<F> qj = q[0] * j[0] - q[1] * j[1] - q[2] * j[2] - q[3] * j[3];
+        const F om = 1.0 / (m * m);
         for (int mu = 0; mu < 4; ++mu) j[mu] -= (q[mu] * om) * qj;
     }
-    const cx f = -detail::i_over_denominator(q, m, w);
+    const Cx<F> f = -detail::i_over_denominator(q, m, w);
     for (int mu = 0; mu < 4; ++mu) out.c[mu] = f * j[mu];
     return out;
 }
 
 // Off-shell fermion continuing an fo line through a vector (ALOHA FFVn_1):
 //   out = i / (q^2 - M (M - i W)) * fo-bar Gamma(V) (qslash + M),  q = fo.p + V.p.
-REFME_HD inline Wavefunction ffv_offshell_fo(const Wavefunction& fo, const Wavefunction& v,
-                                             const ChiralCoupling& g, double m, double w) {
-    Wavefunction out;
+template <class F>
+REFME_HD inline Wf<F> ffv_offshell_fo(const Wf<F>& fo, const Wf<F>& v, const Chiral<F>& g,
+                                      const nd<F>& m, const nd<F>& w) {
+    Wf<F> out;
     for (int k = 0; k < 4; ++k) out.p[k] = fo.p[k] + v.p[k];
-    const detail::SlashBlocks s = detail::slash(v.c);
-    cx r[4];
+    const detail::SlashBlocks<F> s = detail::slash(v.c);
+    Cx<F> r[4];
     for (int c = 0; c < 2; ++c) {
         r[c] = g.cl * (fo.c[2] * s.l[0][c] + fo.c[3] * s.l[1][c]);
         r[2 + c] = g.cr * (fo.c[0] * s.u[0][c] + fo.c[1] * s.u[1][c]);
     }
-    const detail::SlashBlocks qs = detail::slash(out.p);
-    const cx f = detail::i_over_denominator(out.p, m, w);
+    const detail::SlashBlocks<F> qs = detail::slash_real(out.p);
+    const Cx<F> f = detail::i_over_denominator(out.p, m, w);
     for (int c = 0; c < 2; ++c) {
         out.c[c] = f * (r[2] * qs.l[0][c] + r[3] * qs.l[1][c] + m * r[c]);
         out.c[2 + c] = f * (r[0] * qs.u[0][c] + r[1] * qs.u[1][c] + m * r[2 + c]);
@@ -133,19 +162,20 @@ REFME_HD inline Wavefunction ffv_offshell_fo(const Wavefunction& fo, const Wavef
 
 // Off-shell fermion continuing an fi line through a vector (ALOHA FFVn_2):
 //   out = i / (P^2 - M (M - i W)) * (Pslash + M) Gamma(V) fi,  P = -(fi.p + V.p).
-REFME_HD inline Wavefunction ffv_offshell_fi(const Wavefunction& fi, const Wavefunction& v,
-                                             const ChiralCoupling& g, double m, double w) {
-    Wavefunction out;
+template <class F>
+REFME_HD inline Wf<F> ffv_offshell_fi(const Wf<F>& fi, const Wf<F>& v, const Chiral<F>& g,
+                                      const nd<F>& m, const nd<F>& w) {
+    Wf<F> out;
     for (int k = 0; k < 4; ++k) out.p[k] = fi.p[k] + v.p[k];
-    const double pm[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
-    const detail::SlashBlocks s = detail::slash(v.c);
-    cx gv[4];
+    const F pm[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
+    const detail::SlashBlocks<F> s = detail::slash(v.c);
+    Cx<F> gv[4];
     for (int r = 0; r < 2; ++r) {
         gv[r] = g.cr * (s.u[r][0] * fi.c[2] + s.u[r][1] * fi.c[3]);
         gv[2 + r] = g.cl * (s.l[r][0] * fi.c[0] + s.l[r][1] * fi.c[1]);
     }
-    const detail::SlashBlocks ps = detail::slash(pm);
-    const cx f = detail::i_over_denominator(pm, m, w);
+    const detail::SlashBlocks<F> ps = detail::slash_real(pm);
+    const Cx<F> f = detail::i_over_denominator(pm, m, w);
     for (int r = 0; r < 2; ++r) {
         out.c[r] = f * (ps.u[r][0] * gv[2] + ps.u[r][1] * gv[3] + m * gv[r]);
         out.c[2 + r] = f * (ps.l[r][0] * gv[0] + ps.l[r][1] * gv[1] + m * gv[2 + r]);
@@ -153,22 +183,14 @@ REFME_HD inline Wavefunction ffv_offshell_fi(const Wavefunction& fi, const Wavef
     return out;
 }
 
-namespace detail {
-REFME_HD inline cx dot(const cx a[4], const cx b[4]) {
-    return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3];
-}
-REFME_HD inline cx dot(const cx a[4], const double b[4]) {
-    return b[0] * a[0] - b[1] * a[1] - b[2] * a[2] - b[3] * a[3];
-}
-}  // namespace detail
-
 // Off-shell vector from two vectors through the triple-gauge vertex VVV1 (ALOHA VVV1P0_1):
 //   V1 = i g / (P1^2 - M (M - i W)) [ (V2.V3)(P3 - P2) + V2 (V3.(P2 - P1)) + V3 (V2.(P1 - P3)) ]
 // with P2, P3 the stored momenta of V2, V3 and P1 = -(P2 + P3).
-REFME_HD inline Wavefunction vvv1_offshell(const Wavefunction& v2, const Wavefunction& v3, cx g,
-                                           double m, double w) {
-    Wavefunction out;
-    double p1[4], d21[4], d13[4], d32[4];
+template <class F>
+REFME_HD inline Wf<F> vvv1_offshell(const Wf<F>& v2, const Wf<F>& v3, const Cx<F>& g,
+                                    const nd<F>& m, const nd<F>& w) {
+    Wf<F> out;
+    F p1[4], d21[4], d13[4], d32[4];
     for (int k = 0; k < 4; ++k) {
         out.p[k] = v2.p[k] + v3.p[k];
         p1[k] = -out.p[k];
@@ -178,14 +200,14 @@ REFME_HD inline Wavefunction vvv1_offshell(const Wavefunction& v2, const Wavefun
         d13[k] = p1[k] - v3.p[k];
         d32[k] = v3.p[k] - v2.p[k];
     }
-    const cx v23 = detail::dot(v2.c, v3.c);
-    const cx t3 = detail::dot(v3.c, d21);
-    const cx t2 = detail::dot(v2.c, d13);
-    const cx f = g * detail::i_over_denominator(p1, m, w);
+    const Cx<F> v23 = detail::dot(v2.c, v3.c);
+    const Cx<F> t3 = detail::dot(v3.c, d21);
+    const Cx<F> t2 = detail::dot(v2.c, d13);
+    const Cx<F> f = g * detail::i_over_denominator(p1, m, w);
     for (int mu = 0; mu < 4; ++mu) out.c[mu] = f * (d32[mu] * v23 + v2.c[mu] * t3 + v3.c[mu] * t2);
     return out;
 }
 
-}  // namespace refme
+REFME_END_NAMESPACE
 
 #endif  // REFME_VERTICES_H

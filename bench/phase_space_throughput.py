@@ -1,8 +1,8 @@
 """Phase-space benchmark: FastRambo throughput vs MadSpace, volumes, round-trip accuracy.
 
-    .venv/bin/python bench/phase_space.py [--quick]           # throughput table
-    .venv/bin/python bench/phase_space.py --volumes [--quick] # volume / Phi_n table
-    .venv/bin/python bench/phase_space.py --roundtrip         # |r_in - r_out| quantiles, 1e6 points
+    .venv/bin/python bench/phase_space_throughput.py [--quick]           # throughput table
+    .venv/bin/python bench/phase_space_throughput.py --volumes [--quick] # volume / Phi_n table
+    .venv/bin/python bench/phase_space_throughput.py --roundtrip         # |r_in - r_out| quantiles, 1e6 points
 
 Throughput: forward and inverse events per second of our FastRambo for n = 3 .. 6
 massless gluons and t t~ + n g (n = 0 .. 2) at sqrt(s) = 1 TeV, batches of 1e5 and
