@@ -81,6 +81,10 @@ def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
         "--threads", type=int, help="CPU threads for the matrix elements (default: all)"
     )
     parser.add_argument(
+        "--cluster", help="run the batches on Dask: local:N (N worker processes here) or "
+        "tcp://HOST:PORT of a running scheduler (docs/cluster.md; results do not depend on it)"
+    )  # fmt: skip
+    parser.add_argument(
         "--single-channel", action="store_const", const=True,
         help="one plain phase-space mapping per subprocess instead of multi-channel",
     )  # fmt: skip
@@ -220,6 +224,7 @@ class _Setup:
     generator: Any
     pdf: Any
     histogram_specs: list = field(default_factory=list)
+    client: Any = None
 
 
 def _setup(card: RunCard, command: str) -> _Setup:
@@ -265,7 +270,23 @@ def _setup(card: RunCard, command: str) -> _Setup:
     if command == "generate" and not specs:
         first = generator.process.subprocesses[0]
         specs = default_specs(first.outgoing, card.sqrt_s, fixed_energy=pdf is None)
-    return _Setup(card, generator, pdf, specs)
+    if card.cluster:
+        generator.client = _connect(card.cluster)
+    return _Setup(card, generator, pdf, specs, generator.client)
+
+
+def _connect(spec: str) -> Any:
+    """The Dask client of ``--cluster``; prints the dashboard address where there is one."""
+    from .cluster import ClusterSpecError, connect, dashboard_link
+
+    try:
+        client = connect(spec)
+    except ClusterSpecError as exc:
+        raise _SettingsFailure(f"--cluster: {exc}") from None
+    link = dashboard_link(client)
+    workers = len(client.scheduler_info().get("workers", {}))
+    print(f"cluster: {spec} ({workers} workers)" + (f", dashboard {link}" if link else ""))
+    return client
 
 
 def _integrate(setup: _Setup, weighted_histograms: Any | None, max_weight: Any | None) -> Any:
@@ -291,12 +312,17 @@ def _print_cross_section(result: Any) -> None:
 
 
 def _run_integrate(setup: _Setup) -> int:
+    from .cluster import BatchFailedError
+
     start = time.perf_counter()
     try:
         result = _integrate(setup, None, None)
     except KeyboardInterrupt:
         print("pyumami integrate: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BatchFailedError as exc:
+        print(f"pyumami integrate: {exc}", file=sys.stderr)
+        return 1
     _print_cross_section(result)
     summary = {
         "cross_section_pb": result.cross_section_pb,
@@ -345,6 +371,7 @@ def _lhe_writer(setup: _Setup, out: Path, integration: Any, max_weight_pb: float
 
 def _run_generate(setup: _Setup) -> int:
     from ..errors import UmamiError
+    from .cluster import BatchFailedError
     from .histograms import HistogramSet, plot
     from .records import NpyRecordWriter
     from .streaming import StreamStatistics, unweighted_batches
@@ -364,6 +391,9 @@ def _run_generate(setup: _Setup) -> int:
         print("pyumami generate: interrupted during training/integration; no events written "
               f"(the run card is in {card_path})", file=sys.stderr)  # fmt: skip
         return EXIT_INTERRUPTED
+    except BatchFailedError as exc:
+        print(f"pyumami generate: {exc}; no events written", file=sys.stderr)
+        return 1
     _print_cross_section(integration)
     lhe = _lhe_writer(setup, out, integration, max_weight.value)
     records = NpyRecordWriter(out)
@@ -381,6 +411,8 @@ def _run_generate(setup: _Setup) -> int:
         stopped = "interrupted (Ctrl-C)"
     except UmamiError as exc:
         stopped = f"the matrix-element library failed: {exc}"
+    except BatchFailedError as exc:
+        stopped = str(exc)
     finally:
         stream.close()  # ends its progress bar before any message
         lhe.close()
@@ -445,3 +477,7 @@ def run(args: argparse.Namespace) -> int:
     finally:
         for library in setup.generator.process.libraries:
             library.close()
+        if setup.client is not None:
+            from .cluster import close
+
+            close(setup.client)

@@ -109,6 +109,9 @@ class Generator:
         xp: array namespace of the chain (None: NumPy; e.g. CuPy with a CUDA library).
         workers: frozen batches computed concurrently by integrate/generate (results
             do not depend on it).
+        client: a ``dask.distributed.Client`` (see :func:`.cluster.connect`): the frozen
+            batches of integrate/generate run on its cluster (training stays here);
+            results do not depend on it.
     """
 
     def __init__(
@@ -132,6 +135,7 @@ class Generator:
         vegas_alpha: float = 1.5,
         xp: Any = None,
         workers: int = 2,
+        client: Any = None,
     ) -> None:
         if workers < 1:
             raise SettingsError(f"workers must be >= 1 (got {workers})")
@@ -158,6 +162,7 @@ class Generator:
         self.seed = int(seed)
         self.batch_size = int(batch_size)
         self.workers = int(workers)
+        self.client = client
         self.max_overweight = float(max_overweight)
         self.progress = bool(progress)
         self.next_batch = 0
@@ -205,6 +210,19 @@ class Generator:
         with another's matrix elements. Every batch is a function of (seed, index) and the
         frozen state only, so the results do not depend on ``workers``."""
         self.integrand.freeze()
+        if self.client is not None:
+            from .cluster import cluster_samples
+
+            on_cluster = cluster_samples(
+                self.client, self.integrand, self.seed, self.next_batch, sizes, self.progress
+            )
+            try:
+                for index, sample in on_cluster:
+                    self.next_batch = index + 1
+                    yield index, sample
+            finally:
+                on_cluster.close()
+            return
         if self.workers <= 1:
             for size in sizes:
                 index, self.next_batch = self.next_batch, self.next_batch + 1

@@ -48,6 +48,9 @@ class RunCard:
         histograms: ``"EXPR:BINS:LOW:HIGH"`` specs; empty: a default set.
         seed: random seed of the run.
         threads: CPU threads for the matrix elements; None: all cores.
+        cluster: run the frozen batches on Dask: ``"local:N"`` (N worker processes
+            here) or a scheduler address ``"tcp://HOST:PORT"``; None: this process
+            (:mod:`pyumami.generation.cluster`; results do not depend on it).
         single_channel: one plain phase-space mapping instead of multi-channel.
         param_card: SLHA card passed to the library; None: the library's default.
         overweight_fraction: share of the cross section that events above the
@@ -71,6 +74,7 @@ class RunCard:
     histograms: list[str] = field(default_factory=list)
     seed: int = 1
     threads: int | None = None
+    cluster: str | None = None
     single_channel: bool = False
     param_card: str | None = None
     overweight_fraction: float = 0.001

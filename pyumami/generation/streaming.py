@@ -13,6 +13,7 @@ sample, the later growth of W is small; :class:`StreamStatistics` reports it.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Generator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -77,10 +78,11 @@ def unweighted_batches(
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n, desc="unweighting")
+    # batches in batch-index order (computed ahead in threads or on a cluster), so W
+    # and the stream do not depend on where or when a batch was computed
+    samples = generator._frozen_samples(itertools.repeat(generator.batch_size))
     try:
-        while stats.accepted < n:
-            index, generator.next_batch = generator.next_batch, generator.next_batch + 1
-            sample = generator.integrand.sample(generator.seed, index, generator.batch_size)
+        for index, sample in samples if stats.accepted < n else ():
             events = sample.events.to_numpy()
             w = np.asarray(events.weight, dtype=np.float64)
             big_w = max_weight.update(w)
@@ -103,6 +105,9 @@ def unweighted_batches(
             if bar is not None:
                 bar.update(accepted.size)
             yield replace(kept, weight=cross_section_pb / n * ratio)
+            if stats.accepted >= n:
+                break
     finally:
+        samples.close()
         if bar is not None:
             bar.close()

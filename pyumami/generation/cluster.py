@@ -1,0 +1,305 @@
+"""Frozen batches on a Dask cluster, with results that do not depend on the cluster.
+
+Training stays on the client (a few batches, each needing the previous grid). Once
+the grids and sampling fractions are frozen, the :class:`~.integrand.Integrand` is
+pickled once, its UMAMI libraries replaced by references (path, param card), and
+broadcast to every worker (``client.scatter(..., broadcast=True)``). A production
+batch is one task ``(run id, seed, batch index, size) -> EventBatch``; each worker
+process rebuilds the integrand once per run and opens each library once per process
+(module-level caches below), never per task.
+
+A batch is a function of (seed, batch index) and the frozen state only, and the
+client consumes the results in batch-index order, so the cross section, the
+histograms, the maximum-weight estimate, the unweighted events and the files the
+client writes are the same, bit for bit, with no cluster, one worker or many. A task
+lost with its worker is recomputed by Dask from the same inputs (same result); a
+task that raises (a failing library) stops the run with :class:`BatchFailedError`
+naming the batch.
+
+Cluster specs (:func:`connect`): ``local:N`` starts a ``LocalCluster`` of N worker
+processes (two Dask threads each; the library of each worker uses its share of the
+host's cores); ``tcp://HOST:PORT`` attaches to a running scheduler.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import os
+import pickle
+from collections import Counter, OrderedDict
+from collections.abc import Generator, Iterable
+from typing import Any
+
+import cloudpickle
+
+from ..library import MatrixElementLibrary, load
+from .errors import GenerationError, SettingsError
+from .integrand import Integrand, WeightedSample
+
+__all__ = ["BatchFailedError", "ClusterSpecError", "cluster_samples", "connect", "dashboard_link"]
+
+#: Seconds :func:`connect` waits for the first worker of a scheduler.
+WORKER_TIMEOUT_S = 60.0
+#: Batches in flight beyond one per worker thread: enough that no thread idles while
+#: the client fetches a result and submits the next, few enough that the batches
+#: computed ahead and cancelled when the run has its events waste little work.
+EXTRA_BATCHES = 1
+#: Dask threads of each ``local:N`` worker process: two batches in flight per process,
+#: so one batch's phase space and PDFs (NumPy, partly serial) overlap the other's
+#: matrix elements, as the threaded generator does without a cluster.
+LOCAL_THREADS_PER_WORKER = 2
+#: Integrands kept per worker process (one per run; old runs are dropped).
+_CACHED_RUNS = 4
+
+# Worker-process caches: the libraries by (path, param card, threads) and the frozen
+# integrands by run id. Module level, so they live as long as the worker process.
+_LIBRARIES: dict[tuple[str, str | None, int], MatrixElementLibrary] = {}
+_INTEGRANDS: OrderedDict[str, Integrand] = OrderedDict()
+
+
+class ClusterSpecError(SettingsError):
+    """A cluster spec that is neither ``local:N`` nor a scheduler address, or a
+    scheduler that cannot be reached."""
+
+
+class BatchFailedError(GenerationError):
+    """A production batch failed on the cluster (the library raised, or the task
+    killed its workers repeatedly); the message names the batch and the cause."""
+
+
+def connect(spec: str) -> Any:
+    """A ``dask.distributed.Client`` for ``spec``.
+
+    Args:
+        spec: ``local:N`` (a LocalCluster of N worker processes, LOCAL_THREADS_PER_WORKER
+            Dask threads each, on this machine; closing the client closes the cluster) or a scheduler
+            address ``tcp://HOST:PORT`` (started with ``dask scheduler``).
+
+    Raises:
+        ClusterSpecError: a malformed spec, or no worker within WORKER_TIMEOUT_S.
+    """
+    from distributed import Client, LocalCluster
+
+    text = spec.strip()
+    if text.startswith("local:"):
+        count = text.removeprefix("local:")
+        if not count.isdigit() or int(count) < 1:
+            raise ClusterSpecError(
+                f"cluster spec {spec!r}: local:N needs a worker count N >= 1, e.g. local:2"
+            )
+        cluster = LocalCluster(
+            n_workers=int(count),
+            threads_per_worker=LOCAL_THREADS_PER_WORKER,
+            processes=True,
+            dashboard_address=":0",  # a free port: several runs may share the machine
+            silence_logs=logging.ERROR,
+        )
+        return Client(cluster)
+    if "://" not in text:
+        raise ClusterSpecError(
+            f"cluster spec {spec!r}: use local:N (N worker processes here) or the address "
+            "of a running scheduler, tcp://HOST:PORT"
+        )
+    try:
+        client = Client(text, timeout=WORKER_TIMEOUT_S)
+        client.wait_for_workers(1, timeout=WORKER_TIMEOUT_S)
+    except (OSError, TimeoutError) as exc:
+        raise ClusterSpecError(
+            f"cluster {text}: no scheduler with a worker reachable within "
+            f"{WORKER_TIMEOUT_S:g} s ({exc}); start `dask scheduler` and `dask worker {text}`"
+        ) from None
+    return client
+
+
+def close(client: Any) -> None:
+    """Close a client of :func:`connect`, and the LocalCluster it started (a scheduler
+    given by address keeps running)."""
+    cluster = client.cluster
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def dashboard_link(client: Any) -> str | None:
+    """The dashboard address of the client's scheduler, or None without a dashboard
+    (e.g. bokeh is not installed)."""
+    try:
+        services = client.scheduler_info().get("services", {})
+    except (OSError, AttributeError):
+        return None
+    return client.dashboard_link if "dashboard" in services else None
+
+
+# ------------------------------------------------------------------ shipping
+class _LibraryPickler(cloudpickle.Pickler):
+    """Pickles an integrand with every library as a reference (path, param card):
+    a library is a process-local handle, reopened on the worker. (cloudpickle, so
+    cuts given as lambdas travel too.)"""
+
+    def persistent_id(self, obj: Any) -> Any:
+        if isinstance(obj, MatrixElementLibrary):
+            return ("umami-library", obj.path, obj.param_card)
+        return None
+
+
+class _LibraryUnpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, threads: int) -> None:
+        super().__init__(io.BytesIO(data))
+        self.threads = threads
+
+    def persistent_load(self, pid: Any) -> Any:
+        _, path, param_card = pid
+        return _worker_library(path, param_card, self.threads)
+
+
+def _dumps(integrand: Integrand) -> bytes:
+    buffer = io.BytesIO()
+    _LibraryPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(integrand)
+    return buffer.getvalue()
+
+
+def _worker_library(path: str, param_card: str | None, threads: int) -> MatrixElementLibrary:
+    """The library at ``path`` opened once per worker process."""
+    key = (path, param_card, threads)
+    library = _LIBRARIES.get(key)
+    if library is None or library.closed:
+        library = _LIBRARIES[key] = load(path, param_card, threads=threads)
+    return library
+
+
+def _worker_integrand(run_id: str, payload: bytes, workers_on_host: dict[str, int]) -> Integrand:
+    integrand = _INTEGRANDS.get(run_id)
+    if integrand is None:
+        threads = max(1, (os.cpu_count() or 1) // _workers_here(workers_on_host))
+        integrand = _LibraryUnpickler(payload, threads).load()
+        _INTEGRANDS[run_id] = integrand
+        while len(_INTEGRANDS) > _CACHED_RUNS:
+            _INTEGRANDS.popitem(last=False)
+    return integrand
+
+
+def _workers_here(workers_on_host: dict[str, int]) -> int:
+    """Worker processes on this worker's host (1 outside a worker, or for a new host)."""
+    try:
+        from distributed import get_worker
+
+        host = get_worker().address.rsplit(":", 1)[0].split("://")[-1]
+    except ValueError:
+        return 1
+    return workers_on_host.get(host, 1)
+
+
+def _sample_batch(
+    run_id: str, payload: bytes, workers_on_host: dict[str, int], seed: int, index: int, n: int
+) -> WeightedSample:
+    """The task: weighted batch ``index`` on the host, without the training arrays."""
+    sample = _worker_integrand(run_id, payload, workers_on_host).sample(seed, index, n)
+    return WeightedSample(sample.events.to_numpy(), sample.slot, (), ())
+
+
+# ------------------------------------------------------------------ the client
+def _workers_on_host(client: Any) -> dict[str, int]:
+    workers = client.scheduler_info().get("workers", {})
+    return dict(Counter(address.rsplit(":", 1)[0].split("://")[-1] for address in workers))
+
+
+def _thread_count(client: Any) -> int:
+    return max(1, sum(client.nthreads().values()))
+
+
+def cluster_samples(
+    client: Any,
+    integrand: Integrand,
+    seed: int,
+    first_index: int,
+    sizes: Iterable[int],
+    progress: bool = False,
+) -> Generator[tuple[int, WeightedSample], None, None]:
+    """(batch index, weighted sample) for batches ``first_index, first_index + 1, ...``
+    of the frozen ``integrand``, computed on the cluster of ``client`` and yielded in
+    batch-index order (a batch that finishes early waits for its predecessors).
+
+    The samples hold the events (NumPy) but not the training arrays (``r`` and
+    ``channel_integrand`` are empty). Closing the iterator cancels the batches still
+    in flight.
+
+    Raises:
+        BatchFailedError: a batch raised on its worker, or killed its workers.
+    """
+    from distributed import as_completed
+
+    integrand.freeze()
+    payload = _dumps(integrand)
+    run_id = hashlib.sha256(payload).hexdigest()[:16]
+    shared = client.scatter(payload, broadcast=True, hash=False)
+    hosts = _workers_on_host(client)
+    window = _thread_count(client) + EXTRA_BATCHES
+    todo = iter(sizes)
+    pending: dict[int, Any] = {}
+    done: dict[int, WeightedSample] = {}
+    next_index = upcoming = first_index
+    completed = as_completed()
+    bar = _batch_bar(progress)
+
+    def submit() -> None:
+        nonlocal upcoming
+        size = next(todo, None)
+        if size is None:
+            return
+        future = client.submit(
+            _sample_batch, run_id, shared, hosts, seed, upcoming, int(size),
+            key=f"pyumami-batch-{run_id}-{seed}-{upcoming}-{int(size)}", pure=False,
+        )  # fmt: skip
+        future.batch_index = upcoming
+        pending[upcoming] = future
+        completed.add(future)
+        upcoming += 1
+
+    try:
+        for _ in range(window):
+            submit()
+        while pending or done:
+            while next_index in done:
+                sample = done.pop(next_index)
+                next_index += 1
+                yield next_index - 1, sample
+                submit()
+            if not pending:
+                break
+            future = next(completed)
+            index = future.batch_index
+            if future.status != "finished":
+                raise _failure(future, index, run_id)
+            done[index] = future.result()
+            del pending[index]
+            if bar is not None:
+                bar.update(1)
+    finally:
+        for future in pending.values():
+            future.cancel()
+        client.cancel([shared])
+        if bar is not None:
+            bar.close()
+
+
+def _failure(future: Any, index: int, run_id: str) -> BatchFailedError:
+    exc = future.exception()
+    kind = type(exc).__name__
+    hint = (
+        "; a task that kills its worker every time (a crashing library) ends like this"
+        if kind == "KilledWorker"
+        else ""
+    )
+    return BatchFailedError(
+        f"batch {index} of run {run_id} failed on the cluster: {kind}: {exc}{hint}"
+    )
+
+
+def _batch_bar(progress: bool) -> Any:
+    if not progress:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(desc="batches on the cluster", unit="batch")

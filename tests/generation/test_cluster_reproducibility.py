@@ -1,0 +1,91 @@
+"""Generation on a Dask cluster gives the same results, bit for bit, as without one:
+the cross section, the histograms and the event files for 0, 1 and 2 worker processes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+distributed = pytest.importorskip("distributed")
+
+from pyumami.cli import main  # noqa: E402
+from pyumami.generation.cluster import ClusterSpecError, close, connect  # noqa: E402
+from pyumami.generation.generator import Generator  # noqa: E402
+
+#: A small g g -> t t~ run at fixed energy: 2 training iterations, 4 integration batches,
+#: unweighting over several batches (each batch a task on the cluster).
+RUN = ["--library", "gg_ttx", "--pdf", "none", "--sqrt-s", "1000", "--iterations", "2",
+       "--train-batch", "2000", "--integration-events", "4000", "--batch-size", "1000",
+       "--events", "300", "--seed", "5", "--threads", "1", "--json",
+       "--hist", "pt(t):20:0:500"]  # fmt: skip
+#: Files that must be byte-identical (the LHE file is compared from <init> on: its
+#: header holds the run card, which records the --cluster setting).
+SAME_FILES = ["events.npy", "momenta.npy", "indices.npy", "histograms/weighted.npz",
+              "histograms/unweighted.npz", "histograms/weighted.json"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def clients():
+    one, two = connect("local:1"), connect("local:2")
+    yield {1: one, 2: two}
+    close(one)
+    close(two)
+
+
+def _digest(path: Path) -> str:
+    if path.suffix == ".lhe":
+        text = path.read_text()
+        return hashlib.sha256(text[text.index("<init>") :].encode()).hexdigest()
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _generate(tmp_path: Path, capsys, client) -> tuple[dict, dict[str, str]]:
+    out = tmp_path / ("local" if client is None else f"workers{len(client.nthreads())}")
+    cluster = [] if client is None else ["--cluster", client.scheduler.address]
+    assert main(["generate", *RUN, "--out", str(out), *cluster]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    digests = {name: _digest(out / name) for name in [*SAME_FILES, "events.lhe"]}
+    return summary, digests
+
+
+def test_cli_outputs_are_identical_for_0_1_2_workers(clients, tmp_path, capsys) -> None:
+    runs = {n: _generate(tmp_path, capsys, clients.get(n)) for n in (0, 1, 2)}
+    for n in (1, 2):
+        print(f"workers {n}: " + " ".join(f"{k}={v[:12]}" for k, v in runs[n][1].items()))
+        assert runs[n][1] == runs[0][1]
+        for key in ("cross_section_pb", "error_pb", "events", "n_weighted", "max_weight_pb"):
+            assert runs[n][0][key] == runs[0][0][key], key
+    assert runs[0][0]["events"] == 300
+
+
+def test_python_api_is_identical_with_and_without_a_client(clients) -> None:
+    def run(client) -> tuple:
+        gen = Generator("g g > t t~", 1000.0, libraries="gg_ttx", seed=11, threads=1,
+                        batch_size=1500, client=client)  # fmt: skip
+        gen.train(2, 2000)
+        integration = gen.integrate(6000)
+        result = gen.generate(200)
+        events = result.events.to_numpy()
+        return (integration.cross_section_pb, integration.error_pb, result.cross_section_pb,
+                result.max_weight_pb, np.asarray(events.momenta).tobytes(),
+                np.asarray(events.weight).tobytes(), gen.next_batch)  # fmt: skip
+
+    reference = run(None)
+    assert run(clients[2]) == reference
+
+
+@pytest.mark.parametrize("spec", ["local:0", "local:x", "cluster-host:8786"])
+def test_a_malformed_cluster_spec_is_refused(spec) -> None:
+    with pytest.raises(ClusterSpecError, match="local:N"):
+        connect(spec)
+
+
+def test_cli_refuses_a_bad_cluster_before_any_work(tmp_path, capsys) -> None:
+    status = main(["generate", *RUN, "--out", str(tmp_path / "x"), "--cluster", "local:zero"])
+    assert status == 2
+    assert "--cluster" in capsys.readouterr().err
+    assert not (tmp_path / "x").exists()
