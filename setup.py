@@ -5,6 +5,7 @@
 Editable installs skip this: there `ref_me.library_path` finds build/lib in the
 source tree, which `make libs` fills.
 """
+
 import shutil
 import subprocess
 from pathlib import Path

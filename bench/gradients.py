@@ -75,13 +75,27 @@ def main() -> None:
         return
     simd = rates(args.process, args.batch, args.repeats)
     scalar_run = subprocess.run(
-        [sys.executable, __file__, "--child", "--process", args.process,
-         "--batch", str(args.batch), "--repeats", str(args.repeats)],
-        env={**os.environ, "REFME_SIMD": "scalar"}, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            "--process",
+            args.process,
+            "--batch",
+            str(args.batch),
+            "--repeats",
+            str(args.repeats),
+        ],
+        env={**os.environ, "REFME_SIMD": "scalar"},
+        capture_output=True,
+        text=True,
+        check=True,
     )
     scalar = eval(scalar_run.stdout.strip())  # noqa: S307 - our own child's repr of floats
     print(f"{args.process}, batch {args.batch}, 1 thread, double, best of {args.repeats}")
-    print(f"{'evaluation':<20} {'SIMD path /s':>14} {'ratio':>7} {'scalar path /s':>15} {'ratio':>7}")
+    print(
+        f"{'evaluation':<20} {'SIMD path /s':>14} {'ratio':>7} {'scalar path /s':>15} {'ratio':>7}"
+    )
     for name in simd:
         print(
             f"{name:<20} {simd[name]:>14.3e} {simd['ME'] / simd[name]:>7.2f} "
@@ -90,7 +104,9 @@ def main() -> None:
     print("(ratio: time per event relative to |M|^2 alone on the same path)")
     first = subprocess.run(
         [sys.executable, "-c", FIRST_GRAD.format(process=args.process)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     print(f"import to first jitted jax.grad (fresh interpreter): {float(first.stdout):.2f} s")
 

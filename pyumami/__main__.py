@@ -1,4 +1,5 @@
 """``python -m pyumami``: the same command line as the ``pyumami`` script."""
+
 import sys
 
 from .cli import main

@@ -36,7 +36,7 @@ def _to_host(tensor: torch.Tensor) -> np.ndarray:
 
 class _MatrixElement(torch.autograd.Function):
     @staticmethod
-    def forward(  # type: ignore[override]
+    def forward(
         ctx: Any, momenta: torch.Tensor, theta: torch.Tensor, source: ParameterizedMatrixElement
     ) -> torch.Tensor:
         p, t = _to_host(momenta), _to_host(theta)
@@ -51,7 +51,7 @@ class _MatrixElement(torch.autograd.Function):
         return torch.as_tensor(me, device=momenta.device)
 
     @staticmethod
-    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[Any, ...]:  # type: ignore[override]
+    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[Any, ...]:
         d_p, d_theta = ctx.saved_tensors
         grad_p = grad_output[..., None, None] * d_p
         grad_theta = (grad_output[..., None] * d_theta).reshape(-1, d_theta.shape[-1]).sum(dim=0)

@@ -3,6 +3,7 @@
 The physics lives in C++ (``ref_me/include/refme``, ``ref_me/processes``); this
 Python module only finds the built shared objects and the default param card.
 """
+
 from __future__ import annotations
 
 import os

@@ -58,7 +58,10 @@ _AVX512_TAIL = pytest.mark.xfail(
 
 @pytest.mark.parametrize(
     "process",
-    [pytest.param(p, marks=_AVX512_TAIL) if p == "gg_ttxgg" else p for p in sorted(ref_me.PROCESSES)],
+    [
+        pytest.param(p, marks=_AVX512_TAIL) if p == "gg_ttxgg" else p
+        for p in sorted(ref_me.PROCESSES)
+    ],
 )
 def test_reference_library_passes_every_probe(process: str, tmp_path) -> None:
     card = None

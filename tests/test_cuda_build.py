@@ -5,6 +5,7 @@ The CUDA libraries are built with ``make cuda-libs`` where nvcc exists (skipped 
 the reason otherwise). A GPU is only needed by ``test_cuda_matches_cpu``, skipped
 where the CUDA runtime finds no device.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -30,8 +31,9 @@ def exported_umami_symbols(path: Path) -> list[str]:
     """Names of the defined dynamic symbols starting with umami_ (nm -D --defined-only)."""
     if shutil.which("nm") is None:
         pytest.skip("nm (binutils) is not installed")
-    out = subprocess.run(["nm", "-D", "--defined-only", str(path)], check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["nm", "-D", "--defined-only", str(path)], check=True, capture_output=True, text=True
+    ).stdout
     names = [line.split()[-1] for line in out.splitlines() if line.strip()]
     return sorted(n for n in names if n.startswith("umami_"))
 
@@ -68,8 +70,12 @@ def test_cuda_library_metadata_without_gpu(cuda_libraries, process):
     value = ffi.new("int*")
     assert lib.umami_get_meta(MetaKey.DEVICE, value) == Status.SUCCESS
     assert value[0] == Device.CUDA
-    for key in (MetaKey.PARTICLE_COUNT, MetaKey.DIAGRAM_COUNT, MetaKey.HELICITY_COUNT,
-                MetaKey.COLOR_COUNT):
+    for key in (
+        MetaKey.PARTICLE_COUNT,
+        MetaKey.DIAGRAM_COUNT,
+        MetaKey.HELICITY_COUNT,
+        MetaKey.COLOR_COUNT,
+    ):
         expected = ffi.new("int*")
         assert cpu.umami_get_meta(key, expected) == Status.SUCCESS
         assert lib.umami_get_meta(key, value) == Status.SUCCESS
@@ -92,7 +98,7 @@ def test_cuda_library_refuses_host_memory(cuda_libraries):
     script = textwrap.dedent(f"""
         import numpy as np
         from pyumami.abi import ffi
-        lib = ffi.dlopen({str(cuda_libraries['gg_ttx'])!r})
+        lib = ffi.dlopen({str(cuda_libraries["gg_ttx"])!r})
         h = ffi.new("UmamiHandle*")
         assert lib.umami_initialize(h, ffi.NULL) == 0
         mom = np.zeros(4 * 4 * 2); me = np.zeros(2)
@@ -103,15 +109,21 @@ def test_cuda_library_refuses_host_memory(cuda_libraries):
             ffi.new("void*[]", [ffi.cast("void*", ffi.from_buffer(me))]))
         print(status)
     """)
-    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 0, run.stderr
     assert int(run.stdout.split()[-1]) == Status.ERROR
 
 
 def _cudart():
     """The CUDA runtime with at least one device, or a skip with the reason."""
-    for name in ("libcudart.so", "libcudart.so.13", "libcudart.so.12",
-                 "/usr/local/cuda/lib64/libcudart.so"):
+    for name in (
+        "libcudart.so",
+        "libcudart.so.13",
+        "libcudart.so.12",
+        "/usr/local/cuda/lib64/libcudart.so",
+    ):
         try:
             rt = ctypes.CDLL(name)
             break
@@ -151,7 +163,7 @@ def test_cuda_matches_cpu(cuda_libraries, process):
     p[:, 2, 0] = p[:, 3, 0] = sqrt_s / 2
     p[:, 2, 1:], p[:, 3, 1:] = kv, -kv
     host_in = np.zeros((4, 4, stride))
-    host_in[:, :, offset:offset + n] = p.transpose(2, 1, 0)
+    host_in[:, :, offset : offset + n] = p.transpose(2, 1, 0)
     canary = -1.0
     host_me = np.full(stride, canary)
 
@@ -168,10 +180,17 @@ def test_cuda_matches_cpu(cuda_libraries, process):
     handle = ffi.new("UmamiHandle*")
     assert lib.umami_initialize(handle, ffi.NULL) == Status.SUCCESS
     status = lib.umami_matrix_element(
-        handle[0], n, stride, offset, 1, ffi.new("UmamiInputKey[]", [0]),
+        handle[0],
+        n,
+        stride,
+        offset,
+        1,
+        ffi.new("UmamiInputKey[]", [0]),
         ffi.new("void*[]", [ffi.cast("void*", d_in.value)]),
-        2, ffi.new("UmamiOutputKey[]", [OutputKey.MATRIX_ELEMENT, OutputKey.GPU_STREAM]),
-        ffi.new("void*[]", [ffi.cast("void*", d_me.value), ffi.cast("void*", stream.value)]))
+        2,
+        ffi.new("UmamiOutputKey[]", [OutputKey.MATRIX_ELEMENT, OutputKey.GPU_STREAM]),
+        ffi.new("void*[]", [ffi.cast("void*", d_me.value), ffi.cast("void*", stream.value)]),
+    )
     assert status == Status.SUCCESS
     assert rt.cudaStreamSynchronize(stream) == 0
     assert rt.cudaMemcpy(host_me.ctypes.data, d_me, host_me.nbytes, 2) == 0  # D2H
@@ -183,11 +202,23 @@ def test_cuda_matches_cpu(cuda_libraries, process):
     cpu_handle = ffi.new("UmamiHandle*")
     assert cpu.umami_initialize(cpu_handle, ffi.NULL) == Status.SUCCESS
     cpu_me = np.full(stride, canary)
-    assert cpu.umami_matrix_element(
-        cpu_handle[0], n, stride, offset, 1, ffi.new("UmamiInputKey[]", [0]),
-        ffi.new("void*[]", [ffi.cast("void*", ffi.from_buffer(host_in))]),
-        1, ffi.new("UmamiOutputKey[]", [0]),
-        ffi.new("void*[]", [ffi.cast("void*", ffi.from_buffer(cpu_me))])) == Status.SUCCESS
+    assert (
+        cpu.umami_matrix_element(
+            cpu_handle[0],
+            n,
+            stride,
+            offset,
+            1,
+            ffi.new("UmamiInputKey[]", [0]),
+            ffi.new("void*[]", [ffi.cast("void*", ffi.from_buffer(host_in))]),
+            1,
+            ffi.new("UmamiOutputKey[]", [0]),
+            ffi.new("void*[]", [ffi.cast("void*", ffi.from_buffer(cpu_me))]),
+        )
+        == Status.SUCCESS
+    )
     cpu.umami_free(cpu_handle[0])
-    np.testing.assert_allclose(host_me[offset:offset + n], cpu_me[offset:offset + n], rtol=1e-12)
-    assert np.all(host_me[:offset] == canary) and np.all(host_me[offset + n:] == canary)
+    np.testing.assert_allclose(
+        host_me[offset : offset + n], cpu_me[offset : offset + n], rtol=1e-12
+    )
+    assert np.all(host_me[:offset] == canary) and np.all(host_me[offset + n :] == canary)

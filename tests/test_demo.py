@@ -1,4 +1,5 @@
 """The built-in default job: `make demo` / `pyumami demo`."""
+
 import numpy as np
 import pytest
 

@@ -2,6 +2,7 @@
 our libraries itself (its own dlopen, its own threads and stride/offset split)
 and its matrix elements must equal pyumami's on the same momenta to 1e-14
 relative, with 1 and 2 MadSpace threads."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,15 +10,13 @@ import pytest
 
 import pyumami
 import ref_me
-from tests.conftest import fixture_library
 from tests._helpers import two_body_events, two_to_two
+from tests.conftest import fixture_library
 
 ms = pytest.importorskip("madspace", reason="MadSpace (PyPI madspace) is a test dependency")
 
 RTOL = 1e-14
 N_EVENTS = 2000
-
-
 
 
 def madspace_evaluate(path, param_card, momenta, threads: int, alpha_s=None, amp2: bool = False):
@@ -63,7 +62,9 @@ def test_old_numbering_fixture_through_madspace(threads):
     path = fixture_library("old_numbering")
     p = two_to_two(N_EVENTS, seed=22)
     alpha_s = np.random.default_rng(6).uniform(0.1, 0.13, N_EVENTS)
-    me_ms, amp2_ms = madspace_evaluate(path, ref_me.default_param_card(), p, threads, alpha_s=alpha_s, amp2=True)
+    me_ms, amp2_ms = madspace_evaluate(
+        path, ref_me.default_param_card(), p, threads, alpha_s=alpha_s, amp2=True
+    )
     with pyumami.load(path, threads=2) as lib:
         ours = lib.evaluate(p, alpha_s=alpha_s, outputs=("matrix_element", "diagram_amp2"))
     assert amp2_ms.shape == ours["diagram_amp2"].shape == (N_EVENTS, 3)
@@ -93,7 +94,9 @@ def test_reference_library_madspace_equals_pyumami(process, threads):
         outputs = ("matrix_element", "diagram_amp2") if amp2 else ("matrix_element",)
         ours = lib.evaluate(p, alpha_s=alpha_s if use_alpha else None, outputs=outputs)
         ours_default = lib(p)
-    theirs = madspace_evaluate(path, card, p, threads, alpha_s=alpha_s if use_alpha else None, amp2=amp2)
+    theirs = madspace_evaluate(
+        path, card, p, threads, alpha_s=alpha_s if use_alpha else None, amp2=amp2
+    )
     (theirs_default,) = madspace_evaluate(path, card, p, threads)
     differences = {
         "matrix_element": max_relative_difference(theirs[0], ours["matrix_element"]),
@@ -102,8 +105,10 @@ def test_reference_library_madspace_equals_pyumami(process, threads):
     if amp2:
         assert theirs[1].shape == ours["diagram_amp2"].shape
         differences["diagram_amp2"] = max_relative_difference(theirs[1], ours["diagram_amp2"])
-    print(f"{process}, MadSpace threads={threads}: max relative differences "
-          + ", ".join(f"{k} {v:.3g}" for k, v in differences.items()))
+    print(
+        f"{process}, MadSpace threads={threads}: max relative differences "
+        + ", ".join(f"{k} {v:.3g}" for k, v in differences.items())
+    )
     assert np.all(np.isfinite(ours["matrix_element"])) and np.all(ours["matrix_element"] > 0)
     if use_alpha and process == "gg_ttx":  # MadSpace really passed the per-event alpha_s
         assert not np.allclose(ours["matrix_element"], ours_default, rtol=1e-6)

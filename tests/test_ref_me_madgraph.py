@@ -8,6 +8,7 @@ The libraries are called through the raw ABI (``pyumami.abi.ffi``) so that these
 checks do not depend on the Python host. The maximum deviation per file is printed
 (run with ``-s``) and written to ``build/ref_me_validation.json``.
 """
+
 from __future__ import annotations
 
 import json
@@ -68,8 +69,12 @@ def read_dump(path: Path) -> Dump:
     return Dump(momenta, np.array(me), np.array(channel), np.array(helicity))
 
 
-def call_library(path: Path, momenta: np.ndarray, alpha_s: np.ndarray | None = None,
-                 random_helicity: np.ndarray | None = None):
+def call_library(
+    path: Path,
+    momenta: np.ndarray,
+    alpha_s: np.ndarray | None = None,
+    random_helicity: np.ndarray | None = None,
+):
     """Evaluates ME and DIAGRAM_AMP2 (and HELICITY_INDEX when random_helicity is
     given) for (n, npar, 4) momenta in one raw UMAMI call."""
     lib = ffi.dlopen(str(path))
@@ -96,10 +101,15 @@ def call_library(path: Path, momenta: np.ndarray, alpha_s: np.ndarray | None = N
             out_keys.append(OutputKey.HELICITY_INDEX)
             out_data.append(ffi.from_buffer("int[]", helicity))
         status = lib.umami_matrix_element(
-            handle[0], n, n, 0,
-            len(in_keys), ffi.new("UmamiInputKey[]", in_keys),
+            handle[0],
+            n,
+            n,
+            0,
+            len(in_keys),
+            ffi.new("UmamiInputKey[]", in_keys),
             ffi.new("void*[]", [ffi.cast("void*", p) for p in in_data]),
-            len(out_keys), ffi.new("UmamiOutputKey[]", out_keys),
+            len(out_keys),
+            ffi.new("UmamiOutputKey[]", out_keys),
             ffi.new("void*[]", [ffi.cast("void*", p) for p in out_data]),
         )
         assert status == Status.SUCCESS, f"umami_matrix_element returned {status}"
@@ -176,8 +186,9 @@ def test_helicity_table_matches_madgraph(ref_dir):
     dump = read_dump(dump_path(ref_dir, "ee_mumu", ".txt"))
     grid = np.linspace(0, 0.999, 50)
     momenta = np.repeat(dump.momenta, len(grid), axis=0)
-    _, _, rows = call_library(ref_me.library_path("ee_mumu"), momenta,
-                              random_helicity=np.tile(grid, len(dump.me)))
+    _, _, rows = call_library(
+        ref_me.library_path("ee_mumu"), momenta, random_helicity=np.tile(grid, len(dump.me))
+    )
     selectable = set(np.unique(rows).tolist())
     assert len(selectable) == 4
     assert set((dump.helicity - 1).tolist()) <= selectable

@@ -3,6 +3,7 @@
 Everything in pyumami that needs to know the ABI (FFI declarations, enum values)
 derives it from this header; nothing retypes it.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -11,7 +11,7 @@ from typing import Any
 __all__ = ["CheckReport", "Outcome", "ProbeResult"]
 
 
-class Outcome(str, enum.Enum):
+class Outcome(enum.StrEnum):
     """What a probe concluded about the library."""
 
     PASS = "pass"
