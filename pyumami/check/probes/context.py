@@ -34,8 +34,9 @@ __all__ = [
     "status_text",
 ]
 
-#: a key value no UMAMI version defines
-UNKNOWN_KEY = 1000
+#: a key value no UMAMI version defines: far beyond the standard keys (counted from 0)
+#: and pyumami's vendor range (from 1000, umami.h), which our libraries answer
+UNKNOWN_KEY = 1_000_000
 #: the inputs that are uniform random numbers in [0, 1)
 RANDOM_INPUTS = tuple(key for key, spec in INPUTS.items() if spec.unit_interval)
 INITIALIZE = "umami_initialize"
