@@ -84,12 +84,16 @@ constexpr int kOutputFlagCount = PYUMAMI_OUT_PARAMETER_GRADIENT + 1;
 
 // Whether the process's couplings accept parameters over a dual number (every process
 // written against process.h's templated interface does): then it offers gradients.
+// The CUDA build does not (yet): its dual-number kernels could not be run here, and
+// for 2 -> 4 they multiply nvcc's build time; the templates would compile for it.
 template <class P, class = void>
 struct OffersGradients : std::false_type {};
+#ifndef REFME_CUDA
 template <class P>
 struct OffersGradients<P, std::void_t<decltype(P::template couplings<Dual<double, 1>>(
                               std::declval<const SmParametersT<Dual<double, 1>>&>(),
                               std::declval<const Dual<double, 1>&>()))>> : std::true_type {};
+#endif
 
 #ifdef REFME_CUDA
 template <class P>
