@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import ref_me
-from pyumami.abi import ENTRY_POINTS, Device, MetaKey, OutputKey, Status, ffi
+from pyumami.abi import ENTRY_POINTS, Device, MetaKey, OutputKey, Status, VendorOutputKey, ffi
 
 REPO = Path(__file__).resolve().parents[1]
 NINE = sorted(ENTRY_POINTS)
@@ -83,7 +83,10 @@ def test_cuda_library_metadata_without_gpu(cuda_libraries, process):
     flags = ffi.new("const bool**")
     count = ffi.new("int*")
     assert lib.umami_supported_outputs(flags, count) == Status.SUCCESS
-    assert count[0] == len(OutputKey) and flags[0][OutputKey.GPU_STREAM]
+    # the flags run on over pyumami's vendor range (gradients), which the CUDA build
+    # does not offer
+    assert count[0] == VendorOutputKey.PARAMETER_GRADIENT + 1 and flags[0][OutputKey.GPU_STREAM]
+    assert not any(flags[0][key] for key in VendorOutputKey)
     handle = ffi.new("UmamiHandle*")
     assert lib.umami_initialize(handle, ffi.NULL) == Status.SUCCESS
     re = ffi.new("double*")
