@@ -269,7 +269,8 @@ def test_masses_describe_the_last_card_read(process, tmp_path):
         assert row[1:] == [0.0, 0.0, mt if top else 0.0, mt if top else 0.0]
 
 
-@pytest.mark.parametrize("key", [6, 42, 1000])
+# 1000 and 1001 are pyumami's vendor keys (gradients): tests/test_gradients_native.py
+@pytest.mark.parametrize("key", [6, 42, 999, 1_000_000])
 def test_unknown_meta_key(library, key):
     assert library.meta_int(key)[0] == Status.ERROR_UNSUPPORTED_META
 
