@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ref_me
-from pyumami.abi import InputKey, MetaKey, OutputKey, Status, ffi
+from pyumami.abi import InputKey, MetaKey, OutputKey, Status, VendorOutputKey, ffi
 
 CANARY = -12345.678
 INT_CANARY = -777
@@ -296,13 +296,16 @@ def test_capability_queries(library):
     required = _flags(library.lib.umami_required_inputs)
     assert [InputKey(i) for i, ok in enumerate(required) if ok] == [InputKey.MOMENTA]
     outputs = _flags(library.lib.umami_supported_outputs)
-    assert len(outputs) == len(OutputKey)
-    assert {OutputKey(i) for i, ok in enumerate(outputs) if ok} == {
+    # the standard keys, then pyumami's vendor range up to its last key (gradients)
+    assert len(outputs) == VendorOutputKey.PARAMETER_GRADIENT + 1
+    assert {i for i, ok in enumerate(outputs) if ok} == {
         OutputKey.MATRIX_ELEMENT,
         OutputKey.DIAGRAM_AMP2,
         OutputKey.COLOR_INDEX,
         OutputKey.HELICITY_INDEX,
         OutputKey.DIAGRAM_INDEX,
+        VendorOutputKey.MOMENTUM_GRADIENT,
+        VendorOutputKey.PARAMETER_GRADIENT,
     }
 
 
