@@ -15,6 +15,7 @@ which is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from pyumami.abi import (
     VendorOutputKey,
     ffi,
 )
+from pyumami.check.points import move_on_shell, on_shell_directions
 from pyumami.check.probes.context import (
     ProbeContext,
     ProbeFailure,
@@ -146,29 +148,15 @@ def _evaluate(
     return result
 
 
-def _on_shell_directions(momenta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Tangents (n, npar, 4) to the mass shells of every particle: a beam on the z axis
-    is rescaled (it stays massless and on the axis), any other particle gets a random
-    unit change of its three-momentum with dE = p . dp / E."""
-    energy = momenta[..., 0]
-    three = momenta[..., 1:]
-    delta = rng.normal(size=three.shape)
-    delta /= np.linalg.norm(delta, axis=-1, keepdims=True)
-    tangent = np.concatenate(
-        [np.sum(three * delta, axis=-1, keepdims=True) / energy[..., None], delta], axis=-1
-    )
-    on_axis = np.hypot(three[..., 0], three[..., 1]) <= 1e-12 * energy
-    on_axis[:, 2:] = False
-    return np.where(on_axis[..., None], momenta / energy[..., None], tangent)
+@dataclasses.dataclass(frozen=True)
+class _Sample:
+    """The events the gradients are checked at, on one instance: momenta (n, npar, 4)
+    in GeV, the per-event inputs, and |M|^2 there."""
 
-
-def _move_on_shell(momenta: np.ndarray, direction: np.ndarray, step: float) -> np.ndarray:
-    """momenta moved by step (GeV) along their mass shells, tangent to ``direction``:
-    the three-momenta shift linearly, the energies follow exactly."""
-    mass_sq = momenta[..., 0] ** 2 - np.sum(momenta[..., 1:] ** 2, axis=-1)
-    three = momenta[..., 1:] + step * direction[..., 1:]
-    energy = np.sqrt(mass_sq + np.sum(three**2, axis=-1))
-    return np.concatenate([energy[..., None], three], axis=-1)
+    handle: Any
+    momenta: np.ndarray
+    inputs: dict[InputKey, np.ndarray]
+    me: np.ndarray
 
 
 def _worst(difference: np.ndarray, scale: np.ndarray) -> tuple[float, int]:
@@ -178,95 +166,71 @@ def _worst(difference: np.ndarray, scale: np.ndarray) -> tuple[float, int]:
     return float(relative.flat[index]), index
 
 
-def _check_momentum_gradient(
-    ctx: ProbeContext,
-    handle: Any,
-    momenta: np.ndarray,
-    inputs: dict,
-    me: np.ndarray,
-    grad: np.ndarray,
-) -> float:
+def _check_momentum_gradient(ctx: ProbeContext, sample: _Sample, grad: np.ndarray) -> float:
     """Largest relative difference of grad . v against central differences along
     DIRECTIONS on-shell directions v per event; ProbeFailure beyond the tolerance."""
+    momenta = sample.momenta
     rng = np.random.default_rng(ctx.seed + 13)
     step = MOMENTUM_STEP * ctx.energy()
-    directions = np.stack([_on_shell_directions(momenta, rng) for _ in range(DIRECTIONS)])
+    directions = np.stack([on_shell_directions(momenta, rng) for _ in range(DIRECTIONS)])
     shifted = np.concatenate(
-        [_move_on_shell(momenta[None], directions, sign * step) for sign in (1.0, -1.0)]
+        [move_on_shell(momenta[None], directions, sign * step) for sign in (1.0, -1.0)]
     ).reshape(-1, *momenta.shape[1:])
-    tiled = {key: np.tile(value, 2 * DIRECTIONS) for key, value in inputs.items()}
-    values = _evaluate(ctx, handle, shifted, tiled)[int(OutputKey.MATRIX_ELEMENT)]
+    tiled = {key: np.tile(value, 2 * DIRECTIONS) for key, value in sample.inputs.items()}
+    values = _evaluate(ctx, sample.handle, shifted, tiled)[int(OutputKey.MATRIX_ELEMENT)]
     up, down = values.reshape(2, DIRECTIONS, -1)
     central = (up - down) / (2.0 * step)
     terms = grad[None] * directions
     library = terms.sum(axis=(-1, -2))
-    scale = np.abs(terms).sum(axis=(-1, -2)) + SCALE_FLOOR * np.abs(me)[None] / ctx.energy()
-    worst, index = _worst(library - central, scale)
+    floor = SCALE_FLOOR * np.abs(sample.me)[None] / ctx.energy()
+    worst, index = _worst(library - central, np.abs(terms).sum(axis=(-1, -2)) + floor)
     if worst > GRADIENT_TOLERANCE:
         k, event = divmod(index, momenta.shape[0])
         raise ProbeFailure(
             f"MOMENTUM_GRADIENT disagrees with central differences along an on-shell direction: "
-            f"relative difference {worst:.2e} > {GRADIENT_TOLERANCE:g} (event {event}: gradient . v = "
-            f"{library[k, event]:.6e}, differences {central[k, event]:.6e})"
+            f"relative difference {worst:.2e} > {GRADIENT_TOLERANCE:g} (event {event}: "
+            f"gradient . v = {library[k, event]:.6e}, differences {central[k, event]:.6e})"
         )
     return worst
 
 
 class _Refused(Exception):
-    """umami_set_parameter refused a shifted value (status in args[0])."""
+    """umami_set_parameter refused a value: args (status, value)."""
 
 
 def _values_at(
-    ctx: ProbeContext,
-    handle: Any,
-    name: str,
-    values: Sequence[float],
-    momenta: np.ndarray,
-    inputs: dict,
+    ctx: ProbeContext, sample: _Sample, name: str, values: Sequence[float]
 ) -> list[np.ndarray]:
     """|M|^2 with parameter ``name`` set to each of ``values`` in turn; _Refused when
     set_parameter fails. The caller restores the parameter."""
     out = []
     for value in values:
-        status = int(ctx.lib.lib.umami_set_parameter(handle, name.encode(), value, 0.0))
+        status = int(ctx.lib.lib.umami_set_parameter(sample.handle, name.encode(), value, 0.0))
         if status != Status.SUCCESS:
             raise _Refused(status, value)
-        out.append(_evaluate(ctx, handle, momenta, inputs)[int(OutputKey.MATRIX_ELEMENT)])
+        result = _evaluate(ctx, sample.handle, sample.momenta, sample.inputs)
+        out.append(result[int(OutputKey.MATRIX_ELEMENT)])
     return out
 
 
 def _parameter_differences(
-    ctx: ProbeContext,
-    handle: Any,
-    name: str,
-    original: float,
-    momenta: np.ndarray,
-    inputs: dict,
-    me: np.ndarray,
+    ctx: ProbeContext, sample: _Sample, name: str, original: float
 ) -> tuple[np.ndarray, str]:
     """d|M|^2/d(name) by Richardson's extrapolation of two difference quotients
     (steps h and h/2): central (error O(h^4)), or forward (O(h^2)) where the library
     refuses values below the parameter's, as it may for a width of 0. Returns the
-    derivative (n,) and the scheme's name."""
+    derivative (n,) and the scheme's name; restores the parameter."""
     h = PARAMETER_STEP * abs(original) if original != 0.0 else ZERO_PARAMETER_STEP
     try:
         try:
-            up, down, up2, down2 = _values_at(
-                ctx,
-                handle,
-                name,
-                [original + h, original - h, original + h / 2, original - h / 2],
-                momenta,
-                inputs,
-            )
+            shifts = [original + h, original - h, original + h / 2, original - h / 2]
+            up, down, up2, down2 = _values_at(ctx, sample, name, shifts)
             return (4.0 * (up2 - down2) / h - (up - down) / (2.0 * h)) / 3.0, "central"
         except _Refused as refused:
             if refused.args[1] > original:
                 raise
-            up, up2 = _values_at(
-                ctx, handle, name, [original + h, original + h / 2], momenta, inputs
-            )
-            return 2.0 * (up2 - me) / (h / 2) - (up - me) / h, "forward"
+            up, up2 = _values_at(ctx, sample, name, [original + h, original + h / 2])
+            return 2.0 * (up2 - sample.me) / (h / 2) - (up - sample.me) / h, "forward"
     except _Refused as refused:
         status, value = refused.args
         raise ProbeFailure(
@@ -274,25 +238,18 @@ def _parameter_differences(
             f"({status_text(status, ctx.numbering)}); a differentiated parameter must be settable"
         ) from None
     finally:
-        ctx.lib.lib.umami_set_parameter(handle, name.encode(), original, 0.0)
+        ctx.lib.lib.umami_set_parameter(sample.handle, name.encode(), original, 0.0)
 
 
 def _check_parameter_gradient(
-    ctx: ProbeContext,
-    handle: Any,
-    momenta: np.ndarray,
-    inputs: dict,
-    me: np.ndarray,
-    grad: np.ndarray,
-    names: Sequence[str],
+    ctx: ProbeContext, sample: _Sample, grad: np.ndarray, names: Sequence[str]
 ) -> dict[str, float]:
     """Largest relative difference per parameter against extrapolated differences
-    through umami_set_parameter (restored afterwards); ProbeFailure beyond the
-    tolerance."""
+    through umami_set_parameter; ProbeFailure beyond the tolerance."""
     value = ffi.new("double *")
     worst: dict[str, float] = {}
     for j, name in enumerate(names):
-        status = int(ctx.lib.lib.umami_get_parameter(handle, name.encode(), value, ffi.NULL))
+        status = int(ctx.lib.lib.umami_get_parameter(sample.handle, name.encode(), value, ffi.NULL))
         if status != Status.SUCCESS:
             raise ProbeFailure(
                 f"gradient parameter {name!r} (GRADIENT_PARAMETER_NAMES) is unknown to "
@@ -300,11 +257,9 @@ def _check_parameter_gradient(
                 "param-card names the library can set"
             )
         original = float(value[0])
-        differences, scheme = _parameter_differences(
-            ctx, handle, name, original, momenta, inputs, me
-        )
+        differences, scheme = _parameter_differences(ctx, sample, name, original)
         size = abs(original) if original != 0.0 else 1.0
-        scale = np.abs(differences) + SCALE_FLOOR * np.abs(me) / size
+        scale = np.abs(differences) + SCALE_FLOOR * np.abs(sample.me) / size
         worst[name], event = _worst(grad[:, j] - differences, scale)
         if worst[name] > GRADIENT_TOLERANCE:
             raise ProbeFailure(
@@ -354,18 +309,17 @@ def probe_gradients(ctx: ProbeContext) -> Verdict:
             bad = ~np.isfinite(out[int(key)])
             if bad.any():
                 raise ProbeFailure(f"{key.name}: {int(bad.sum())} value(s) are not finite")
+        sample = _Sample(handle, momenta, inputs, me)
         parts = []
         if VendorOutputKey.MOMENTUM_GRADIENT in offered:
             grad = out[int(VendorOutputKey.MOMENTUM_GRADIENT)]
-            details["momenta_worst"] = _check_momentum_gradient(
-                ctx, handle, momenta, inputs, me, grad
-            )
+            details["momenta_worst"] = _check_momentum_gradient(ctx, sample, grad)
             parts.append(
                 f"momenta {details['momenta_worst']:.1e} ({DIRECTIONS * EVENTS} on-shell directions)"
             )
         if names:
             grad = out[int(VendorOutputKey.PARAMETER_GRADIENT)]
-            worst = _check_parameter_gradient(ctx, handle, momenta, inputs, me, grad, names)
+            worst = _check_parameter_gradient(ctx, sample, grad, names)
             details["parameters_worst"] = worst
             parts.append(", ".join(f"{name} {w:.1e}" for name, w in worst.items()))
     return Verdict(
