@@ -24,8 +24,8 @@ likelihood equation sum_i t(x_i | m) = 0 by Fisher scoring, and compares the fit
 with the true mass through its error 1 / sqrt(N I(m)), I(m) = E[t^2] the Fisher
 information per event.
 
-    python examples/sbi_top_mass.py --small       # about ten seconds
-    python examples/sbi_top_mass.py               # 20000 events
+    python examples/sbi_top_mass.py --small       # 1000 events, about 15 s
+    python examples/sbi_top_mass.py               # 20000 events, minutes
 """
 
 from __future__ import annotations
