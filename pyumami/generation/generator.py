@@ -176,25 +176,31 @@ class Generator:
         return self.integrand.sample(self.seed, batch_index, n or self.batch_size)
 
     def train(self, iterations: int = 10, batch_size: int | None = None) -> list[IterationResult]:
-        """Adapt the VEGAS grids and sampling fractions on ``iterations`` batches."""
+        """Adapt the VEGAS grids and sampling fractions on ``iterations`` batches (each
+        split by :attr:`SamplingFractions.training_values`, so that every slot is trained)."""
         if self.integrand.frozen:
             raise SettingsError(
                 "the grids are frozen (integrate/generate ran); make a new Generator"
             )
         results = []
         for _ in self._bar(range(int(iterations)), "training"):
-            fractions = tuple(float(f) for f in self.integrand.fractions.values)
-            sample = self.sample(batch_size)
-            integral, sigma = [], []
+            fractions = tuple(float(f) for f in self.integrand.fractions.training_values)
+            index, self.next_batch = self.next_batch, self.next_batch + 1
+            sample = self.integrand.sample(
+                self.seed, index, batch_size or self.batch_size, training=True
+            )
+            peaks = []
             for slot, r, f in zip(
                 self.integrand.slots, sample.r, sample.channel_integrand, strict=True
             ):
                 slot.grid.accumulate(r, f)
                 slot.grid.refine()
                 f_host = host_array(f)
-                integral.append(float(np.mean(f_host)) if f_host.size else 0.0)
-                sigma.append(float(np.std(f_host)) if f_host.size > 1 else np.nan)
-            self.integrand.fractions.update(np.array(integral), np.array(sigma))
+                # the slot's own maximum for the run's over-weight fraction; NaN: no data
+                peaks.append(
+                    MaxWeight(self.max_overweight).update(f_host) if f_host.size else np.nan
+                )
+            self.integrand.fractions.update(np.array(peaks))
             mean, err = _mean_error(host_array(sample.events.weight))
             results.append(
                 IterationResult(len(self.history), mean, err, len(sample.events), fractions)

@@ -212,15 +212,16 @@ class Integrand:
         return values if self.xp is None else self.xp.asarray(values)
 
     # ----------------------------------------------------------------- sampling
-    def sample(self, seed: int, batch_index: int, n: int) -> WeightedSample:
-        """Weighted events of batch ``batch_index`` (n of them, split over the slots).
+    def sample(self, seed: int, batch_index: int, n: int, training: bool = False) -> WeightedSample:
+        """Weighted events of batch ``batch_index`` (n of them, split over the slots by the
+        sampling fractions, or by their training split with ``training``).
 
         Events come slot by slot (so each subprocess's events are contiguous)."""
         if n < 1:
             raise SettingsError(f"a batch needs at least one event (got {n})")
         rng = batch_rng(seed, batch_index)
-        fractions = self.fractions.values
-        counts = self.fractions.split(n, rng)
+        fractions = self.fractions.training_values if training else self.fractions.values
+        counts = self.fractions.split(n, rng, training)
         rs = tuple(
             self._to_namespace(rng.random((int(k), slot.map.dim)))
             for k, slot in zip(counts, self.slots, strict=True)

@@ -39,12 +39,18 @@ class VegasGrid:
         bins: intervals per dimension (Lepage's default is 50 - 100).
         alpha: damping exponent of the refinement (0: no adaptation, 1.5: the
             customary value; larger adapts faster but less stably).
+        min_points_per_bin: :meth:`refine` waits (keeps accumulating) until this many
+            points per bin have come in since the last refinement: a grid refined on a
+            handful of points follows their noise into spikes whose weights ruin the
+            unweighting.
 
     The edges live on the host as a NumPy (dim, bins + 1) array: the grid is
     tiny, and :meth:`forward` copies it to the batch's namespace once per call.
     """
 
-    def __init__(self, dim: int, bins: int = 64, alpha: float = 1.5) -> None:
+    def __init__(
+        self, dim: int, bins: int = 64, alpha: float = 1.5, min_points_per_bin: float = 8.0
+    ) -> None:
         if dim < 0:
             raise ValueError(f"dim must be >= 0 (got {dim})")
         if bins < 2:
@@ -54,6 +60,7 @@ class VegasGrid:
         self.dim = int(dim)
         self.bins = int(bins)
         self.alpha = float(alpha)
+        self.min_points = float(min_points_per_bin) * self.bins
         self.edges = np.tile(np.linspace(0.0, 1.0, self.bins + 1), (self.dim, 1))
         self._sum_f2 = np.zeros((self.dim, self.bins))
         self._count = np.zeros((self.dim, self.bins))
@@ -102,11 +109,15 @@ class VegasGrid:
             self._sum_f2[d] += np.bincount(index[:, d], weights=f2, minlength=self.bins)
             self._count[d] += np.bincount(index[:, d], minlength=self.bins)
 
-    def refine(self) -> None:
+    def refine(self) -> bool:
         """Move the edges so that each bin gets an equal share of the damped, smoothed
-        sum of (f * jacobian)^2 accumulated since the last refinement; then reset it."""
+        sum of (f * jacobian)^2 accumulated since the last refinement; then reset it.
+        Returns False (and keeps the data) while fewer than ``min_points_per_bin * bins``
+        points have been accumulated."""
         if self.frozen:
             raise FrozenGridError("this VEGAS grid is frozen; create a new grid to train again")
+        if self.dim == 0 or self._count[0].sum() < self.min_points:
+            return False
         for d in range(self.dim):
             count = np.maximum(self._count[d], 1.0)
             # every bin draws the same number of points, so the mean of (f J)^2 over a bin
@@ -117,6 +128,7 @@ class VegasGrid:
             self.edges[d] = _rebin(self.edges[d], _damp(_smooth(density), self.alpha))
         self._sum_f2[:] = 0.0
         self._count[:] = 0.0
+        return True
 
     def freeze(self) -> None:
         """End training: the map stays fixed from now on."""
