@@ -28,7 +28,7 @@ from ..abi import Device, InputKey, OutputKey
 from .errors import NoPhaseSpaceError, SettingsError
 from .events import Array, Cut, EventBatch
 from .multichannel import ChannelMap, SamplingFractions, sde_weights
-from .process import Process
+from .process import Channel, Process
 from .scales import CouplingChoice, ScaleChoice
 from .unweighting import host_array
 from .vegas import VegasGrid
@@ -134,9 +134,9 @@ class Integrand:
         self._check_threshold(sqrt_s_hat_min)
         self._check_pdf_flavours()
         self.slots: list[Slot] = []
-        for i, sub in enumerate(process.subprocesses):
-            channels = sub.channels[:1] if self.single_channel else sub.channels
-            for c, channel in enumerate(channels):
+        for i in range(len(process.subprocesses)):
+            sub = process.subprocesses[i]
+            for c, channel in enumerate(self.channels(i)):
                 mapping = ChannelMap(
                     channel,
                     sub.final_masses,
@@ -149,11 +149,16 @@ class Integrand:
                 )
         self.fractions = SamplingFractions([s.subprocess for s in self.slots])
         self._diagrams = [
-            [ch.diagrams for ch in (sub.channels[:1] if self.single_channel else sub.channels)]
-            for sub in process.subprocesses
+            [ch.diagrams for ch in self.channels(i)] for i in range(len(process.subprocesses))
         ]
         self._pdg = [np.asarray(sub.pdg, dtype=np.int32) for sub in process.subprocesses]
         self._check_cuts()
+
+    def channels(self, subprocess: int) -> tuple[Channel, ...]:
+        """The channels sampled for a subprocess (events' ``channel`` indexes them): all of
+        its channels, or the first with ``single_channel``."""
+        channels = self.process.subprocesses[subprocess].channels
+        return channels[:1] if self.single_channel else channels
 
     # ----------------------------------------------------------------- checks
     def _check_threshold(self, sqrt_s_hat_min: float | None) -> None:

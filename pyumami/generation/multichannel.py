@@ -115,8 +115,10 @@ class SamplingFractions:
     per-channel unweighting). A slot whose integrand is spiky or whose grid is still
     poor gets more events instead of spoiling the global maximum; a subprocess with a
     small cross section and a tame integrand gets few. The target is learned in
-    training (``damping``: share of the new target mixed in per update; ``floor``:
-    least share of a slot, divided by the slot count).
+    training (the generator estimates W_s on the pooled events of the latest
+    iterations; ``damping``: share of the new target mixed in per update after the first,
+    which replaces the even start; ``floor``: least share of a slot, divided by the slot
+    count).
 
     Training batches use :attr:`training_values`: a share ``training_share`` of the
     events spread evenly over the slots, so that every VEGAS grid and maximum-weight
@@ -126,7 +128,7 @@ class SamplingFractions:
     def __init__(
         self,
         groups: Sequence[int],
-        damping: float = 0.5,
+        damping: float = 1.0,
         floor: float = 1e-3,
         training_share: float = 0.5,
     ) -> None:
@@ -138,6 +140,7 @@ class SamplingFractions:
         counts = np.bincount(self.groups, minlength=self.n_groups)
         # start: subprocesses alike, channels alike within each
         self._p = 1.0 / (self.n_groups * counts[self.groups])
+        self.updates = 0
 
     @property
     def values(self) -> np.ndarray:
@@ -170,12 +173,15 @@ class SamplingFractions:
         # slots without an estimate keep their share of the total
         target[known] = w[known] / w[known].sum() * target[known].sum()
         target = _floored(target / target.sum(), self.floor / self._p.size)
-        self._p = _mix(self.values, target, self.damping)
+        # the first estimate replaces the even start outright: a start that lingers
+        # (damping^k of it after k updates) costs variance where the shares differ a lot
+        self._p = _mix(self.values, target, self.damping if self.updates else 1.0)
+        self.updates += 1
 
 
 def _floored(p: np.ndarray, floor: float) -> np.ndarray:
-    p = np.maximum(p, floor)
-    return p / p.sum()
+    """p (normalised) lifted so that every entry is at least ``floor``, still summing to 1."""
+    return floor + (1.0 - floor * p.size) * p / p.sum()
 
 
 def _mix(old: np.ndarray, target: np.ndarray, damping: float) -> np.ndarray:
