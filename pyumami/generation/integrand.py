@@ -285,23 +285,36 @@ class Integrand:
             helicity = xp.full(size, -1, dtype=xp.int32)
             color = xp.full(size, -1, dtype=xp.int32)
             mask = alive[seg]
-            if size and bool(xp.any(mask)):
-                channel = xp.asarray(chan_host[seg])[mask]
+            n_alive = int(xp.sum(xp.astype(mask, xp.int64))) if size else 0
+            if n_alive:
+                # where every event lives (no cuts, the usual case) slices are views:
+                # no boolean gathers of the batch, no scatter of the results
+                everyone = n_alive == size
+
+                def pick(a: Array, seg: slice = seg, mask: Array = mask, every: bool = everyone):
+                    return a[seg, ...] if every else a[seg, ...][mask]
+
+                channel = pick(xp.asarray(chan_host))
                 out = self._matrix_element(
-                    sub, i, momenta[seg, ...][mask], alpha_s[seg][mask], random_hel[seg][mask],
-                    random_col[seg][mask], xp,
-                )  # fmt: skip
+                    sub, i, pick(momenta), pick(alpha_s), pick(random_hel), pick(random_col), xp
+                )
                 me = out["matrix_element"]
                 if "diagram_amp2" in out:
                     me = me * sde_weights(out["diagram_amp2"], channel, self._diagrams[i])
-                xi = x[seg, ...][mask]
+                xi = pick(x)
                 s_hat = xi[:, 0] * xi[:, 1] * self.sqrt_s**2
-                lumi = self._parton_luminosity(sub.incoming, xi, scale[seg][mask])
-                weight[mask] = GEV2_TO_PB * w_ps[seg][mask] * lumi * me / (2.0 * s_hat)
-                if "helicity_index" in out:
-                    helicity[mask] = xp.astype(out["helicity_index"], xp.int32)
-                if "color_index" in out:
-                    color[mask] = xp.astype(out["color_index"], xp.int32)
+                lumi = self._parton_luminosity(sub.incoming, xi, pick(scale))
+                value = GEV2_TO_PB * pick(w_ps) * lumi * me / (2.0 * s_hat)
+                if everyone:
+                    weight = value
+                else:
+                    weight[mask] = value
+                for key, target in (("helicity_index", helicity), ("color_index", color)):
+                    if key in out:
+                        if everyone:
+                            target[...] = xp.astype(out[key], xp.int32)
+                        else:
+                            target[mask] = xp.astype(out[key], xp.int32)
             weights.append(weight)
             helicities.append(helicity)
             colors.append(color)

@@ -79,14 +79,15 @@ class VegasGrid:
         scaled = r * self.bins
         index = xp.clip(xp.astype(xp.floor(scaled), xp.int64), 0, self.bins - 1)
         frac = scaled - xp.astype(index, xp.float64)
-        y = xp.zeros_like(r)
-        jac = xp.ones(r.shape[:-1], dtype=xp.float64)
-        for d in range(self.dim):  # a loop over dimensions, never over events
-            i = index[..., d]
-            w = xp.take(widths[d, :], i)
-            y_d = xp.take(edges[d, :-1], i) + frac[..., d] * w
-            y = _set_column(xp, y, d, y_d)
-            jac = jac * (w * self.bins)
+        # one gather per dimension from the flattened tables (a loop over dimensions,
+        # never over events); the columns are stacked once at the end
+        flat = index + xp.arange(self.dim, dtype=xp.int64)[None, :] * self.bins
+        w = xp.reshape(xp.take(xp.reshape(widths, (-1,)), xp.reshape(flat, (-1,))), index.shape)
+        low = xp.reshape(
+            xp.take(xp.reshape(edges[:, :-1], (-1,)), xp.reshape(flat, (-1,))), index.shape
+        )
+        y = low + frac * w
+        jac = xp.prod(w * self.bins, axis=-1)
         return y, jac
 
     def bin_index(self, r: Array) -> Array:
@@ -143,12 +144,6 @@ class VegasGrid:
             "edges": self.edges.tolist(),
             "frozen": self.frozen,
         }
-
-
-def _set_column(xp: Any, y: Array, d: int, column: Array) -> Array:
-    """y with column d replaced (functional, so it works on immutable arrays such as JAX's)."""
-    mask = xp.arange(y.shape[-1]) == d
-    return xp.where(mask, column[..., None], y)
 
 
 def _to_host(x: Array) -> Any:
