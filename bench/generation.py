@@ -1,7 +1,7 @@
 """Event-generation benchmark: ours vs MadSpace's generator, same library, grid and scale.
 
     .venv/bin/python bench/generation.py                 # g g -> t t~ at 13 TeV, 2 threads
-    .venv/bin/python bench/generation.py --events 20000 --threads 2 --pdf NAME_OR_PATH
+    .venv/bin/python bench/generation.py --events 100000 --threads 2 --pdf NAME_OR_PATH
     .venv/bin/python bench/generation.py --quick         # 2000 events (seconds)
 
 Both generators use the reference library gg_ttx (2 threads), the same LHAPDF grid file
@@ -102,7 +102,10 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--events", type=int, default=20_000, help="unweighted events per generator"
+        "--events",
+        type=int,
+        default=100_000,
+        help="unweighted events per generator (fewer: start-up costs weigh in)",
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--pdf", default=None, help="LHAPDF set name or path (default: shipped)")

@@ -45,6 +45,7 @@ from typing import IO, Self
 import numpy as np
 
 from .events import EventBatch
+from .observables import invariant_mass
 from .process import Resonance
 
 __all__ = [
@@ -315,7 +316,7 @@ class LheWriter:
         pdg = np.asarray(batch.pdg)
         subprocess = np.asarray(batch.subprocess)
         if self.masses is None:
-            masses = _invariant_mass(momenta)
+            masses = invariant_mass(momenta)
         else:
             masses = np.broadcast_to(self.masses, (n, npar))
         status = np.where(np.arange(npar) < 2, _INCOMING, _OUTGOING)
@@ -364,7 +365,7 @@ class LheWriter:
                     continue
                 on_shell = np.stack(
                     [
-                        np.abs(_invariant_mass(_summed(momenta[rows], r.daughters)) - r.mass)
+                        np.abs(invariant_mass(_summed(momenta[rows], r.daughters)) - r.mass)
                         <= self.bwcutoff * r.width
                         for r in candidates
                     ],
@@ -452,11 +453,6 @@ def _format_events(head: np.ndarray, particle: np.ndarray) -> list[str]:
     return [event + "</event>\n" for event in text.split("</event>\n")[:-1]]
 
 
-def _invariant_mass(p: np.ndarray) -> np.ndarray:
-    m2 = p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1)
-    return np.sqrt(np.clip(m2, 0.0, None))
-
-
 def _summed(momenta: np.ndarray, daughters: Sequence[int]) -> np.ndarray:
     """Summed momentum (n, 4) of final-state particles ``daughters`` (0 = first outgoing)."""
     return np.sum(momenta[:, [2 + d for d in daughters], :], axis=1)
@@ -489,7 +485,7 @@ def _with_resonances(
         lines[:, j, 4] = colour
         lines[:, j, 5] = anticolour
         lines[:, j, 6:10] = momentum
-        lines[:, j, 10] = _invariant_mass(momentum[:, [3, 0, 1, 2]])
+        lines[:, j, 10] = invariant_mass(momentum[:, [3, 0, 1, 2]])
         lines[:, j, 11] = _SPIN_UNKNOWN
     final = particle[:, 2:, :].copy()
     for d in range(npar - 2):
