@@ -268,6 +268,44 @@ def test_short_subgrid_is_bilinear(tmp_path):
     assert float(pdf.xfxQ(21, x[0], q)) == pytest.approx(0.5 * (lo[0] + hi[0]), rel=1e-12)
 
 
+
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    q=st.one_of(
+        st.floats(1.3, 1e4),
+        st.sampled_from([float(v) for v in np.concatenate(Q_BLOCKS)]),  # knots, threshold
+    ),
+)
+def test_fixed_scale_slice_equals_the_per_point_interpolation(pdf, seed, q):
+    """A scale given as a number uses the grid folded to that Q^2 once; both directions
+    are linear in the knot values, so it equals the per-point path to rounding."""
+    rng = np.random.default_rng(seed)
+    x, _ = random_points(rng, 300)
+    pid = rng.choice(np.append(PIDS, [0, 6]), x.size)
+    expected = pdf.xfxQ(pid, x, np.full(x.size, q))
+    np.testing.assert_allclose(pdf.xfxQ(pid, x, q), expected, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(pdf.xfxQ2(21, x, q * q), pdf.xfxQ(21, x, np.full(x.size, q)),
+                               rtol=1e-12)  # fmt: skip
+
+
+def test_fixed_scale_slice_in_a_short_subgrid_and_outside_the_grid(tmp_path, pdf):
+    """The slice of a 3-knot subgrid is bilinear like the per-point path; x below the grid
+    or Q outside it take the continuation of the general path."""
+    blocks = [np.array([1.3, 2.0, 4.75]), Q_BLOCKS[1]]
+    short = pdf_module.load(write_set(tmp_path, "short", smooth, blocks=blocks))
+    x = np.exp(np.random.default_rng(3).uniform(np.log(1e-6), 0.0, 200))
+    for q in (1.7, 3.0):
+        np.testing.assert_allclose(short.xfxQ(21, x, q), short.xfxQ(21, x, np.full(x.size, q)),
+                                   rtol=1e-12)  # fmt: skip
+    low_x = np.array([1e-8, 1e-3])
+    for q in (50.0, 1.0, 3e4):
+        np.testing.assert_array_equal(
+            pdf.xfxQ(1, low_x if q == 50.0 else x, q),
+            pdf.xfxQ(1, low_x if q == 50.0 else x, np.full(2 if q == 50.0 else x.size, q)),
+        )
+
+
 # --- outside the grid ---------------------------------------------------------------
 
 
@@ -353,6 +391,10 @@ def test_array_api_strict_gives_the_numpy_result(pdf):
     np.testing.assert_allclose(np.asarray(got), expected, rtol=1e-14)
     alphas = pdf.alphasQ(xps.asarray(q))
     np.testing.assert_allclose(np.asarray(alphas), pdf.alphasQ(q), rtol=1e-14)
+    inside = xps.asarray(np.clip(x, 1e-6, 1.0))
+    fixed = pdf.xfxQ(xps.asarray(pid), inside, 91.2)  # the fixed-scale slice
+    assert isinstance(fixed, type(xps.asarray(1.0)))
+    np.testing.assert_allclose(np.asarray(fixed), pdf.xfxQ(pid, np.asarray(inside), 91.2))
 
 
 def test_jax_gives_the_numpy_result(pdf):

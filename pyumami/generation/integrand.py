@@ -303,7 +303,9 @@ class Integrand:
                     me = me * sde_weights(out["diagram_amp2"], channel, self._diagrams[i])
                 xi = pick(x)
                 s_hat = xi[:, 0] * xi[:, 1] * self.sqrt_s**2
-                lumi = self._parton_luminosity(sub.incoming, xi, pick(scale))
+                # a fixed scale goes as a number: the PDF folds its grid to it once
+                mu_f = pick(scale) if self.scale.value is None else self.scale.value
+                lumi = self._parton_luminosity(sub.incoming, xi, mu_f)
                 value = GEV2_TO_PB * pick(w_ps) * lumi * me / (2.0 * s_hat)
                 if everyone:
                     weight = value
@@ -375,8 +377,10 @@ class Integrand:
         out = lib.evaluate(give(momenta), outputs=tuple(outputs), **inputs)
         return {key: xp.asarray(value) for key, value in out.items()} if host else out
 
-    def _parton_luminosity(self, incoming: tuple[int, int], x: Array, scale: Array) -> Array:
-        """f_a(x1, Q) f_b(x2, Q) (1 without PDFs)."""
+    def _parton_luminosity(
+        self, incoming: tuple[int, int], x: Array, scale: Array | float
+    ) -> Array:
+        """f_a(x1, Q) f_b(x2, Q) (1 without PDFs); ``scale`` Q in GeV, per event or fixed."""
         xp = array_api_compat.array_namespace(x)
         if self.pdf is None:
             return xp.ones(x.shape[0], dtype=xp.float64)

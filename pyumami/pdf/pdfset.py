@@ -13,7 +13,15 @@ from array_api_compat import array_namespace, device, is_array_api_obj
 
 from .alphas import AlphaSTables, alphas_q2, alphas_tables
 from .errors import PDFFormatError, PDFRangeError, PDFSetNotFoundError
-from .interpolation import KnotTables, extrapolate, interpolate, knot_tables
+from .interpolation import (
+    KnotTables,
+    SliceTables,
+    extrapolate,
+    interpolate,
+    interpolate_slice,
+    knot_tables,
+    slice_at,
+)
 from .lhagrid import InfoValue, parse_info, read_member
 
 __all__ = ["PDFSet", "load", "DEFAULT_SET", "DATA_DIR", "search_path"]
@@ -24,6 +32,8 @@ DEFAULT_SET = "pyumami_LHtoy_LO"
 
 Array = Any
 T = TypeVar("T")
+#: Fixed-Q^2 slices of the grid kept per set (a run with a fixed scale uses one).
+_MAX_SLICES = 16
 
 
 def search_path() -> list[Path]:
@@ -96,6 +106,7 @@ class PDFSet:
             self._alphas = alphas_tables(qs, vals, str(info_file))
         self._lookup = self._pid_lookup()
         self._on: dict[tuple[str, str], tuple[KnotTables, AlphaSTables | None, Array]] = {}
+        self._slices: dict[tuple[str, str, float], SliceTables] = {}
 
     def __repr__(self) -> str:
         return (
@@ -150,6 +161,10 @@ class PDFSet:
         tables, _, lookup = self._tables_for(xp, where)
         pid_arr = _as_array(xp, pid, None, where)
         x_arr = _as_array(xp, x, xp.float64, where)
+        if isinstance(Q2, int | float | np.integer | np.floating) and is_array_api_obj(x):
+            fixed = self._at_fixed_q2(xp, where, pid_arr, x_arr, float(Q2))
+            if fixed is not None:
+                return fixed
         q2_arr = _as_array(xp, Q2, xp.float64, where)
         # The points (x, Q^2) get their interpolation weights once; the flavours
         # broadcast against them only in the final gathers.
@@ -161,14 +176,7 @@ class PDFSet:
                 f"finite; {int(xp.sum(xp.astype(bad, xp.int64)))} of {math.prod(bad.shape)} "
                 f"points do not"
             )
-        span = self._span
-        clipped = xp.clip(pid_arr, -span, span)
-        column = xp.reshape(
-            xp.take(lookup, xp.reshape(xp.astype(clipped + span, lookup.dtype), (-1,))),
-            clipped.shape,
-        )
-        present = (column >= 0) & (clipped == pid_arr)
-        column = xp.where(present, column, xp.zeros_like(column))
+        column, present = self._columns(xp, lookup, pid_arr)
         logx = xp.log(x_arr)
         logq2 = xp.log(q2_arr)
         inside = (logx >= tables.logx[0]) & (logq2 >= tables.logq2[0]) & (logq2 <= tables.logq2[-1])
@@ -178,8 +186,45 @@ class PDFSet:
             values = extrapolate(xp, tables, logx, logq2, column)
         return xp.where(present, values, xp.zeros_like(values))
 
+    def _columns(self, xp: Any, lookup: Array, pid_arr: Array) -> tuple[Array, Array]:
+        """Column of each PDG id in the knot tables (0 where absent) and whether present."""
+        span = self._span
+        clipped = xp.clip(pid_arr, -span, span)
+        column = xp.reshape(
+            xp.take(lookup, xp.reshape(xp.astype(clipped + span, lookup.dtype), (-1,))),
+            clipped.shape,
+        )
+        present = (column >= 0) & (clipped == pid_arr)
+        return xp.where(present, column, xp.zeros_like(column)), present
+
+    def _at_fixed_q2(
+        self, xp: Any, where: Any, pid_arr: Array, x_arr: Array, q2: float
+    ) -> Array | None:
+        """x*f at one host Q^2 for an array of x, from the grid folded to that Q^2 once
+        (kept for the next call); None where a point needs the general path (x below the
+        grid, Q^2 outside it, or x out of range, which the general path reports)."""
+        if not (0.0 < q2 < math.inf):
+            return None
+        logq2 = math.log(q2)
+        if not (self._tables.logq2[0] <= logq2 <= self._tables.logq2[-1]):
+            return None
+        tables, _, lookup = self._tables_for(xp, where)
+        if not bool(xp.all((x_arr >= self.x_min) & (x_arr <= self.x_max))):
+            return None
+        key = (xp.__name__, str(where), q2)
+        sl = self._slices.get(key)
+        if sl is None:
+            if len(self._slices) >= _MAX_SLICES:
+                self._slices.clear()
+            sl = self._slices[key] = slice_at(xp, tables, logq2)
+        column, present = self._columns(xp, lookup, pid_arr)
+        values = interpolate_slice(xp, sl, xp.log(x_arr), column)
+        return xp.where(present, values, xp.zeros_like(values))
+
     def xfxQ(self, pid: int | Array, x: float | Array, Q: float | Array) -> Array:  # noqa: N802
         """x*f(x, Q) with Q in GeV; see :meth:`xfxQ2`."""
+        if isinstance(Q, int | float | np.integer | np.floating):
+            return self.xfxQ2(pid, x, float(Q) ** 2)
         xp, where = self._namespace(pid, x, Q)
         q = _as_array(xp, Q, xp.float64, where)
         return self.xfxQ2(pid, x, q * q)
