@@ -222,8 +222,11 @@ class ChannelMapping:
         _, r = check_randoms(r, self.dim, "ChannelMapping", any_batch_shape=True)
         return self._forward_at(r, sqrt_s_hat)
 
-    def _forward_at(self, r: Array, sqrt_s_hat: Array) -> tuple[Array, Array]:
-        """`forward_at` on random numbers already checked."""
+    def _forward_at(
+        self, r: Array, sqrt_s_hat: Array, particle_major: bool = False
+    ) -> tuple[Array, Array]:
+        """`forward_at` on random numbers already checked; ``particle_major``: the momenta
+        are a view of a (2 + n, batch, 4) array (the same values)."""
         xp = namespace(r, sqrt_s_hat)
         cursor = 0
 
@@ -310,7 +313,16 @@ class ChannelMapping:
         for node_id, node in enumerate(self._nodes):
             if node.kind == "leaf":
                 final[node.index] = mom[node_id]
-        return xp.stack(p_in + final, axis=-2), weight * self._flux_factor
+        if not particle_major:
+            return xp.stack(p_in + final, axis=-2), weight * self._flux_factor
+        # particle-major memory (the (batch, 2 + n, 4) result is a view), so that
+        # boost_to_lab writes the lab momenta in UMAMI's batch-contiguous layout
+        by_particle = xp.stack(p_in + final, axis=0)
+        batch_axes = tuple(range(1, by_particle.ndim - 1))
+        return (
+            xp.permute_dims(by_particle, (*batch_axes, 0, by_particle.ndim - 1)),
+            weight * self._flux_factor,
+        )
 
     def _m_min_unsampled(self, node_id: int, s: dict[int, Array], xp: Any) -> Array:
         return sum(self._m_min(c, s, xp) for c in self._nodes[node_id].children)
@@ -450,7 +462,7 @@ class HadronicChannelMapping:
         k = self.luminosity.dim
         x, w_lumi = self.luminosity._forward(xp, r[..., :k])
         sqrt_s_hat = xp.sqrt(self.luminosity.s_hat(x))
-        p_cm, w = self.channel._forward_at(r[..., k:], sqrt_s_hat)
+        p_cm, w = self.channel._forward_at(r[..., k:], sqrt_s_hat, particle_major=True)
         return boost_to_lab(p_cm, x), w * w_lumi
 
     def inverse(self, p_lab: Array) -> tuple[Array, Array]:

@@ -136,8 +136,18 @@ def boost_to_lab(p_cm: Array, x: Array) -> Array:
     """Momenta (batch, k, 4) from the partonic centre-of-mass frame to the lab frame.
 
     x (batch, 2) holds (x1, x2); the boost is along +z with rapidity log(x1/x2)/2.
+    The result is written once, as a C-ordered (4, k, batch) array, and returned as its
+    (batch, k, 4) view: with one batch axis that is UMAMI's batch-contiguous momenta
+    layout, so a CPU matrix-element library reads the momenta without a copy.
     """
-    return boost_z(p_cm, _rapidity(x)[..., None])
+    xp = namespace(p_cm, x)
+    rapidity = _rapidity(x)
+    ch, sh = xp.cosh(rapidity), xp.sinh(rapidity)
+    nd = p_cm.ndim - 1  # of one component: (batch..., k)
+    particle_first = (nd - 1, *range(nd - 1))
+    e, px, py, pz = (xp.permute_dims(p_cm[..., mu], particle_first) for mu in range(4))
+    lab = xp.stack([ch * e + sh * pz, px, py, sh * e + ch * pz], axis=0)
+    return xp.permute_dims(lab, (*range(2, nd + 1), 1, 0))
 
 
 def boost_to_cm(p_lab: Array, x: Array) -> Array:

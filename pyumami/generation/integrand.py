@@ -242,8 +242,12 @@ class Integrand:
         slot_of = np.repeat(np.arange(len(self.slots), dtype=np.int32), counts)
         random_hel = self._to_namespace(rng.random(n))
         random_col = self._to_namespace(rng.random(n))
+        # Hadronic mappings return views of batch-contiguous (4, npar, n) arrays (UMAMI's
+        # layout, see phase_space.boost_to_lab): joined in that layout, a CPU library reads
+        # the batch without converting it.
+        joined = xp.concat([xp.permute_dims(p, (2, 1, 0)) for p in momenta], axis=-1)
         events = self._weigh(
-            xp.concat(momenta, axis=0), xp.concat(x, axis=0), xp.concat(w_ps, axis=0),
+            xp.permute_dims(joined, (2, 1, 0)), xp.concat(x, axis=0), xp.concat(w_ps, axis=0),
             slot_of, random_hel, random_col, batch_index,
         )  # fmt: skip
         bounds = np.concatenate([[0], np.cumsum(counts)])
