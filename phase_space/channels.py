@@ -278,7 +278,8 @@ class ChannelMapping:
                 if step == kappa - 1:
                     m1 = self._leg_mass(legs[left], s, xp)
                     m2 = self._leg_mass(legs[right], s, xp)
-                    p1, p2, w = block.forward(rr, leg_a, leg_b, m1, m2)
+                    # a single block scatters the beams themselves, in their CM frame
+                    p1, p2, w = block.forward(rr, leg_a, leg_b, m1, m2, cm_frame=kappa == 1)
                     mom[legs[left]], mom[legs[right]] = p1, p2
                 elif order[step] == "a":
                     m1 = self._leg_mass(legs[left], s, xp)
@@ -394,7 +395,7 @@ class ChannelMapping:
                     p1 = _sum(mom[legs[k]] for k in range(left, right))
                     p2 = mom[legs[right]]
                     m1, m2 = xp.sqrt(cluster_s[step]), self._leg_mass(legs[right], s, xp)
-                rr, wi = block.inverse(p1, p2, pa, pb, m1, m2)
+                rr, wi = block.inverse(p1, p2, pa, pb, m1, m2, cm_frame=kappa == 1)
                 cols += [rr[..., 0], rr[..., 1]]
                 w_inv = w_inv * wi
                 if step < kappa - 1 and order[step] == "a":

@@ -126,7 +126,7 @@ class TwoToTwoScattering:
         self.t_mapping = t_mapping if t_mapping is not None else PowerLawInvariant(0.0, nu)
 
     @staticmethod
-    def _frame(xp: Any, pa: Array, pb: Array, m1sq: Array, m2sq: Array):
+    def _frame(xp: Any, pa: Array, pb: Array, m1sq: Array, m2sq: Array, angles: bool = True):
         p0 = pa + pb
         m0sq = mass_squared(p0)
         m0 = xp.sqrt(m0sq)
@@ -137,6 +137,8 @@ class TwoToTwoScattering:
         # t at cos theta = +1 (t_max, smallest |t|) and the |t| span up to cos theta = -1
         t_max = masq + m1sq - ((m0sq + masq - mbsq) * (m0sq + m1sq - m2sq) - root) / (2.0 * m0sq)
         t_span = root / m0sq
+        if not angles:
+            return p0, m0, lam_ab, t_max, t_span, None, None
         cos_a, phi_a = direction_angles(boost_to_rest(pa, p0))
         return p0, m0, lam_ab, t_max, t_span, cos_a, phi_a
 
@@ -149,13 +151,20 @@ class TwoToTwoScattering:
         return t_max - t_span, t_max
 
     def forward(
-        self, r: Array, pa: Array, pb: Array, m1: Array, m2: Array
+        self, r: Array, pa: Array, pb: Array, m1: Array, m2: Array, cm_frame: bool = False
     ) -> tuple[Array, Array, Array]:
-        """Outgoing p1, p2 (..., 4) (GeV) and w = 2 pi (d|t|/dr) / (4 sqrt(lambda(m0^2, ma^2, mb^2)))."""
+        """Outgoing p1, p2 (..., 4) (GeV) and w = 2 pi (d|t|/dr) / (4 sqrt(lambda(m0^2, ma^2, mb^2))).
+
+        ``cm_frame``: the caller guarantees that pa + pb is at rest and pa points along +z
+        (incoming beams in their centre-of-mass frame); the rotation and the boost into
+        that frame are then the identity and are skipped (same momenta to rounding).
+        """
         xp = namespace(r, pa, pb)
         like = pa[..., 0]
         m1sq, m2sq = broadcast_like(xp, m1, like) ** 2, broadcast_like(xp, m2, like) ** 2
-        p0, m0, lam_ab, t_max, t_span, cos_a, phi_a = self._frame(xp, pa, pb, m1sq, m2sq)
+        p0, m0, lam_ab, t_max, t_span, cos_a, phi_a = self._frame(
+            xp, pa, pb, m1sq, m2sq, angles=not cm_frame
+        )
         abs_t_min = -t_max
         abs_t, w_t = self.t_mapping.forward(r[..., 1], abs_t_min, abs_t_min + t_span)
         # cos theta measured from the lower end of |t| keeps it accurate near +1
@@ -164,9 +173,11 @@ class TwoToTwoScattering:
         cos_theta = xp.clip(1.0 - 2.0 * (abs_t - abs_t_min) / safe_span, min=-1.0, max=1.0)
         phi = TWO_PI * r[..., 0]
         q1, q2, _ = _daughters_at_rest(xp, m0, m1sq, m2sq, cos_theta, phi)
+        w = TWO_PI * w_t / (4.0 * xp.sqrt(lam_ab))
+        if cm_frame:
+            return q1, q2, w
         p1 = boost_from_rest(rotate_from_z(q1, cos_a, phi_a), p0)
         p2 = boost_from_rest(rotate_from_z(q2, cos_a, phi_a), p0)
-        w = TWO_PI * w_t / (4.0 * xp.sqrt(lam_ab))
         return p1, p2, w
 
     def inverse(
@@ -177,11 +188,14 @@ class TwoToTwoScattering:
         pb: Array,
         m1: Array | None = None,
         m2: Array | None = None,
+        cm_frame: bool = False,
     ) -> tuple[Array, Array]:
         """Random numbers (..., 2) and 1/w for p1, p2 produced from pa, pb.
 
         m1, m2 (GeV) default to the masses of p1, p2; pass the nominal masses of
-        on-shell particles to avoid rounding in p^2.
+        on-shell particles to avoid rounding in p^2. ``cm_frame`` as in `forward` (the
+        same flag must be used both ways: along the beam axis the azimuth of pa is
+        undefined, so only the skipped rotation is a consistent convention there).
         """
         xp = namespace(p1, p2, pa, pb)
         like = pa[..., 0]
@@ -195,8 +209,10 @@ class TwoToTwoScattering:
             if m2 is not None
             else xp.clip(mass_squared(p2), min=0.0)
         )
-        p0, _, lam_ab, t_max, t_span, cos_a, phi_a = self._frame(xp, pa, pb, m1sq, m2sq)
-        q1 = rotate_to_z(boost_to_rest(p1, p0), cos_a, phi_a)
+        p0, _, lam_ab, t_max, t_span, cos_a, phi_a = self._frame(
+            xp, pa, pb, m1sq, m2sq, angles=not cm_frame
+        )
+        q1 = p1 if cm_frame else rotate_to_z(boost_to_rest(p1, p0), cos_a, phi_a)
         cos_theta, phi = direction_angles(q1)
         abs_t_min = -t_max
         abs_t = abs_t_min + 0.5 * (1.0 - cos_theta) * t_span

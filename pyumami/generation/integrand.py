@@ -279,7 +279,11 @@ class Integrand:
         if self.cuts is not None:
             alive = alive & xp.astype(xp.asarray(self.cuts(momenta, pdg)), xp.bool)
         scale = self.scale(momenta)
-        alpha_s = self.coupling(scale)
+        if self.scale.value is not None and scale.shape[0] > 1:
+            # one scale, one alpha_s: looked up once, not per event
+            alpha_s = xp.broadcast_to(self.coupling(scale[:1]), scale.shape)
+        else:
+            alpha_s = self.coupling(scale)
         weights, helicities, colors = [], [], []
         for i, sub in enumerate(self.process.subprocesses):
             rows = np.nonzero(sub_host == i)[0]
