@@ -3,6 +3,7 @@
     .venv/bin/python bench/generation.py                 # g g -> t t~ at 13 TeV, 2 threads
     .venv/bin/python bench/generation.py --events 100000 --threads 2 --pdf NAME_OR_PATH
     .venv/bin/python bench/generation.py --quick         # 2000 events (seconds)
+    .venv/bin/python bench/generation.py --workers 2     # ours with 2 batches computed ahead
 
 Both generators use the reference library gg_ttx (2 threads), the same LHAPDF grid file
 (the shipped default set; where it is not built yet, a toy lhagrid1 set written to a
@@ -46,9 +47,10 @@ def pdf_set(name: str | None):
     return toy_set(Path(tempfile.mkdtemp(prefix="bench_pdf_")))
 
 
-def ours(pdf, events: int, threads: int, single_channel: bool) -> dict:
+def ours(pdf, events: int, threads: int, single_channel: bool, workers: int | None) -> dict:
     from pyumami.generation.generator import Generator
 
+    options = {} if workers is None else {"workers": workers}
     gen = Generator(
         "g g > t t~",
         SQRT_S,
@@ -59,6 +61,7 @@ def ours(pdf, events: int, threads: int, single_channel: bool) -> dict:
         threads=threads,
         batch_size=20_000,
         single_channel=single_channel,
+        **options,
     )
     start = time.perf_counter()
     gen.train(8, 20_000)
@@ -112,6 +115,9 @@ def main() -> None:
     parser.add_argument("--single-channel", action="store_true", help="ours with one channel")
     parser.add_argument("--quick", action="store_true", help="2000 events")
     parser.add_argument(
+        "--workers", type=int, default=None, help="ours: batches computed ahead (default: ours)"
+    )
+    parser.add_argument(
         "--repeats", type=int, default=2, help="alternating runs of each (best kept)"
     )
     args = parser.parse_args()
@@ -119,7 +125,7 @@ def main() -> None:
     pdf = pdf_set(args.pdf)
     runs: dict[str, list[dict]] = {"ours": [], "madspace": []}
     for _ in range(args.repeats):  # alternating, so that both see the same machine load
-        runs["ours"].append(ours(pdf, events, args.threads, args.single_channel))
+        runs["ours"].append(ours(pdf, events, args.threads, args.single_channel, args.workers))
         runs["madspace"].append(madspace(pdf, events, args.threads))
     rows = {name: min(done, key=lambda row: row["generate_s"]) for name, done in runs.items()}
     print(

@@ -268,7 +268,6 @@ def test_short_subgrid_is_bilinear(tmp_path):
     assert float(pdf.xfxQ(21, x[0], q)) == pytest.approx(0.5 * (lo[0] + hi[0]), rel=1e-12)
 
 
-
 @settings(max_examples=25, deadline=None)
 @given(
     seed=st.integers(0, 2**32 - 1),

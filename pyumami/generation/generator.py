@@ -110,7 +110,10 @@ class Generator:
         progress: show tqdm progress bars.
         xp: array namespace of the chain (None: NumPy; e.g. CuPy with a CUDA library).
         workers: frozen batches computed concurrently by integrate/generate (results
-            do not depend on it).
+            do not depend on it). Default 1: on 2 cores, with the library's own threads,
+            batches computed ahead cost more CPU per event than they overlap (GIL hand-overs,
+            and the batches still in flight when generate has its events are discarded;
+            ``bench/generation.py --workers 2`` measures it).
         client: a ``dask.distributed.Client`` (see :func:`.cluster.connect`): the frozen
             batches of integrate/generate run on its cluster (training stays here);
             results do not depend on it.
@@ -136,7 +139,7 @@ class Generator:
         vegas_bins: int = 64,
         vegas_alpha: float = 1.5,
         xp: Any = None,
-        workers: int = 2,
+        workers: int = 1,
         client: Any = None,
     ) -> None:
         if workers < 1:
