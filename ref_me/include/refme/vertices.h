@@ -75,8 +75,12 @@ REFME_HD inline F minkowski2(const F* q) {
 }
 
 // i / (q^2 - M (M - i W)), the scalar part of every propagator times the i of ALOHA.
+// Massless and widthless (gluon, photon: the card's values, the same in every lane, and
+// after inlining usually the literal 0.0) it is i / q^2: one real division instead of a
+// complex one.
 template <class F>
 REFME_HD inline Cx<F> i_over_denominator(const F* q, const nd<F>& m, const nd<F>& w) {
+    if (!any_lane(m != 0.0) && !any_lane(w != 0.0)) return cx_of<F>(0.0, 1.0 / minkowski2(q));
     const Cx<F> den = cx_of<F>(minkowski2(q) - m * m, m * w);
     return cx_of<F>(0.0, 1.0) / den;
 }
@@ -105,6 +109,60 @@ REFME_HD inline Cx<F> ffv_amplitude(const Wf<F>& fi, const Wf<F>& fo, const Wf<F
             right += fo.c[r] * s.u[r][c] * fi.c[2 + c];
         }
     return -times_i(g.cl * left + g.cr * right);
+}
+
+// An amplitude with one leg left open: amp = sum_k o.c[k] * leg.c[k] (plain sum over the
+// leg's four stored components; metric, coupling and factors of i are inside o). The
+// generated processes (ref_me/qcdgen) tabulate these per helicity combination of the
+// other legs, so that each helicity row closes an amplitude with four products.
+template <class F>
+struct OpenLeg {
+    Cx<F> c[4];
+};
+
+template <class F>
+REFME_HD inline Cx<F> contract(const OpenLeg<F>& o, const Wf<F>& leg) {
+    return (o.c[0] * leg.c[0] + o.c[1] * leg.c[1]) + (o.c[2] * leg.c[2] + o.c[3] * leg.c[3]);
+}
+
+// ffv_amplitude(fi, fo, V, g) with V open: -i J_mu, J_mu = fo-bar Gamma_mu fi (covariant).
+template <class F>
+REFME_HD inline OpenLeg<F> ffv_open_vector(const Wf<F>& fi, const Wf<F>& fo, const Chiral<F>& g) {
+    const Cx<F> a0 = fo.c[2], a1 = fo.c[3], b0 = fi.c[0], b1 = fi.c[1];
+    const Cx<F> c0 = fo.c[0], c1 = fo.c[1], d0 = fi.c[2], d1 = fi.c[3];
+    // The 2x2 blocks of ffv_amplitude summed over spinor indices for V = e_mu:
+    // mu = 0: L = U = 1; mu = 3: L = sigma_3, U = -sigma_3; mu = 1, 2 likewise.
+    const Cx<F> left[4] = {a0 * b0 + a1 * b1, a0 * b1 + a1 * b0, times_i(a1 * b0 - a0 * b1),
+                           a0 * b0 - a1 * b1};
+    const Cx<F> right[4] = {c0 * d0 + c1 * d1, -(c0 * d1 + c1 * d0), -times_i(c1 * d0 - c0 * d1),
+                            -(c0 * d0 - c1 * d1)};
+    OpenLeg<F> o;
+    for (int mu = 0; mu < 4; ++mu) o.c[mu] = -times_i(g.cl * left[mu] + g.cr * right[mu]);
+    return o;
+}
+
+// ffv_amplitude(fi, fo, V, g) with fi open: -i fo-bar Gamma(V).
+template <class F>
+REFME_HD inline OpenLeg<F> ffv_open_fi(const Wf<F>& fo, const Wf<F>& v, const Chiral<F>& g) {
+    const detail::SlashBlocks<F> s = detail::slash(v.c);
+    OpenLeg<F> o;
+    for (int c = 0; c < 2; ++c) {
+        o.c[c] = -times_i(g.cl * (fo.c[2] * s.l[0][c] + fo.c[3] * s.l[1][c]));
+        o.c[2 + c] = -times_i(g.cr * (fo.c[0] * s.u[0][c] + fo.c[1] * s.u[1][c]));
+    }
+    return o;
+}
+
+// ffv_amplitude(fi, fo, V, g) with fo open: -i Gamma(V) fi.
+template <class F>
+REFME_HD inline OpenLeg<F> ffv_open_fo(const Wf<F>& fi, const Wf<F>& v, const Chiral<F>& g) {
+    const detail::SlashBlocks<F> s = detail::slash(v.c);
+    OpenLeg<F> o;
+    for (int r = 0; r < 2; ++r) {
+        o.c[2 + r] = -times_i(g.cl * (s.l[r][0] * fi.c[0] + s.l[r][1] * fi.c[1]));
+        o.c[r] = -times_i(g.cr * (s.u[r][0] * fi.c[2] + s.u[r][1] * fi.c[3]));
+    }
+    return o;
 }
 
 // Off-shell vector from a fermion pair (ALOHA FFVn_3; F1 = fi, F2 = fo):
