@@ -141,24 +141,23 @@ class _Emitter:
         self.legs: dict[str, tuple[int, ...]] = {f"w{i}": (i,) for i in range(n_particles)}
 
     def wavefunction(self, call: str) -> str:
-        if call not in self.names:
-            name = f"v{sum(n.startswith('v') for n in self.names.values())}"
-            self.names[call] = name
-            self.calls[name] = call
-            used = re.findall(r"\b[wv][0-9]+\b", call)
-            self.legs[name] = tuple(sorted(set().union(*(self.legs[u] for u in used))))
-            self.lines.append(f"const Wf<F> {name} = {call};")
-        return self.names[call]
+        """An internal current (refme Wf): v0, v1, ..."""
+        return self._memo(call, "v", "Wf<F>")
 
     def open_leg(self, call: str) -> str:
-        """An amplitude with one leg open (refme OpenLeg), memoised like the currents."""
+        """An amplitude with one leg open (refme OpenLeg): o0, o1, ..."""
+        return self._memo(call, "o", "OpenLeg<F>")
+
+    def _memo(self, call: str, prefix: str, kind: str) -> str:
+        """Name of the statement `call`, emitted on first use, with the external
+        particles it depends on."""
         if call not in self.names:
-            name = f"o{sum(n.startswith('o') for n in self.names.values())}"
+            name = f"{prefix}{sum(n.startswith(prefix) for n in self.names.values())}"
             self.names[call] = name
             self.calls[name] = call
             used = re.findall(r"\b[wv][0-9]+\b", call)
             self.legs[name] = tuple(sorted(set().union(*(self.legs[u] for u in used))))
-            self.lines.append(f"const OpenLeg<F> {name} = {call};")
+            self.lines.append(f"const {kind} {name} = {call};")
         return self.names[call]
 
     def evaluate(self, g: _Graph, n_particles: int) -> str:

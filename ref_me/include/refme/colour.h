@@ -29,7 +29,7 @@ REFME_HD inline F colour_sum(const double (&cf)[N][N], const double (&denom)[N],
     for (int i = 0; i < N; ++i) {
         F re = (cf[i][i] / denom[i]) * jamp[i].re;
         F im = (cf[i][i] / denom[i]) * jamp[i].im;
-    REFME_UNROLL_COLOUR
+        REFME_UNROLL_COLOUR
         for (int j = i + 1; j < N; ++j) {
             const double w = cf[i][j] / denom[i] + cf[j][i] / denom[j];
             re += w * jamp[j].re;

@@ -55,8 +55,8 @@ REFME_HD inline Wf<F> vvvv_offshell(const Wf<F>& x, const Wf<F>& y, const Wf<F>&
 }
 
 template <class F>
-REFME_HD inline Cx<F> vvvv_amplitude(const Wf<F>& l, const Wf<F>& x, const Wf<F>& y,
-                                     const Wf<F>& z, const Cx<F>& g) {
+REFME_HD inline Cx<F> vvvv_amplitude(const Wf<F>& l, const Wf<F>& x, const Wf<F>& y, const Wf<F>& z,
+                                     const Cx<F>& g) {
     const Cx<F> sum = detail::dot(l.c, z.c) * detail::dot(x.c, y.c) -
                       detail::dot(l.c, y.c) * detail::dot(x.c, z.c);
     return -(g * times_i(sum));
