@@ -262,9 +262,9 @@ def cluster_samples(
     pending: dict[int, Any] = {}
     done: dict[int, WeightedSample] = {}
     next_index = upcoming = first_index
-    # results are fetched as they finish (on the client's event loop), not when the
-    # in-order consumer reaches them
-    completed = as_completed(with_results=True, raise_errors=False)
+    # (not with_results=True: its fetches on the event loop raced the client's other
+    # writes under load, an AssertionError in tornado that left the run waiting forever)
+    completed = as_completed()
     bar = _batch_bar(progress)
 
     def submit() -> None:
@@ -292,11 +292,11 @@ def cluster_samples(
                 submit()
             if not pending:
                 break
-            future, result = next(completed)
+            future = next(completed)
             index = future.batch_index
             if future.status != "finished":
                 raise _failure(future, index, run_id)
-            done[index] = result
+            done[index] = future.result()
             del pending[index]
             if bar is not None:
                 bar.update(1)
