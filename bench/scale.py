@@ -23,8 +23,8 @@ with a cluster, the client's and the in-process scheduler's share of a task).
 Per-task overhead: on ``local:1``, batches of ``--overhead-sizes`` events are timed
 (``--overhead-batches`` per size, in one integration, the pipeline full): the wall time
 per batch at the client minus the task's compute time on the worker is what Dask adds
-per task; a straight-line fit t0 + c b of the compute times gives the fixed cost of a
-batch in the integrand itself (t0) and the cost per weighted event (c). Also printed: a
+per task; the compute time of the smallest batch is the fixed cost of a batch in the
+integrand itself (t0), and the slope to the largest the cost per weighted event (c). Also printed: a
 Dask round trip of a no-op task, the throughput of no-op tasks, and the client's cost
 and the bytes on the wire per weighted event. The last line is JSON.
 """
@@ -95,11 +95,12 @@ def timed_generate(
 
 def task_costs(gen: Generator, client, sizes: list[int], batches: int) -> dict:
     """Per batch size, one integration of ``batches`` batches on ``client`` (the pipeline
-    full): the wall time per batch at the client and the mean compute time of a task on
+    full): the wall time per batch at the client and the median compute time of a task on
     its worker (Dask's task stream). Their difference is what Dask adds per task (the
-    worker idles while results travel and new tasks arrive); a straight-line fit
-    t0 + c b of the compute times gives the fixed cost of a batch in the integrand
-    itself (t0, ms) and the cost per weighted event (c, us)."""
+    worker idles while results travel and new tasks arrive). The compute time of the
+    smallest batches is the fixed cost of a batch in the integrand itself (t0, ms); the
+    slope from there to the largest gives the cost per weighted event (c, us). (A
+    least-squares line would let one noisy size on a shared machine move t0.)"""
     from distributed import get_task_stream
 
     gen.client = client
@@ -110,11 +111,13 @@ def task_costs(gen: Generator, client, sizes: list[int], batches: int) -> dict:
             start = time.perf_counter()
             gen.integrate(max(2, batches * size), batch_size=size)
             wall.append((time.perf_counter() - start) / batches)
+        # the median: on a shared machine a few tasks wait long for a core
         compute.append(
-            float(np.mean([s["stop"] - s["start"] for task in stream.data
-                           for s in task["startstops"] if s["action"] == "compute"]))
+            float(np.median([s["stop"] - s["start"] for task in stream.data
+                             for s in task["startstops"] if s["action"] == "compute"]))
         )  # fmt: skip
-    slope, intercept = np.polyfit(np.array(sizes, float), np.array(compute), 1)
+    intercept = compute[0]
+    slope = (compute[-1] - compute[0]) / (sizes[-1] - sizes[0])
     return {
         "seconds_per_batch": wall,
         "compute_seconds_per_batch": compute,
@@ -192,7 +195,7 @@ def main() -> None:
                 )
                 if seconds < best[mode]:
                     best[mode], client_cpu[mode] = seconds, cpu_s
-        sizes = [int(s) for s in args.overhead_sizes.split(",")]
+        sizes = sorted(int(s) for s in args.overhead_sizes.split(","))
         tasks = task_costs(gen, clients["local:1"], sizes, args.overhead_batches)
         noop = dask_round_trip(clients["local:1"])
         client = client_cost(gen, 8)
