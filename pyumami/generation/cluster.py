@@ -74,7 +74,9 @@ class BatchFailedError(GenerationError):
 
 
 def connect(spec: str, library_threads: int | None = None) -> Any:
-    """A ``dask.distributed.Client`` for ``spec``.
+    """A ``dask.distributed.Client`` for ``spec``, fetching results straight from the
+    workers (``direct_to_workers``: through the scheduler, every result would cross it
+    twice, and the scheduler would carry all the run's data).
 
     Args:
         spec: ``local:N`` (a LocalCluster of N worker processes, LOCAL_THREADS_PER_WORKER
@@ -107,14 +109,14 @@ def connect(spec: str, library_threads: int | None = None) -> Any:
             silence_logs=logging.ERROR,
             env=env,
         )
-        return Client(cluster)
+        return Client(cluster, direct_to_workers=True)
     if "://" not in text:
         raise ClusterSpecError(
             f"cluster spec {spec!r}: use local:N (N worker processes here) or the address "
             "of a running scheduler, tcp://HOST:PORT"
         )
     try:
-        client = Client(text, timeout=WORKER_TIMEOUT_S)
+        client = Client(text, timeout=WORKER_TIMEOUT_S, direct_to_workers=True)
         client.wait_for_workers(1, timeout=WORKER_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
         raise ClusterSpecError(
