@@ -176,7 +176,9 @@ def measure(
     libraries of one process (this build, and a baseline build if given). Rounds
     interleave every configuration so that all see the same machine load."""
     keys = [(build, simd, threads) for build in builds for simd, threads in configs]
-    rates = {key: {"host": [], "host_umami": [], "c": []} for key in keys}
+    rates: dict[tuple[str, str, int], dict[str, list[float]]] = {
+        key: {"host": [], "host_umami": [], "c": []} for key in keys
+    }
     libs = {}
     try:
         for build, simd, threads in keys:

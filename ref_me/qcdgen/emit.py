@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from math import lcm
 
 from . import colour
@@ -329,15 +330,18 @@ def _bits(source: str, width: int, positions: list[int]) -> str:
     return " | ".join(terms) if terms else "0"
 
 
-def _recycled_functions(em: _Emitter, n_particles: int) -> tuple[str, str, list[str]]:
+def _recycled_functions(em: _Emitter, n_particles: int) -> tuple[list[str], list[str], list[str]]:
     """Helicity recycling: a current depends only on the helicities of the external
     particles behind it, so `currents` computes each one once per combination of those
     (2^k instead of one per helicity row) into the table Currents<F>, and
     `amplitudes_at` reads a row's currents from it. Returns the struct's members, the
     body of `currents` and the table reads of `amplitudes_at`."""
-    members, loops, reads = [], [], []
+    members: list[str] = []
+    loops: list[str] = []
+    reads: list[str] = []
 
-    def argument(name: str, legs: tuple[int, ...]) -> str:
+    def argument(legs: tuple[int, ...], match: re.Match[str]) -> str:
+        name = match.group(0)
         own = em.legs[name]
         index = _bits("h", len(legs), [legs.index(leg) for leg in own])
         return f"ext[{own[0]}][{index}]" if name.startswith("w") else f"k.{name}[{index}]"
@@ -347,7 +351,7 @@ def _recycled_functions(em: _Emitter, n_particles: int) -> tuple[str, str, list[
         size = 2 ** len(legs)
         kind = "Wf<F>" if name.startswith("v") else "OpenLeg<F>"
         members.append(f"{kind} {name}[{size}];  // particles {', '.join(map(str, legs))}")
-        body = re.sub(r"\b[wv][0-9]+\b", lambda m, legs=legs: argument(m.group(0), legs), call)
+        body = re.sub(r"\b[wv][0-9]+\b", partial(argument, legs), call)
         loops.append(f"for (int h = 0; h < {size}; ++h) k.{name}[h] = {body};")
         index = _bits("row", n_particles, list(legs))
         reads.append(f"const {kind}& {name} = k.{name}[{index}];")
