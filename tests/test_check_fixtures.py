@@ -34,6 +34,10 @@ CAUGHT_BY = {
         "the model parameters are process-wide, not per instance",
     ),
     "broken_count_zero_assert": ("count-zero", "killed by SIGABRT"),
+    "broken_gradient": (
+        "gradients",
+        "PARAMETER_GRADIENT of 'MT' disagrees with central differences through umami_set_parameter",
+    ),
 }
 
 #: every required probe that fails in a full check (the toy is otherwise compliant)
@@ -59,6 +63,7 @@ FAILING_IN_FULL_CHECK = {
     "broken_ignores_index": {"index-range"},
     "broken_global_card": {"instance-cards"},
     "broken_count_zero_assert": {"count-zero"},
+    "broken_gradient": {"gradients"},
 }
 
 

@@ -48,21 +48,9 @@ def _reference_library(process: str, device: str = "cpu"):
 # MadGraph's top width in t-channel propagators breaks gauge invariance at O(WT/MT); from
 # 2 -> 3 on, the lorentz probe (a rotation changes the gluon polarisation gauge) sees it.
 WIDTHLESS_TOP = {"gg_ttxg", "gg_ttxgg"}
-# Known: on an AVX-512 CPU some gg_ttxgg events evaluated in a vector lane differ by one
-# ulp from the same event in the scalar tail, so the layout probe warns (AVX2 and scalar
-# paths are bit-identical). Kept visible until the SIMD path is fixed.
-_AVX512_TAIL = pytest.mark.xfail(
-    reason="AVX-512 lanes vs scalar tail differ by 1 ulp on some gg_ttxgg events", strict=False
-)
 
 
-@pytest.mark.parametrize(
-    "process",
-    [
-        pytest.param(p, marks=_AVX512_TAIL) if p == "gg_ttxgg" else p
-        for p in sorted(ref_me.PROCESSES)
-    ],
-)
+@pytest.mark.parametrize("process", sorted(ref_me.PROCESSES))
 def test_reference_library_passes_every_probe(process: str, tmp_path) -> None:
     card = None
     if process in WIDTHLESS_TOP:

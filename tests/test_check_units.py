@@ -153,7 +153,7 @@ def test_python_api_spelling_and_probe_names():
     assert (
         PROBE_NAMES[0] == "symbols"
         and "status-numbering" in PROBE_NAMES
-        and len(set(PROBE_NAMES)) == 19
+        and len(set(PROBE_NAMES)) == 20
     )
 
 

@@ -1,4 +1,4 @@
-"""Phase-space points and Lorentz transformations for the checker's probes.
+"""Phase-space points, Lorentz transformations and on-shell paths for the checker's probes.
 
 The points come from `phase_space.rambo.Rambo` (flat RAMBO) at a centre-of-mass
 energy above the threshold of the library's masses; the transformations reuse the
@@ -11,7 +11,14 @@ import math
 
 import numpy as np
 
-__all__ = ["NoPointsError", "default_sqrt_s", "phase_space_points", "random_lorentz_transform"]
+__all__ = [
+    "NoPointsError",
+    "default_sqrt_s",
+    "move_on_shell",
+    "on_shell_directions",
+    "phase_space_points",
+    "random_lorentz_transform",
+]
 
 #: floor of the default collision energy (GeV): above every SM threshold of interest
 DEFAULT_SQRT_S_FLOOR = 1000.0
@@ -86,3 +93,29 @@ def random_lorentz_transform(
     cos_theta = rng.uniform(-1.0, 1.0, size=(n, 1))
     phi = rng.uniform(0.0, 2.0 * math.pi, size=(n, 1))
     return np.ascontiguousarray(kin.rotate_from_z(boosted, cos_theta, phi))
+
+
+def on_shell_directions(momenta: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Tangents (n, npar, 4) to the mass shells of every particle of momenta (n, npar, 4)
+    (GeV, incoming first): a beam on the z axis is rescaled (it stays massless and on
+    the axis), any other particle gets a random unit change of its three-momentum with
+    dE = p . dp / E."""
+    energy = momenta[..., 0]
+    three = momenta[..., 1:]
+    delta = rng.normal(size=three.shape)
+    delta /= np.linalg.norm(delta, axis=-1, keepdims=True)
+    tangent = np.concatenate(
+        [np.sum(three * delta, axis=-1, keepdims=True) / energy[..., None], delta], axis=-1
+    )
+    on_axis = np.hypot(three[..., 0], three[..., 1]) <= 1e-12 * energy
+    on_axis[:, 2:] = False
+    return np.where(on_axis[..., None], momenta / energy[..., None], tangent)
+
+
+def move_on_shell(momenta: np.ndarray, direction: np.ndarray, step: float) -> np.ndarray:
+    """momenta moved by step (GeV) along their mass shells, tangent to ``direction``:
+    the three-momenta shift linearly, the energies follow exactly."""
+    mass_sq = momenta[..., 0] ** 2 - np.sum(momenta[..., 1:] ** 2, axis=-1)
+    three = momenta[..., 1:] + step * direction[..., 1:]
+    energy = np.sqrt(mass_sq + np.sum(three**2, axis=-1))
+    return np.concatenate([energy[..., None], three], axis=-1)

@@ -11,7 +11,7 @@ entries: `Probe` (run in a child) and `DerivedProbe` (computed in the parent fro
 the facts gathered so far, e.g. the status numbering). A probe's `gate` says, from
 its verdict, whether the later probes can still run. The probes themselves live in
 modules by theme: `abi_metadata`, `memory_layout`, `concurrency`, `physics`,
-`parameters`, `host`.
+`parameters`, `gradients`, `host`.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from pyumami.check.probes.context import (
     ProbeFailure,
     Verdict,
 )
+from pyumami.check.probes.gradients import probe_gradients
 from pyumami.check.probes.host import probe_host
 from pyumami.check.probes.memory_layout import probe_count_zero, probe_layout, probe_memory
 from pyumami.check.probes.parameters import probe_parameters
@@ -187,6 +188,12 @@ REGISTRY: tuple[Probe | DerivedProbe, ...] = (
     Probe("indices", probe_indices, "selected helicity/colour/diagram in range"),
     Probe("alpha-s", probe_alpha_s, "|M|^2 scales as an integer power of alpha_s"),
     Probe("parameters", probe_parameters, "set/get round trip; unknown name rejected"),
+    Probe(
+        "gradients",
+        probe_gradients,
+        "vendor gradient outputs (if offered): metadata, layout, central differences",
+        on_shell=True,
+    ),
     Probe(
         "host",
         probe_host,
