@@ -91,3 +91,16 @@ def test_matrix_element_from_the_gradient_pass_alongside_selections(gg_ttx):
 def test_unknown_parameter_derivative_is_refused(gg_ttx):
     with pytest.raises(UnsupportedOutputError, match="one at a time"):
         gg_ttx.evaluate(_points(gg_ttx, 2, 700.0, 1), outputs=("parameter_derivative:MW",))
+
+
+def test_full_parameter_gradient_and_one_derivative_in_one_call(gg_ttx):
+    """Both outputs for the same parameter are written (a host such as the checker
+    asks every advertised key at once)."""
+    p = _mixed(gg_ttx, 11, seed=3)
+    out = gg_ttx.evaluate(
+        p, alpha_s=0.118, outputs=("parameter_gradient", "parameter_derivative:aS")
+    )
+    np.testing.assert_array_equal(out["parameter_derivative:aS"], out["parameter_gradient"][:, 0])
+    reference = gg_ttx.gradient(p, ("MT", "WT"), alpha_s=0.118)
+    np.testing.assert_array_equal(out["parameter_gradient"][:, 1], reference["MT"])
+    np.testing.assert_array_equal(out["parameter_gradient"][:, 2], reference["WT"])

@@ -35,8 +35,9 @@ constexpr int kGradientParameterCount = 5;
 // Where the gradients of one call go (nullptr: not asked for). Plain data outside
 // the per-instruction-set namespace, as Batch.
 struct GradientBatch {
-    double* momenta;                               // (npar, 4) per event, layout of MOMENTA
+    double* momenta;                              // (npar, 4) per event, layout of MOMENTA
     double* parameters[kGradientParameterCount];  // d|M|^2/d(parameter k), one per event
+    double* all_parameters;  // (kGradientParameterCount) per event: parameter k at stride * k
 };
 
 }  // namespace refme
@@ -175,8 +176,9 @@ REFME_HD inline Dual<F, N> momentum_pass(size_t e, const Batch& b, const EvalCon
             p[ip][c].d[n] = F(1.0);
     }
     CouplingsOf<P, D> per_event;
-    if (b.alpha_s) per_event = Core<P>::template couplings<D>(
-        cfg.sm, D(strong_coupling(LF::load(b.alpha_s + e))));
+    if (b.alpha_s)
+        per_event =
+            Core<P>::template couplings<D>(cfg.sm, D(strong_coupling(LF::load(b.alpha_s + e))));
     return matrix_element_over<P, F, D>(e, b, cfg, p, b.alpha_s ? per_event : fixed);
 }
 
@@ -258,8 +260,8 @@ struct MomentumGradient {
     }
 };
 
-// The parameter derivatives asked for (g.parameters[k] set) on the lanes of F, over
-// D = Dual<F, N>: direction n is parameter which[n].
+// The parameter derivatives asked for (g.parameters[k] or g.all_parameters set) on the
+// lanes of F, over D = Dual<F, N>: direction n is parameter which[n].
 template <class P, class F, int N>
 struct ParameterGradient {
     using D = Dual<F, N>;
@@ -299,8 +301,10 @@ struct ParameterGradient {
         }
         const D me = matrix_element_over<P, F, D>(e, b, cfg, p, b.alpha_s ? per_event : fixed);
         if (write_value && b.matrix_element) LF::store(b.matrix_element + e, me.v);
-        for (int n = 0; n < N; ++n)
+        for (int n = 0; n < N; ++n) {
             if (g.parameters[which[n]]) LF::store(g.parameters[which[n]] + e, me.d[n]);
+            if (g.all_parameters) LF::store(g.all_parameters + e + b.stride * which[n], me.d[n]);
+        }
     }
 };
 
@@ -315,7 +319,7 @@ inline void gradient_blocks(const Batch& b, const GradientBatch& g, const EvalCo
     }
     int asked[kGradientParameterCount], n_asked = 0;
     for (int k = 0; k < kGradientParameterCount; ++k)
-        if (g.parameters[k]) asked[n_asked++] = k;
+        if (g.parameters[k] || g.all_parameters) asked[n_asked++] = k;
     if (n_asked == 1) {
         const int one[1] = {asked[0]};
         const ParameterGradient<P, F, 1> pg(cfg, one);

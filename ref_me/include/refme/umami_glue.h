@@ -66,8 +66,8 @@ extern "C" REFME_HIDDEN void refme_kernel_avx2_gradients(const refme::Batch*,
                                                          const refme::GradientBatch*, const void*,
                                                          size_t, size_t);
 extern "C" REFME_HIDDEN void refme_kernel_avx512_gradients(const refme::Batch*,
-                                                           const refme::GradientBatch*,
-                                                           const void*, size_t, size_t);
+                                                           const refme::GradientBatch*, const void*,
+                                                           size_t, size_t);
 #endif
 
 #if defined(REFME_SIMD_KERNEL)
@@ -499,7 +499,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     }
     const bool* out_ok = supported_output_flags<P>();
     void* stream_ptr = nullptr;
-    GradientBatch gradients = {nullptr, {}};
+    GradientBatch gradients = {nullptr, {}, nullptr};
     bool want_gradients = false;
     for (size_t k = 0; k < output_count; ++k) {
         const int key = key_value(output_keys, k);
@@ -520,8 +520,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
                 want_gradients = true;
                 break;
             case PYUMAMI_OUT_PARAMETER_GRADIENT:
-                for (int p = 0; p < kGradientParameterCount; ++p)
-                    gradients.parameters[p] = static_cast<double*>(data) + stride * p;
+                gradients.all_parameters = static_cast<double*>(data);
                 want_gradients = true;
                 break;
             default:
@@ -558,8 +557,7 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
                                              std::to_string(Flavors<P>::count - 1));
     // The gradient passes also write |M|^2 (the value part of their dual numbers); the
     // plain pass runs besides them only for the helicity, colour and diagram outputs.
-    if (!want_gradients || b.diagram_amp2 || b.color_index || b.helicity_index ||
-        b.diagram_index)
+    if (!want_gradients || b.diagram_amp2 || b.color_index || b.helicity_index || b.diagram_index)
         instance->kernel(&b, &instance->config, 0, count);
     if (want_gradients) instance->gradient_kernel(&b, &gradients, &instance->config, 0, count);
     return UMAMI_SUCCESS;
