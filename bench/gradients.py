@@ -7,10 +7,11 @@ instruction set; the dual-number passes run on the same lanes) and, in a child
 process with REFME_SIMD=scalar, on the scalar path, measures evaluations per second
 of: |M|^2 alone; |M|^2 + d|M|^2/dp (all 4 npar components); |M|^2 + d|M|^2/dm_t
 alone (one dual direction); |M|^2 + the parameter gradient (every parameter the
-library differentiates, one pass); and prints the ratios to |M|^2 alone. Then the time from a fresh interpreter's
-``import`` to the first jitted ``jax.grad`` of |M|^2(RamboOnDiet(r)) (no compile step
-beyond the C++ build). Rounds are interleaved so every variant sees the same load;
-the best round is shown. Not a test: nothing here asserts on timing.
+library differentiates, one pass); and prints the ratios to |M|^2 alone. Then the
+time from a fresh interpreter's ``import`` to the first jitted ``jax.grad`` of
+|M|^2(RamboOnDiet(r)) (no compile step beyond the C++ build). Rounds are interleaved
+so every variant sees the same load; the best round is shown. Not a test: nothing
+here asserts on timing.
 """
 
 from __future__ import annotations
