@@ -49,7 +49,7 @@ CFLAGS_FIXTURE ?= -O1 -std=c99 -fPIC -Wall -Wextra -pedantic
 
 .SECONDEXPANSION:
 # Keep the per-instruction-set objects: relinking a library should not recompile them.
-.PRECIOUS: $(BUILD)/obj/%.o
+.PRECIOUS: $(BUILD)/obj/%.base.o $(SIMD_ISAS:%=$(BUILD)/obj/\%.%.o)
 .PHONY: all help install libs cpu-libs cuda-libs fixtures demo test test-slow test-sanitize lint lint-cxx format bench pdf-set clean distclean
 
 all: install

@@ -162,41 +162,49 @@ def driver_rate(
 
 
 def measure(
-    path: Path,
+    builds: dict[str, Path],
     driver: Path | None,
     configs: list[tuple[str, int]],
     batch: int,
     rounds: int,
     calls: int,
     workdir: Path,
-) -> dict[tuple[str, int], dict[str, list[float]]]:
-    """Per (simd path, threads) the per-round rates of pyumami on (n, npar, 4) NumPy
-    momenta ("host"), pyumami on momenta already in the UMAMI layout ("host_umami") and
-    the C driver on the same points ("c"); rounds interleave every configuration so that
-    all see the same machine load."""
-    rates = {config: {"host": [], "host_umami": [], "c": []} for config in configs}
+) -> dict[tuple[str, str, int], dict[str, list[float]]]:
+    """Per (build, simd path, threads) the per-round rates of pyumami on (n, npar, 4)
+    NumPy momenta ("host"), pyumami on momenta already in the UMAMI layout
+    ("host_umami") and the C driver on the same points ("c"); `builds` names the
+    libraries of one process (this build, and a baseline build if given). Rounds
+    interleave every configuration so that all see the same machine load."""
+    keys = [(build, simd, threads) for build in builds for simd, threads in configs]
+    rates: dict[tuple[str, str, int], dict[str, list[float]]] = {
+        key: {"host": [], "host_umami": [], "c": []} for key in keys
+    }
     libs = {}
     try:
-        for simd, threads in configs:
+        for build, simd, threads in keys:
             os.environ["REFME_SIMD"] = simd  # read by umami_initialize: instances made at load
-            libs[simd, threads] = pyumami.load(path, ref_me.default_param_card(), threads=threads)
+            libs[build, simd, threads] = pyumami.load(
+                builds[build], ref_me.default_param_card(), threads=threads
+            )
         os.environ.pop("REFME_SIMD")
         first = next(iter(libs.values()))
         momenta = momenta_for(first, batch, sqrt_s=1500.0, seed=1)
         # the transposed view of a C-ordered (4, npar, n) array: passed without a copy
         umami_array = np.ascontiguousarray(momenta.transpose(2, 1, 0))
         umami_layout = umami_array.transpose(2, 1, 0)
-        momenta_file = workdir / f"{path.stem}_momenta.bin"
+        momenta_file = workdir / f"{next(iter(builds.values())).stem}_momenta.bin"
         umami_array.tofile(momenta_file)  # what the C driver reads: the same points
         for lib in libs.values():
             lib(momenta)  # warm-up: instances created, buffer allocated, pages touched
-        for _ in tqdm(range(rounds), desc=path.stem, leave=False):
-            for (simd, threads), lib in libs.items():
-                rate = rates[simd, threads]
+        for _ in tqdm(range(rounds), desc=builds["this"].stem, leave=False):
+            for (build, simd, threads), lib in libs.items():
+                rate = rates[build, simd, threads]
                 rate["host"].append(pyumami_rate(lib, momenta, calls))
                 rate["host_umami"].append(pyumami_rate(lib, umami_layout, calls))
                 if driver is not None:
-                    c = driver_rate(driver, path, threads, batch, calls, momenta_file, simd)
+                    c = driver_rate(
+                        driver, builds[build], threads, batch, calls, momenta_file, simd
+                    )
                     if c is not None:
                         rate["c"].append(c)
     finally:
@@ -225,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
         help="also time this UMAMI library (repeatable)",
     )
     parser.add_argument("--json", type=Path, help="also write the results as JSON to this file")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="folder with another build's libref_<process>.so (e.g. a copy of main's "
+        "build/lib), timed in the same rounds; prints this build / baseline per path",
+    )
     args = parser.parse_args(argv)
 
     driver = build_driver()
@@ -244,14 +258,18 @@ def main(argv: list[str] | None = None) -> int:
             configs = [
                 (simd, t) for simd in dict.fromkeys(["scalar", paths[-1]]) for t in args.threads
             ]
+            builds = {"this": path}
+            if args.baseline is not None and (args.baseline / path.name).is_file():
+                builds["baseline"] = args.baseline / path.name
             rates = measure(
-                path, driver, configs, args.batch, args.repeats, args.calls, Path(workdir)
+                builds, driver, configs, args.batch, args.repeats, args.calls, Path(workdir)
             )
-            for (simd, threads), rate in rates.items():
+            for (build, simd, threads), rate in rates.items():
                 host, host_umami, c = rate["host"], rate["host_umami"], rate["c"]
                 rows.append(
                     {
                         "process": process,
+                        "build": build,
                         "simd": simd,
                         "threads": threads,
                         "batch": args.batch,
@@ -278,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         return "-" if x is None else f"{x:.3e}"
 
     header = (
-        f"{'process':<10} {'path':<7} {'thr':>3} {'pyumami best':>13} {'median':>10} "
+        f"{'process':<10} {'build':<8} {'path':<7} {'thr':>3} {'pyumami best':>13} {'median':>10} "
         f"{'C best':>10} {'median':>10} {'ratio best':>10} {'ratio med':>9} {'UMAMI-layout ratio med':>22}"
     )
     print(
@@ -294,11 +312,13 @@ def main(argv: list[str] | None = None) -> int:
         layout = row["umami_layout_ratio_median"]
         layout = "-" if layout is None else f"{layout:.3f}"
         print(
-            f"{row['process']:<10} {row['simd']:<7} {row['threads']:>3} {fmt(row['pyumami_best']):>13} "
+            f"{row['process']:<10} {row['build']:<8} {row['simd']:<7} {row['threads']:>3} {fmt(row['pyumami_best']):>13} "
             f"{fmt(row['pyumami_median']):>10} {fmt(row['c_best']):>10} {fmt(row['c_median']):>10} "
             f"{ratio:>10} {ratio_median:>9} {layout:>22}"
         )
-    print_summary(rows, chosen, args.threads)
+    print_summary([r for r in rows if r["build"] == "this"], chosen, args.threads)
+    if args.baseline is not None:
+        print_baseline_ratios(rows)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, indent=2))
@@ -329,6 +349,28 @@ def print_summary(rows: list[dict], chosen: dict[str, str], threads: list[int]) 
         first, last = rate.get((process, simd, threads[0])), rate.get((process, simd, threads[-1]))
         line += f" {last / first:>7.2f}x" if first and last and len(threads) > 1 else f" {'-':>8}"
         print(line)
+
+
+def print_baseline_ratios(rows: list[dict]) -> None:
+    """Per process and path: this build's C-driver rate over the baseline's, both the
+    ratio of medians and the ratio of bests (same rounds, so the same machine load)."""
+    table = {(r["process"], r["build"], r["simd"], r["threads"]): r for r in rows}
+    print()
+    print("this build / baseline, C driver (median ratio, best ratio)")
+    for process, build, simd, t in table:
+        if build != "this" or (process, "baseline", simd, t) not in table:
+            continue
+        new, old = table[process, "this", simd, t], table[process, "baseline", simd, t]
+        if new["c_median"] and old["c_median"]:
+            print(
+                f"{process:<10} {simd:<7} {t:>2}t  median {new['c_median'] / old['c_median']:.2f}x"
+                f"  best {new['c_best'] / old['c_best']:.2f}x"
+                f"  ({fmt_rate(new['c_best'])} vs {fmt_rate(old['c_best'])} ME/s best)"
+            )
+
+
+def fmt_rate(x: float | None) -> str:
+    return "-" if x is None else f"{x:.3e}"
 
 
 if __name__ == "__main__":

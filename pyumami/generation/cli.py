@@ -366,6 +366,8 @@ def _lhe_writer(setup: _Setup, out: Path, integration: Any, max_weight_pb: float
         helicity_tables={i: reference_helicity_table(name) if name else None
                          for i, name in enumerate(names)},
         header={"pyumami_runcard": card.to_toml()},
+        resonances={i: [c.resonances for c in setup.generator.integrand.channels(i)]
+                    for i in range(len(subprocesses))},
     )  # fmt: skip
 
 

@@ -17,8 +17,10 @@ task that raises (a failing library) stops the run with :class:`BatchFailedError
 naming the batch.
 
 Cluster specs (:func:`connect`): ``local:N`` starts a ``LocalCluster`` of N worker
-processes (two Dask threads each; the library of each worker uses its share of the
-host's cores); ``tcp://HOST:PORT`` attaches to a running scheduler.
+processes (one Dask thread each: a batch's phase space is many small NumPy calls that
+hold the GIL, so batches scale over processes, not threads; the library of each worker
+uses its share of the host's cores, or ``PYUMAMI_LIBRARY_THREADS``);
+``tcp://HOST:PORT`` attaches to a running scheduler.
 """
 
 from __future__ import annotations
@@ -42,14 +44,16 @@ __all__ = ["BatchFailedError", "ClusterSpecError", "cluster_samples", "connect",
 
 #: Seconds :func:`connect` waits for the first worker of a scheduler.
 WORKER_TIMEOUT_S = 60.0
-#: Batches in flight beyond one per worker thread: enough that no thread idles while
-#: the client fetches a result and submits the next, few enough that the batches
-#: computed ahead and cancelled when the run has its events waste little work.
-EXTRA_BATCHES = 1
-#: Dask threads of each ``local:N`` worker process: two batches in flight per process,
-#: so one batch's phase space and PDFs (NumPy, partly serial) overlap the other's
-#: matrix elements, as the threaded generator does without a cluster.
-LOCAL_THREADS_PER_WORKER = 2
+#: Batches submitted per worker thread: a thread finishing a batch finds the next one
+#: already there while its result travels to the client and the client submits a
+#: replacement (a round trip of 10-50 ms on a busy host, as long as a small batch);
+#: few enough that the batches computed ahead and cancelled at the end waste little.
+BATCHES_PER_THREAD = 2
+#: Dask threads of each ``local:N`` worker process.
+LOCAL_THREADS_PER_WORKER = 1
+#: Environment variable that fixes the threads of a worker's library (default: the
+#: host's cores over the Dask threads of the workers on that host).
+LIBRARY_THREADS_ENV = "PYUMAMI_LIBRARY_THREADS"
 #: Integrands kept per worker process (one per run; old runs are dropped).
 _CACHED_RUNS = 4
 
@@ -69,13 +73,18 @@ class BatchFailedError(GenerationError):
     killed its workers repeatedly); the message names the batch and the cause."""
 
 
-def connect(spec: str) -> Any:
-    """A ``dask.distributed.Client`` for ``spec``.
+def connect(spec: str, library_threads: int | None = None) -> Any:
+    """A ``dask.distributed.Client`` for ``spec``, fetching results straight from the
+    workers (``direct_to_workers``: through the scheduler, every result would cross it
+    twice, and the scheduler would carry all the run's data).
 
     Args:
         spec: ``local:N`` (a LocalCluster of N worker processes, LOCAL_THREADS_PER_WORKER
-            Dask threads each, on this machine; closing the client closes the cluster) or a scheduler
-            address ``tcp://HOST:PORT`` (started with ``dask scheduler``).
+            Dask thread each, on this machine; closing the client closes the cluster) or a
+            scheduler address ``tcp://HOST:PORT`` (started with ``dask scheduler``).
+        library_threads: threads of each local worker's library (sets
+            LIBRARY_THREADS_ENV in the workers); default: the cores over N. Workers
+            started by hand take the variable from their environment.
 
     Raises:
         ClusterSpecError: a malformed spec, or no worker within WORKER_TIMEOUT_S.
@@ -89,21 +98,25 @@ def connect(spec: str) -> Any:
             raise ClusterSpecError(
                 f"cluster spec {spec!r}: local:N needs a worker count N >= 1, e.g. local:2"
             )
+        if library_threads is not None and library_threads < 1:
+            raise ClusterSpecError(f"library_threads must be >= 1 (got {library_threads})")
+        env = {} if library_threads is None else {LIBRARY_THREADS_ENV: str(library_threads)}
         cluster = LocalCluster(
             n_workers=int(count),
             threads_per_worker=LOCAL_THREADS_PER_WORKER,
             processes=True,
             dashboard_address=":0",  # a free port: several runs may share the machine
             silence_logs=logging.ERROR,
+            env=env,
         )
-        return Client(cluster)
+        return Client(cluster, direct_to_workers=True)
     if "://" not in text:
         raise ClusterSpecError(
             f"cluster spec {spec!r}: use local:N (N worker processes here) or the address "
             "of a running scheduler, tcp://HOST:PORT"
         )
     try:
-        client = Client(text, timeout=WORKER_TIMEOUT_S)
+        client = Client(text, timeout=WORKER_TIMEOUT_S, direct_to_workers=True)
         client.wait_for_workers(1, timeout=WORKER_TIMEOUT_S)
     except (OSError, TimeoutError) as exc:
         raise ClusterSpecError(
@@ -169,44 +182,55 @@ def _worker_library(path: str, param_card: str | None, threads: int) -> MatrixEl
     return library
 
 
-def _worker_integrand(run_id: str, payload: bytes, workers_on_host: dict[str, int]) -> Integrand:
+def _worker_integrand(run_id: str, payload: bytes, threads_on_host: dict[str, int]) -> Integrand:
     integrand = _INTEGRANDS.get(run_id)
     if integrand is None:
-        threads = max(1, (os.cpu_count() or 1) // _workers_here(workers_on_host))
-        integrand = _LibraryUnpickler(payload, threads).load()
+        integrand = _LibraryUnpickler(payload, _library_threads(threads_on_host)).load()
         _INTEGRANDS[run_id] = integrand
         while len(_INTEGRANDS) > _CACHED_RUNS:
             _INTEGRANDS.popitem(last=False)
     return integrand
 
 
-def _workers_here(workers_on_host: dict[str, int]) -> int:
-    """Worker processes on this worker's host (1 outside a worker, or for a new host)."""
+def _library_threads(threads_on_host: dict[str, int]) -> int:
+    """Threads of this worker's library: LIBRARY_THREADS_ENV if set, else the host's
+    cores over the Dask threads of all workers on the host (1 Dask thread outside a
+    worker, or on a host that joined after the run started)."""
+    fixed = os.environ.get(LIBRARY_THREADS_ENV)
+    if fixed:
+        if not fixed.isdigit() or int(fixed) < 1:
+            raise SettingsError(
+                f"{LIBRARY_THREADS_ENV}={fixed!r} on a worker: set a whole number >= 1"
+            )
+        return int(fixed)
     try:
         from distributed import get_worker
 
-        host = get_worker().address.rsplit(":", 1)[0].split("://")[-1]
+        host = _host(get_worker().address)
     except ValueError:
-        return 1
-    return workers_on_host.get(host, 1)
+        return max(1, os.cpu_count() or 1)
+    return max(1, (os.cpu_count() or 1) // threads_on_host.get(host, 1))
+
+
+def _host(address: str) -> str:
+    return address.rsplit(":", 1)[0].split("://")[-1]
 
 
 def _sample_batch(
-    run_id: str, payload: bytes, workers_on_host: dict[str, int], seed: int, index: int, n: int
+    run_id: str, payload: bytes, threads_on_host: dict[str, int], seed: int, index: int, n: int
 ) -> WeightedSample:
     """The task: weighted batch ``index`` on the host, without the training arrays."""
-    sample = _worker_integrand(run_id, payload, workers_on_host).sample(seed, index, n)
+    sample = _worker_integrand(run_id, payload, threads_on_host).sample(seed, index, n)
     return WeightedSample(sample.events.to_numpy(), sample.slot, (), ())
 
 
 # ------------------------------------------------------------------ the client
-def _workers_on_host(client: Any) -> dict[str, int]:
-    workers = client.scheduler_info().get("workers", {})
-    return dict(Counter(address.rsplit(":", 1)[0].split("://")[-1] for address in workers))
-
-
-def _thread_count(client: Any) -> int:
-    return max(1, sum(client.nthreads().values()))
+def _threads_on_host(client: Any) -> dict[str, int]:
+    """Dask threads of all workers, per host."""
+    threads: Counter[str] = Counter()
+    for address, count in client.nthreads().items():
+        threads[_host(address)] += count
+    return dict(threads)
 
 
 def cluster_samples(
@@ -234,12 +258,14 @@ def cluster_samples(
     payload = _dumps(integrand)
     run_id = hashlib.sha256(payload).hexdigest()[:16]
     shared = client.scatter(payload, broadcast=True, hash=False)
-    hosts = _workers_on_host(client)
-    window = _thread_count(client) + EXTRA_BATCHES
+    hosts = _threads_on_host(client)
+    window = BATCHES_PER_THREAD * max(1, sum(hosts.values()))
     todo = iter(sizes)
     pending: dict[int, Any] = {}
     done: dict[int, WeightedSample] = {}
     next_index = upcoming = first_index
+    # (not with_results=True: its fetches on the event loop raced the client's other
+    # writes under load, an AssertionError in tornado that left the run waiting forever)
     completed = as_completed()
     bar = _batch_bar(progress)
 

@@ -40,6 +40,8 @@ __all__ = [
 ]
 
 _UNWEIGHTING_STREAM = 1
+#: training iterations whose events estimate the slots' maximum weights
+_POOLED_ITERATIONS = 3
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,8 @@ class Generator:
         self.progress = bool(progress)
         self.next_batch = 0
         self.history: list[IterationResult] = []
+        # per training iteration, per slot: F of its events (what the fractions learn from)
+        self._recent: deque[list[np.ndarray]] = deque(maxlen=_POOLED_ITERATIONS)
 
     # ------------------------------------------------------------------ steps
     def sample(self, n: int | None = None, batch_index: int | None = None) -> WeightedSample:
@@ -176,25 +180,30 @@ class Generator:
         return self.integrand.sample(self.seed, batch_index, n or self.batch_size)
 
     def train(self, iterations: int = 10, batch_size: int | None = None) -> list[IterationResult]:
-        """Adapt the VEGAS grids and sampling fractions on ``iterations`` batches."""
+        """Adapt the VEGAS grids and sampling fractions on ``iterations`` batches (each
+        split by :attr:`SamplingFractions.training_values`, so that every slot is trained)."""
         if self.integrand.frozen:
             raise SettingsError(
                 "the grids are frozen (integrate/generate ran); make a new Generator"
             )
         results = []
         for _ in self._bar(range(int(iterations)), "training"):
-            fractions = tuple(float(f) for f in self.integrand.fractions.values)
-            sample = self.sample(batch_size)
-            integral, sigma = [], []
+            fractions = tuple(float(f) for f in self.integrand.fractions.training_values)
+            index, self.next_batch = self.next_batch, self.next_batch + 1
+            sample = self.integrand.sample(
+                self.seed, index, batch_size or self.batch_size, training=True
+            )
+            self._recent.append([host_array(f) for f in sample.channel_integrand])
             for slot, r, f in zip(
                 self.integrand.slots, sample.r, sample.channel_integrand, strict=True
             ):
                 slot.grid.accumulate(r, f)
                 slot.grid.refine()
-                f_host = host_array(f)
-                integral.append(float(np.mean(f_host)) if f_host.size else 0.0)
-                sigma.append(float(np.std(f_host)) if f_host.size > 1 else np.nan)
-            self.integrand.fractions.update(np.array(integral), np.array(sigma))
+            # each slot's maximum weight for the run's over-weight fraction, from the pool of
+            # the latest iterations (a single small batch underestimates a heavy tail)
+            peaks = [_max_weight([it[k] for it in self._recent], self.max_overweight)
+                     for k in range(len(self.integrand.slots))]  # fmt: skip
+            self.integrand.fractions.update(np.array(peaks))
             mean, err = _mean_error(host_array(sample.events.weight))
             results.append(
                 IterationResult(len(self.history), mean, err, len(sample.events), fractions)
@@ -362,6 +371,12 @@ class _NoBar:
 
     def update(self, _: int) -> None:
         return None
+
+
+def _max_weight(pool: list[np.ndarray], max_overweight: float) -> float:
+    """The maximum weight of one slot's pooled integrand values; NaN without data."""
+    values = np.concatenate(pool)
+    return MaxWeight(max_overweight).update(values) if values.size else float("nan")
 
 
 def _mean_error(w: np.ndarray) -> tuple[float, float]:

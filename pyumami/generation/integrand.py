@@ -28,7 +28,7 @@ from ..abi import Device, InputKey, OutputKey
 from .errors import NoPhaseSpaceError, SettingsError
 from .events import Array, Cut, EventBatch
 from .multichannel import ChannelMap, SamplingFractions, sde_weights
-from .process import Process
+from .process import Channel, Process
 from .scales import CouplingChoice, ScaleChoice
 from .unweighting import host_array
 from .vegas import VegasGrid
@@ -134,9 +134,9 @@ class Integrand:
         self._check_threshold(sqrt_s_hat_min)
         self._check_pdf_flavours()
         self.slots: list[Slot] = []
-        for i, sub in enumerate(process.subprocesses):
-            channels = sub.channels[:1] if self.single_channel else sub.channels
-            for c, channel in enumerate(channels):
+        for i in range(len(process.subprocesses)):
+            sub = process.subprocesses[i]
+            for c, channel in enumerate(self.channels(i)):
                 mapping = ChannelMap(
                     channel,
                     sub.final_masses,
@@ -149,11 +149,16 @@ class Integrand:
                 )
         self.fractions = SamplingFractions([s.subprocess for s in self.slots])
         self._diagrams = [
-            [ch.diagrams for ch in (sub.channels[:1] if self.single_channel else sub.channels)]
-            for sub in process.subprocesses
+            [ch.diagrams for ch in self.channels(i)] for i in range(len(process.subprocesses))
         ]
         self._pdg = [np.asarray(sub.pdg, dtype=np.int32) for sub in process.subprocesses]
         self._check_cuts()
+
+    def channels(self, subprocess: int) -> tuple[Channel, ...]:
+        """The channels sampled for a subprocess (events' ``channel`` indexes them): all of
+        its channels, or the first with ``single_channel``."""
+        channels = self.process.subprocesses[subprocess].channels
+        return channels[:1] if self.single_channel else channels
 
     # ----------------------------------------------------------------- checks
     def _check_threshold(self, sqrt_s_hat_min: float | None) -> None:
@@ -212,15 +217,16 @@ class Integrand:
         return values if self.xp is None else self.xp.asarray(values)
 
     # ----------------------------------------------------------------- sampling
-    def sample(self, seed: int, batch_index: int, n: int) -> WeightedSample:
-        """Weighted events of batch ``batch_index`` (n of them, split over the slots).
+    def sample(self, seed: int, batch_index: int, n: int, training: bool = False) -> WeightedSample:
+        """Weighted events of batch ``batch_index`` (n of them, split over the slots by the
+        sampling fractions, or by their training split with ``training``).
 
         Events come slot by slot (so each subprocess's events are contiguous)."""
         if n < 1:
             raise SettingsError(f"a batch needs at least one event (got {n})")
         rng = batch_rng(seed, batch_index)
-        fractions = self.fractions.values
-        counts = self.fractions.split(n, rng)
+        fractions = self.fractions.training_values if training else self.fractions.values
+        counts = self.fractions.split(n, rng, training)
         rs = tuple(
             self._to_namespace(rng.random((int(k), slot.map.dim)))
             for k, slot in zip(counts, self.slots, strict=True)
@@ -279,23 +285,36 @@ class Integrand:
             helicity = xp.full(size, -1, dtype=xp.int32)
             color = xp.full(size, -1, dtype=xp.int32)
             mask = alive[seg]
-            if size and bool(xp.any(mask)):
-                channel = xp.asarray(chan_host[seg])[mask]
+            n_alive = int(xp.sum(xp.astype(mask, xp.int64))) if size else 0
+            if n_alive:
+                # where every event lives (no cuts, the usual case) slices are views:
+                # no boolean gathers of the batch, no scatter of the results
+                everyone = n_alive == size
+
+                def pick(a: Array, seg: slice = seg, mask: Array = mask, every: bool = everyone):
+                    return a[seg, ...] if every else a[seg, ...][mask]
+
+                channel = pick(xp.asarray(chan_host))
                 out = self._matrix_element(
-                    sub, i, momenta[seg, ...][mask], alpha_s[seg][mask], random_hel[seg][mask],
-                    random_col[seg][mask], xp,
-                )  # fmt: skip
+                    sub, i, pick(momenta), pick(alpha_s), pick(random_hel), pick(random_col), xp
+                )
                 me = out["matrix_element"]
                 if "diagram_amp2" in out:
                     me = me * sde_weights(out["diagram_amp2"], channel, self._diagrams[i])
-                xi = x[seg, ...][mask]
+                xi = pick(x)
                 s_hat = xi[:, 0] * xi[:, 1] * self.sqrt_s**2
-                lumi = self._parton_luminosity(sub.incoming, xi, scale[seg][mask])
-                weight[mask] = GEV2_TO_PB * w_ps[seg][mask] * lumi * me / (2.0 * s_hat)
-                if "helicity_index" in out:
-                    helicity[mask] = xp.astype(out["helicity_index"], xp.int32)
-                if "color_index" in out:
-                    color[mask] = xp.astype(out["color_index"], xp.int32)
+                lumi = self._parton_luminosity(sub.incoming, xi, pick(scale))
+                value = GEV2_TO_PB * pick(w_ps) * lumi * me / (2.0 * s_hat)
+                if everyone:
+                    weight = value
+                else:
+                    weight[mask] = value
+                for key, target in (("helicity_index", helicity), ("color_index", color)):
+                    if key in out:
+                        if everyone:
+                            target[...] = xp.astype(out[key], xp.int32)
+                        else:
+                            target[mask] = xp.astype(out[key], xp.int32)
             weights.append(weight)
             helicities.append(helicity)
             colors.append(color)

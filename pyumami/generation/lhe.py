@@ -13,17 +13,24 @@ Per event (one ``<event>`` block, Les Houches accord, hep-ph/0609017):
   event weight in pb, ``SCALUP`` the factorisation/renormalisation scale in GeV,
   ``AQEDUP`` the run's alpha_em, ``AQCDUP`` the event's alpha_s;
 - incoming particles have status -1 and no mothers, outgoing status 1 and
-  mothers 1 2; no intermediate resonance lines are written (see below);
+  mothers 1 2, or the resonance they come from (below);
 - ``ICOLUP``: the colour-flow table row selected by the library's COLOR_INDEX
   output (:func:`reference_colour_flows` derives the tables of the reference
   processes; without a table every tag is 0 and the header says so);
 - ``SPINUP``: the helicity of the table row selected by HELICITY_INDEX
   (:func:`reference_helicity_table`); 9 (unknown) without a table or index.
 
-Resonances: UMAMI reports no propagator structure, and none of the shipped
-processes has an s-channel resonance that MadGraph writes as a line of its own
-(the Z of e+ e- -> mu+ mu- interferes with the photon), so no status-2 lines are
-written.
+Resonances, as MadGraph writes them: UMAMI reports no propagator structure, but an
+event's phase-space channel knows the massive s-channel propagators of its diagrams
+(:attr:`.process.Channel.resonances`; e.g. the Z channel of e+ e- -> mu+ mu-). Where
+the invariant mass of a resonance's daughters lies within ``bwcutoff`` widths of its
+mass (MadGraph's default 15), the event gets a status-2 line for it after the
+incoming particles: momentum = the sum of its daughters', mass = their invariant
+mass, mothers the enclosing resonance or 1 2, colour the daughters' colour and
+anticolour that do not connect among themselves; its daughters point to it as their
+mothers. Since an event of channel c carries the share ``a_c`` of |M|^2, writing
+the resonances of the sampled channel picks them in proportion to the diagrams'
+|A|^2, as MadGraph's choice of a configuration per event does.
 """
 
 from __future__ import annotations
@@ -38,8 +45,11 @@ from typing import IO, Self
 import numpy as np
 
 from .events import EventBatch
+from .observables import invariant_mass
+from .process import Resonance
 
 __all__ = [
+    "DEFAULT_BWCUTOFF",
     "LheProcess",
     "LheWriter",
     "reference_colour_flows",
@@ -49,7 +59,10 @@ __all__ = [
 _CLOSING = b"</LesHouchesEvents>\n"
 #: LHE status codes of incoming and outgoing particles.
 _INCOMING, _OUTGOING = -1, 1
+_INTERMEDIATE = 2
 _SPIN_UNKNOWN = 9.0
+#: MadGraph's default: resonances within this many widths of their mass are written.
+DEFAULT_BWCUTOFF = 15.0
 
 
 @dataclass(frozen=True)
@@ -192,6 +205,10 @@ class LheWriter:
             ``sqrt(max(E^2 - p^2, 0))`` of each momentum.
         header: text blocks for ``<header>``, tag name -> content (the run card,
             say); the content is written in a CDATA section.
+        resonances: subprocess index -> per channel (the events' ``channel``) the
+            resonances that channel knows (:attr:`.process.Channel.resonances`).
+        bwcutoff: a resonance is written where its daughters' invariant mass is within
+            ``bwcutoff`` widths of its mass.
     """
 
     def __init__(
@@ -207,6 +224,8 @@ class LheWriter:
         helicity_tables: Mapping[int, np.ndarray | None] | None = None,
         masses: Sequence[float] | None = None,
         header: Mapping[str, str] | None = None,
+        resonances: Mapping[int, Sequence[Sequence[Resonance]]] | None = None,
+        bwcutoff: float = DEFAULT_BWCUTOFF,
     ) -> None:
         if not processes:
             raise ValueError("an LHE file needs at least one process for its <init> block")
@@ -218,6 +237,11 @@ class LheWriter:
         self.colour_flows = dict(colour_flows or {})
         self.helicity_tables = dict(helicity_tables or {})
         self.masses = None if masses is None else np.asarray(masses, dtype=np.float64)
+        self.resonances = {
+            sub: [tuple(channel) for channel in per_channel]
+            for sub, per_channel in (resonances or {}).items()
+        }
+        self.bwcutoff = float(bwcutoff)
         self.event_count = 0
         self._header = dict(header or {})
         self._file: IO[bytes] | None = open(self.path, "w+b")  # noqa: SIM115 - held across batches
@@ -284,16 +308,15 @@ class LheWriter:
         self._init_end = len(start)
         self._write_closing()
 
-    def _columns(self, batch: EventBatch) -> np.ndarray:
-        """(n, 6 + 12 npar) float64: every number of every event, in file order (VTIMUP,
-        always 0, is a literal of the format)."""
+    def _columns(self, batch: EventBatch) -> tuple[np.ndarray, np.ndarray]:
+        """The event header numbers (n, 6) and particle lines (n, npar, 12) of a batch, in
+        file order (VTIMUP, always 0, is a literal of the format)."""
         momenta = np.asarray(batch.momenta, dtype=np.float64)
         n, npar = momenta.shape[:2]
         pdg = np.asarray(batch.pdg)
         subprocess = np.asarray(batch.subprocess)
         if self.masses is None:
-            m2 = momenta[..., 0] ** 2 - np.sum(momenta[..., 1:] ** 2, axis=-1)
-            masses = np.sqrt(np.clip(m2, 0.0, None))
+            masses = invariant_mass(momenta)
         else:
             masses = np.broadcast_to(self.masses, (n, npar))
         status = np.where(np.arange(npar) < 2, _INCOMING, _OUTGOING)
@@ -322,7 +345,39 @@ class LheWriter:
             ],
             axis=1,
         )
-        return np.concatenate([head, particle.reshape(n, -1)], axis=1)
+        return head, particle
+
+    def _resonance_groups(
+        self, batch: EventBatch
+    ) -> list[tuple[np.ndarray, tuple[Resonance, ...]]]:
+        """(event indices, the resonances they show) for every group of events of a batch
+        with at least one on-shell resonance of their channel."""
+        if not self.resonances:
+            return []
+        momenta = np.asarray(batch.momenta, dtype=np.float64)
+        subprocess = np.asarray(batch.subprocess)
+        channel = np.asarray(batch.channel)
+        groups = []
+        for sub, per_channel in self.resonances.items():
+            for c, candidates in enumerate(per_channel):
+                rows = np.nonzero((subprocess == sub) & (channel == c))[0]
+                if not candidates or rows.size == 0:
+                    continue
+                on_shell = np.stack(
+                    [
+                        np.abs(invariant_mass(_summed(momenta[rows], r.daughters)) - r.mass)
+                        <= self.bwcutoff * r.width
+                        for r in candidates
+                    ],
+                    axis=1,
+                )
+                # one group per pattern of on-shell resonances (a loop over patterns)
+                patterns, which = np.unique(on_shell, axis=0, return_inverse=True)
+                for k, pattern in enumerate(patterns):
+                    shown = tuple(r for r, on in zip(candidates, pattern, strict=True) if on)
+                    if shown:
+                        groups.append((rows[which.reshape(-1) == k], shown))
+        return groups
 
     @staticmethod
     def _lookup(
@@ -353,7 +408,21 @@ class LheWriter:
             return
         batch = batch.to_numpy()
         npar = int(batch.momenta.shape[1])
-        text = (_event_format(npar) * n) % tuple(self._columns(batch).ravel().tolist())
+        head, particle = self._columns(batch)
+        groups = self._resonance_groups(batch)
+        if not groups:
+            text = (_event_format(npar) * n) % tuple(_rows(head, particle).ravel().tolist())
+        else:
+            events = np.empty(n, dtype=object)
+            plain = np.ones(n, dtype=bool)
+            for rows, shown in groups:
+                plain[rows] = False
+                h, p = _with_resonances(head[rows], particle[rows], shown)
+                events[rows] = _format_events(h, p)
+            rows = np.nonzero(plain)[0]
+            if rows.size:
+                events[rows] = _format_events(head[rows], particle[rows])
+            text = "".join(events.tolist())
         self._file.seek(self._end)
         self._file.write(text.encode())
         self._end = self._file.tell()
@@ -371,3 +440,71 @@ class LheWriter:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _rows(head: np.ndarray, particle: np.ndarray) -> np.ndarray:
+    return np.concatenate([head, particle.reshape(head.shape[0], -1)], axis=1)
+
+
+def _format_events(head: np.ndarray, particle: np.ndarray) -> list[str]:
+    """One ``<event>`` text per event (all with the same particle count)."""
+    n, npar = particle.shape[:2]
+    text = (_event_format(npar) * n) % tuple(_rows(head, particle).ravel().tolist())
+    return [event + "</event>\n" for event in text.split("</event>\n")[:-1]]
+
+
+def _summed(momenta: np.ndarray, daughters: Sequence[int]) -> np.ndarray:
+    """Summed momentum (n, 4) of final-state particles ``daughters`` (0 = first outgoing)."""
+    return np.sum(momenta[:, [2 + d for d in daughters], :], axis=1)
+
+
+def _with_resonances(
+    head: np.ndarray, particle: np.ndarray, shown: Sequence[Resonance]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Event rows with status-2 lines for ``shown`` inserted after the incoming
+    particles (lines 3 ...), mothers and daughters' mother pointers set."""
+    n, npar = particle.shape[:2]
+    k = len(shown)
+    sets = [set(r.daughters) for r in shown]
+
+    def innermost(members: set[int]) -> int | None:
+        """Line (1-based) of the smallest shown resonance holding more than ``members``
+        (a resonance has two or more daughters, so a particle's is one holding it)."""
+        around = [j for j, s in enumerate(sets) if members < s]
+        return 3 + min(around, key=lambda j: len(sets[j])) if around else None
+
+    lines = np.empty((n, k, 12))
+    for j, r in enumerate(shown):
+        final = particle[:, [2 + d for d in r.daughters], :]
+        momentum = final[..., 6:10].sum(axis=1)  # px, py, pz, E
+        colour, anticolour = _open_colours(final[..., 4], final[..., 5])
+        mother = innermost(sets[j])
+        lines[:, j, 0] = r.pdg
+        lines[:, j, 1] = _INTERMEDIATE
+        lines[:, j, 2:4] = (1, 2) if mother is None else (mother, mother)
+        lines[:, j, 4] = colour
+        lines[:, j, 5] = anticolour
+        lines[:, j, 6:10] = momentum
+        lines[:, j, 10] = invariant_mass(momentum[:, [3, 0, 1, 2]])
+        lines[:, j, 11] = _SPIN_UNKNOWN
+    final = particle[:, 2:, :].copy()
+    for d in range(npar - 2):
+        mother = innermost({d})
+        if mother is not None:
+            final[:, d, 2:4] = mother
+    out = np.concatenate([particle[:, :2, :], lines, final], axis=1)
+    new_head = head.copy()
+    new_head[:, 0] = npar + k
+    return new_head, out
+
+
+def _open_colours(colour: np.ndarray, anticolour: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The colour and anticolour tag (n,) a resonance carries: those of its daughters
+    (n, k) that no other daughter closes (0 where none)."""
+    closed_c = np.any((colour[:, :, None] == anticolour[:, None, :]) & (colour[:, :, None] > 0), 2)
+    closed_a = np.any(
+        (anticolour[:, :, None] == colour[:, None, :]) & (anticolour[:, :, None] > 0), 2
+    )
+    open_c = np.where(closed_c, 0.0, colour).max(axis=1)
+    open_a = np.where(closed_a, 0.0, anticolour).max(axis=1)
+    return open_c, open_a

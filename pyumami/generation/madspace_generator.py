@@ -29,6 +29,7 @@ class MadSpaceRun:
         n_weighted: weighted events generated in the generation phase.
         n_unweighted: unweighted events it produced.
         survey_seconds, generate_seconds: wall times of the two phases.
+        generate_cpu_seconds: CPU time of this process (all threads) while generating.
     """
 
     cross_section_pb: float
@@ -37,6 +38,7 @@ class MadSpaceRun:
     n_unweighted: float
     survey_seconds: float
     generate_seconds: float
+    generate_cpu_seconds: float = 0.0
 
     @property
     def efficiency(self) -> float:
@@ -142,9 +144,10 @@ def run_madspace(
     generator.survey()
     survey = time.perf_counter() - start
     counted_before = sum(s.count for s in generator.channel_status())
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     generator.generate()
     generate = time.perf_counter() - start
+    generate_cpu = time.process_time() - cpu
     status = generator.channel_status()
     if not status:
         raise SettingsError("MadSpace returned no channel status")
@@ -152,4 +155,4 @@ def run_madspace(
     error = sum(s.error**2 for s in status) ** 0.5
     counted = sum(s.count for s in status) - counted_before
     unweighted = sum(s.count_unweighted for s in status)
-    return MadSpaceRun(mean, error, counted, unweighted, survey, generate)
+    return MadSpaceRun(mean, error, counted, unweighted, survey, generate, generate_cpu)

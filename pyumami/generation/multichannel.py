@@ -7,9 +7,9 @@ The matrix element is split as ``|M|^2 = sum_c |M|^2 a_c(x)`` with
 MadSpace's SDE weights). Channel c integrates ``|M|^2 a_c`` with its own mapping,
 whose peaks are those of the diagrams of c; the integral is the sum over channels.
 Events are drawn per channel with fraction ``p_c``; an event of channel c carries
-``F_c / p_c``, so the plain mean over all events estimates the total and its variance
-``sum_c sigma_c^2 / p_c`` is smallest for ``p_c ~ sigma_c`` (the variance-based update
-of MadEvent's channel weights, :meth:`SamplingFractions.update`).
+``F_c / p_c``, so the plain mean over all events estimates the total; the fractions
+are chosen for the unweighting (``p_c`` ~ the maximum weight of ``F_c``,
+:class:`SamplingFractions`).
 """
 
 from __future__ import annotations
@@ -107,61 +107,81 @@ def sde_weights(amp2: Array, channel: Array, diagrams: Sequence[Sequence[int]]) 
 class SamplingFractions:
     """Fractions p of a batch's events given to each slot (subprocess x channel).
 
-    ``p_slot = P_sub * p_channel|sub``: subprocesses in proportion to their cross
-    sections, channels within a subprocess in proportion to the standard deviation of
-    their integrand (the variance-optimal allocation), both learned in training with
-    damping ``damping`` (fraction of the new target mixed in per update) and floors
-    that keep every slot sampled.
+    An event of slot s weighs ``F_s / p_s``, so the largest weights of the whole run are
+    ``W_s / p_s`` with ``W_s`` the maximum weight of the slot's integrand F_s (for the
+    over-weight fraction of the unweighting). ``p_s ~ W_s`` makes every slot reach the
+    same maximum ``sum_s W_s``: the best unweighting efficiency
+    ``sum_s sigma_s / sum_s W_s`` a fixed split can give (the allocation of MadEvent's
+    per-channel unweighting). A slot whose integrand is spiky or whose grid is still
+    poor gets more events instead of spoiling the global maximum; a subprocess with a
+    small cross section and a tame integrand gets few. The target is learned in
+    training (the generator estimates W_s on the pooled events of the latest
+    iterations; ``damping``: share of the new target mixed in per update after the first,
+    which replaces the even start; ``floor``: least share of a slot, divided by the slot
+    count).
+
+    Training batches use :attr:`training_values`: a share ``training_share`` of the
+    events spread evenly over the slots, so that every VEGAS grid and maximum-weight
+    estimate sees enough points however small its target share.
     """
 
     def __init__(
         self,
         groups: Sequence[int],
-        damping: float = 0.5,
-        channel_floor: float = 0.1,
-        subprocess_floor: float = 1e-3,
+        damping: float = 1.0,
+        floor: float = 1e-3,
+        training_share: float = 0.5,
     ) -> None:
         self.groups = np.asarray(groups, dtype=np.int64)  # subprocess of each slot
         self.n_groups = int(self.groups.max()) + 1
         self.damping = float(damping)
-        self.channel_floor = float(channel_floor)
-        self.subprocess_floor = float(subprocess_floor)
+        self.floor = float(floor)
+        self.training_share = float(training_share)
         counts = np.bincount(self.groups, minlength=self.n_groups)
-        self.subprocess = np.full(self.n_groups, 1.0 / self.n_groups)
-        self.within = 1.0 / counts[self.groups]
+        # start: subprocesses alike, channels alike within each
+        self._p = 1.0 / (self.n_groups * counts[self.groups])
+        self.updates = 0
 
     @property
     def values(self) -> np.ndarray:
-        """p per slot (sums to 1)."""
-        p = self.subprocess[self.groups] * self.within
-        return p / p.sum()
+        """p per slot (sums to 1), used by frozen batches."""
+        return self._p / self._p.sum()
 
-    def split(self, n: int, rng: np.random.Generator) -> np.ndarray:
+    @property
+    def training_values(self) -> np.ndarray:
+        """p per slot of a training batch: :attr:`values` mixed with an even split."""
+        even = np.full(self._p.size, 1.0 / self._p.size)
+        return _mix(self.values, even, self.training_share)
+
+    @property
+    def subprocess(self) -> np.ndarray:
+        """Share of each subprocess (the sum over its slots)."""
+        return np.bincount(self.groups, weights=self.values, minlength=self.n_groups)
+
+    def split(self, n: int, rng: np.random.Generator, training: bool = False) -> np.ndarray:
         """Events per slot for a batch of n (a multinomial draw from the batch's stream)."""
-        return rng.multinomial(int(n), self.values)
+        return rng.multinomial(int(n), self.training_values if training else self.values)
 
-    def update(self, integral: np.ndarray, sigma: np.ndarray) -> None:
-        """Move towards P_sub ~ sum of the slots' integrals and p_channel ~ sigma per slot
-        (arrays over slots; slots without data keep their share)."""
-        integral = np.asarray(integral, dtype=np.float64)
-        sigma = np.asarray(sigma, dtype=np.float64)
-        sub_integral = np.bincount(self.groups, weights=np.abs(integral), minlength=self.n_groups)
-        if sub_integral.sum() > 0.0:
-            target = _floored(sub_integral / sub_integral.sum(), self.subprocess_floor)
-            self.subprocess = _mix(self.subprocess, target, self.damping)
-        for g in range(self.n_groups):
-            slots = self.groups == g
-            s = sigma[slots]
-            if not np.all(np.isfinite(s)) or s.sum() <= 0.0:
-                continue
-            floor = self.channel_floor / slots.sum()
-            target = _floored(s / s.sum(), floor)
-            self.within[slots] = _mix(self.within[slots], target, self.damping)
+    def update(self, max_weight: np.ndarray) -> None:
+        """Move towards p ~ the maximum weight of each slot's integrand (array over slots,
+        any unit; slots with a non-finite or negative entry keep their share)."""
+        w = np.asarray(max_weight, dtype=np.float64)
+        known = np.isfinite(w) & (w >= 0.0)
+        if not np.any(w[known] > 0.0):
+            return
+        target = self.values.copy()
+        # slots without an estimate keep their share of the total
+        target[known] = w[known] / w[known].sum() * target[known].sum()
+        target = _floored(target / target.sum(), self.floor / self._p.size)
+        # the first estimate replaces the even start outright: a start that lingers
+        # (damping^k of it after k updates) costs variance where the shares differ a lot
+        self._p = _mix(self.values, target, self.damping if self.updates else 1.0)
+        self.updates += 1
 
 
 def _floored(p: np.ndarray, floor: float) -> np.ndarray:
-    p = np.maximum(p, floor)
-    return p / p.sum()
+    """p (normalised) lifted so that every entry is at least ``floor``, still summing to 1."""
+    return floor + (1.0 - floor * p.size) * p / p.sum()
 
 
 def _mix(old: np.ndarray, target: np.ndarray, damping: float) -> np.ndarray:

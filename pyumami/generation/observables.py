@@ -55,6 +55,7 @@ __all__ = [
     "ExpressionError",
     "Observable",
     "Selection",
+    "invariant_mass",
     "parse_observable",
     "parse_selection",
 ]
@@ -159,6 +160,11 @@ def _phi(p: Array, xp) -> Array:
 def _mass(p: Array, xp) -> Array:
     m2 = p[..., 0] ** 2 - p[..., 1] ** 2 - p[..., 2] ** 2 - p[..., 3] ** 2
     return xp.sqrt(xp.clip(m2, min=0.0))
+
+
+def invariant_mass(p: Array) -> Array:
+    """sqrt(max(E^2 - p^2, 0)) in GeV of momenta (..., 4) = (E, px, py, pz)."""
+    return _mass(p, array_api_compat.array_namespace(p))
 
 
 def _one_particle(name: str, p: Array, xp) -> Array:

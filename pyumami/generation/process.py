@@ -38,6 +38,7 @@ __all__ = [
     "Channel",
     "Process",
     "ReferenceLibrary",
+    "Resonance",
     "Subprocess",
     "parse_process",
     "particle_name",
@@ -161,13 +162,32 @@ def parse_process(spec: str) -> tuple[tuple[tuple[int, ...], ...], tuple[tuple[i
 
 
 @dataclass(frozen=True)
+class Resonance:
+    """An s-channel propagator of a channel that event records may show as a particle.
+
+    Attributes:
+        pdg: PDG id of the propagating particle.
+        daughters: final-state indices (0 = first outgoing particle) whose summed
+            momentum flows through it.
+        mass, width: its mass and width in GeV (from the libraries' param card).
+    """
+
+    pdg: int
+    daughters: tuple[int, ...]
+    mass: float
+    width: float
+
+
+@dataclass(frozen=True)
 class Channel:
-    """One phase-space channel: a topology (None: FastRambo / Chili) and the diagrams
-    (DIAGRAM_AMP2 columns) whose |A|^2 it is enhanced with."""
+    """One phase-space channel: a topology (None: FastRambo / Chili), the diagrams
+    (DIAGRAM_AMP2 columns) whose |A|^2 it is enhanced with, and the massive s-channel
+    propagators of those diagrams (written as resonances by the LHE writer)."""
 
     topology: Topology | None
     diagrams: tuple[int, ...] = ()
     name: str = ""
+    resonances: tuple[Resonance, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,13 +278,18 @@ class ReferenceLibrary:
     name: str
     subprocesses: tuple[tuple[tuple[int, int], tuple[int, ...], int | None], ...]
 
-    def channels(self, final_masses: tuple[float, ...]) -> tuple[Channel, ...]:
-        """One channel per diagram group (see :mod:`.topologies`); a flat one where no
-        topologies are known."""
-        from .topologies import REFERENCE_CHANNELS
+    def channels(
+        self, final_masses: tuple[float, ...], param_card: str | os.PathLike[str] | None = None
+    ) -> tuple[Channel, ...]:
+        """One channel per diagram group (see :mod:`.topologies`; internal masses and widths
+        from ``param_card``, default ref_me's card); a flat one where no topologies are
+        known."""
+        from .topologies import REFERENCE_CHANNELS, card_masses_widths
 
         build = REFERENCE_CHANNELS.get(self.name)
-        return build(final_masses) if build is not None else (Channel(None, (), "flat"),)
+        if build is None:
+            return (Channel(None, (), "flat"),)
+        return build(final_masses, card_masses_widths(param_card))
 
 
 def _reference_libraries() -> dict[str, ReferenceLibrary]:
@@ -408,7 +433,9 @@ def _subprocesses_of(
     if path is None:
         raise ProcessError(f"the reference library {ref_name} is not built; run `make libs`")
     library = load(path, param_card, threads=threads)
-    channels = reference.channels(tuple(library.masses[2:]) if library.masses else ())
+    channels = reference.channels(
+        tuple(library.masses[2:]) if library.masses else (), library.param_card
+    )
     return [Subprocess(library, inc, out, flv, channels) for inc, out, flv in rows]
 
 

@@ -13,13 +13,26 @@ covers all of phase space.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 from phase_space import Decay, Propagator, TChannel, Topology
 
-from .process import Channel
+from ..param_card import read_param_card
+from .process import Channel, Resonance
 
-__all__ = ["GG_TTX_DIAGRAMS", "REFERENCE_CHANNELS", "top_line_topology"]
+__all__ = [
+    "GG_TTX_DIAGRAMS",
+    "REFERENCE_CHANNELS",
+    "card_masses_widths",
+    "top_line_topology",
+]
+
+#: PDG id -> (mass, width) in GeV.
+MassesWidths = Mapping[int, tuple[float, float]]
+#: A channel builder: (final-state masses, internal masses and widths) -> channels.
+ChannelBuilder = Callable[..., tuple[Channel, ...]]
 
 #: g g -> t t~ in the notation of ref_me.qcdgen (MadGraph's order): s-channel gluon, the
 #: first gluon next to the top, the first gluon next to the antitop.
@@ -111,10 +124,32 @@ def _path(edges: Mapping[_Node, list], start: _Node, goal: _Node) -> list[_Node]
     return out[::-1]
 
 
-def _top_line_channels(
-    diagrams: tuple[str, ...],
-) -> Callable[[tuple[float, ...]], tuple[Channel, ...]]:
-    def build(final_masses: tuple[float, ...]) -> tuple[Channel, ...]:
+def card_masses_widths(path: str | os.PathLike[str] | None = None) -> MassesWidths:
+    """PDG id -> (mass, width) in GeV of every particle of an SLHA param card with a MASS
+    entry (width 0 where the card has no DECAY line); default: ref_me's card, which the
+    reference libraries read when they get none."""
+    if path is None:
+        import ref_me
+
+        path = ref_me.default_param_card()
+    return _card_masses_widths(str(path))
+
+
+@lru_cache(maxsize=8)
+def _card_masses_widths(path: str) -> MassesWidths:
+    entries = read_param_card(path)
+    widths = {e.key[0]: e.value for e in entries if e.block == "DECAY" and len(e.key) == 1}
+    return {
+        e.key[0]: (e.value, widths.get(e.key[0], 0.0))
+        for e in entries
+        if e.block == "MASS" and len(e.key) == 1
+    }
+
+
+def _top_line_channels(diagrams: tuple[str, ...]) -> ChannelBuilder:
+    def build(
+        final_masses: tuple[float, ...], card: MassesWidths | None = None
+    ) -> tuple[Channel, ...]:
         return tuple(
             Channel(top_line_topology(d, final_masses), (i,), f"diagram {i + 1}: {d}")
             for i, d in enumerate(diagrams)
@@ -123,13 +158,31 @@ def _top_line_channels(
     return build
 
 
-def _s_channel(
-    diagrams: tuple[int, ...], name: str
-) -> Callable[[tuple[float, ...]], tuple[Channel, ...]]:
-    def build(final_masses: tuple[float, ...]) -> tuple[Channel, ...]:
+def _s_channel(diagrams: tuple[int, ...], name: str) -> ChannelBuilder:
+    def build(
+        final_masses: tuple[float, ...], card: MassesWidths | None = None
+    ) -> tuple[Channel, ...]:
         return (Channel(Topology(final_masses, Decay((0, 1))), diagrams, name),)
 
     return build
+
+
+def _photon_and_z(
+    final_masses: tuple[float, ...], card: MassesWidths | None = None
+) -> tuple[Channel, ...]:
+    """e+ e- > mu+ mu-: diagram 1 (s-channel photon) and diagram 2 (s-channel Z), one
+    channel each, so that an event of the Z channel can be written with its Z."""
+    mass, width = (card or card_masses_widths())[23]
+    z = Propagator(mass, width)
+    return (
+        Channel(Topology(final_masses, Decay((0, 1))), (0,), "s-channel photon"),
+        Channel(
+            Topology(final_masses, Decay((0, 1), z)),
+            (1,),
+            "s-channel Z",
+            (Resonance(23, (0, 1), mass, width),),
+        ),
+    )
 
 
 def _qcdgen_diagrams(name: str) -> tuple[str, ...]:
@@ -138,10 +191,9 @@ def _qcdgen_diagrams(name: str) -> tuple[str, ...]:
     return PROCESSES[name].diagrams
 
 
-def _reference_channels() -> dict[str, Callable[[tuple[float, ...]], tuple[Channel, ...]]]:
+def _reference_channels() -> dict[str, ChannelBuilder]:
     out = {
-        # photon and Z exchange are both s-channel: at fixed s-hat one mapping covers both
-        "ee_mumu": _s_channel((0, 1), "s-channel photon and Z"),
+        "ee_mumu": _photon_and_z,
         "qq_ttx": _s_channel((0,), "s-channel gluon"),
         "gg_ttx": _top_line_channels(GG_TTX_DIAGRAMS),
     }
@@ -153,7 +205,6 @@ def _reference_channels() -> dict[str, Callable[[tuple[float, ...]], tuple[Chann
     return out
 
 
-#: Channel builders (final-state masses -> channels) of the reference libraries.
-REFERENCE_CHANNELS: Mapping[str, Callable[[tuple[float, ...]], tuple[Channel, ...]]] = (
-    _reference_channels()
-)
+#: Channel builders ((final-state masses, masses and widths by PDG id) -> channels) of the
+#: reference libraries.
+REFERENCE_CHANNELS: Mapping[str, ChannelBuilder] = _reference_channels()

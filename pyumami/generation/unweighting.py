@@ -96,7 +96,9 @@ class Unweighter:
         u = rng.random(w.size)
         u_final = rng.random(w.size)
         accepted = (w > 0.0) & (u * big_w < w)
-        idx = np.nonzero(accepted)[0]
+        # a batch is ordered by slot: candidates in random order, so that the final
+        # pass, which keeps the first n, takes a random subset of the last batch
+        idx = rng.permutation(np.nonzero(accepted)[0])
         if idx.size:
             self._c.batches.append(_take(batch, idx))
             self._c.weight.append(w[idx])

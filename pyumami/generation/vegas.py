@@ -39,12 +39,18 @@ class VegasGrid:
         bins: intervals per dimension (Lepage's default is 50 - 100).
         alpha: damping exponent of the refinement (0: no adaptation, 1.5: the
             customary value; larger adapts faster but less stably).
+        min_points_per_bin: :meth:`refine` waits (keeps accumulating) until this many
+            points per bin have come in since the last refinement: a grid refined on a
+            handful of points follows their noise into spikes whose weights ruin the
+            unweighting.
 
     The edges live on the host as a NumPy (dim, bins + 1) array: the grid is
     tiny, and :meth:`forward` copies it to the batch's namespace once per call.
     """
 
-    def __init__(self, dim: int, bins: int = 64, alpha: float = 1.5) -> None:
+    def __init__(
+        self, dim: int, bins: int = 64, alpha: float = 1.5, min_points_per_bin: float = 8.0
+    ) -> None:
         if dim < 0:
             raise ValueError(f"dim must be >= 0 (got {dim})")
         if bins < 2:
@@ -54,6 +60,7 @@ class VegasGrid:
         self.dim = int(dim)
         self.bins = int(bins)
         self.alpha = float(alpha)
+        self.min_points = float(min_points_per_bin) * self.bins
         self.edges = np.tile(np.linspace(0.0, 1.0, self.bins + 1), (self.dim, 1))
         self._sum_f2 = np.zeros((self.dim, self.bins))
         self._count = np.zeros((self.dim, self.bins))
@@ -72,14 +79,15 @@ class VegasGrid:
         scaled = r * self.bins
         index = xp.clip(xp.astype(xp.floor(scaled), xp.int64), 0, self.bins - 1)
         frac = scaled - xp.astype(index, xp.float64)
-        y = xp.zeros_like(r)
-        jac = xp.ones(r.shape[:-1], dtype=xp.float64)
-        for d in range(self.dim):  # a loop over dimensions, never over events
-            i = index[..., d]
-            w = xp.take(widths[d, :], i)
-            y_d = xp.take(edges[d, :-1], i) + frac[..., d] * w
-            y = _set_column(xp, y, d, y_d)
-            jac = jac * (w * self.bins)
+        # one gather per dimension from the flattened tables (a loop over dimensions,
+        # never over events); the columns are stacked once at the end
+        flat = index + xp.arange(self.dim, dtype=xp.int64)[None, :] * self.bins
+        w = xp.reshape(xp.take(xp.reshape(widths, (-1,)), xp.reshape(flat, (-1,))), index.shape)
+        low = xp.reshape(
+            xp.take(xp.reshape(edges[:, :-1], (-1,)), xp.reshape(flat, (-1,))), index.shape
+        )
+        y = low + frac * w
+        jac = xp.prod(w * self.bins, axis=-1)
         return y, jac
 
     def bin_index(self, r: Array) -> Array:
@@ -102,11 +110,15 @@ class VegasGrid:
             self._sum_f2[d] += np.bincount(index[:, d], weights=f2, minlength=self.bins)
             self._count[d] += np.bincount(index[:, d], minlength=self.bins)
 
-    def refine(self) -> None:
+    def refine(self) -> bool:
         """Move the edges so that each bin gets an equal share of the damped, smoothed
-        sum of (f * jacobian)^2 accumulated since the last refinement; then reset it."""
+        sum of (f * jacobian)^2 accumulated since the last refinement; then reset it.
+        Returns False (and keeps the data) while fewer than ``min_points_per_bin * bins``
+        points have been accumulated."""
         if self.frozen:
             raise FrozenGridError("this VEGAS grid is frozen; create a new grid to train again")
+        if self.dim == 0 or self._count[0].sum() < self.min_points:
+            return False
         for d in range(self.dim):
             count = np.maximum(self._count[d], 1.0)
             # every bin draws the same number of points, so the mean of (f J)^2 over a bin
@@ -117,6 +129,7 @@ class VegasGrid:
             self.edges[d] = _rebin(self.edges[d], _damp(_smooth(density), self.alpha))
         self._sum_f2[:] = 0.0
         self._count[:] = 0.0
+        return True
 
     def freeze(self) -> None:
         """End training: the map stays fixed from now on."""
@@ -131,12 +144,6 @@ class VegasGrid:
             "edges": self.edges.tolist(),
             "frozen": self.frozen,
         }
-
-
-def _set_column(xp: Any, y: Array, d: int, column: Array) -> Array:
-    """y with column d replaced (functional, so it works on immutable arrays such as JAX's)."""
-    mask = xp.arange(y.shape[-1]) == d
-    return xp.where(mask, column[..., None], y)
 
 
 def _to_host(x: Array) -> Any:

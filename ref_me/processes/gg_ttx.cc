@@ -50,23 +50,47 @@ struct GgTtx {
         }
     }
 
+    // Helicity recycling (process.h): each current depends on two particles, so it is
+    // computed for their 4 helicity combinations instead of for each of the 16 rows; so
+    // is each amplitude's last vertex with the leg of two particles left open, and a
+    // row only contracts (vertices.h, OpenLeg). Table index: bits of the two particles,
+    // the lower-numbered one first.
     template <class F>
-    static REFME_HD void amplitudes(const Wf<F>* const (&w)[kParticles], const Couplings<F>& c,
-                                    Cx<F> (&amp)[kDiagrams], Cx<F> (&jamp)[kColors]) {
-        const Wf<F>& g1 = *w[0];
-        const Wf<F>& g2 = *w[1];
-        const Wf<F>& t = *w[2];
-        const Wf<F>& tb = *w[3];
+    struct Currents {
+        Wf<F> gs[4];          // s-channel gluon (particles 0, 1)
+        Wf<F> t_off[4];       // top line after emitting g1 at the top end (0, 2)
+        Wf<F> tb_off[4];      // top line after emitting g1 at the antitop end (0, 3)
+        OpenLeg<F> ttg[4];    // diagram 1 with the s-channel gluon open (2, 3)
+        OpenLeg<F> tb_g2[4];  // diagram 2 with t_off open (1, 3)
+        OpenLeg<F> t_g2[4];   // diagram 3 with tb_off open (1, 2)
+    };
+
+    template <class F>
+    static REFME_HD void currents(const Wf<F> (&ext)[kParticles][2], const Couplings<F>& c,
+                                  Currents<F>& k) {
         const Chiral<F> gtt = vector_coupling(c.gc_11);
+        for (int h = 0; h < 4; ++h) {
+            const int a = h >> 1, b = h & 1;
+            k.gs[h] = vvv1_offshell(ext[0][a], ext[1][b], c.gc_10, 0.0, 0.0);
+            k.t_off[h] = ffv_offshell_fo(ext[2][b], ext[0][a], gtt, c.mt, c.wt);
+            k.tb_off[h] = ffv_offshell_fi(ext[3][b], ext[0][a], gtt, c.mt, c.wt);
+            k.ttg[h] = ffv_open_vector(ext[3][b], ext[2][a], gtt);
+            k.tb_g2[h] = ffv_open_fo(ext[3][b], ext[1][a], gtt);
+            k.t_g2[h] = ffv_open_fi(ext[2][b], ext[1][a], gtt);
+        }
+    }
+
+    template <class F>
+    static REFME_HD void amplitudes_at(const Wf<F> (&)[kParticles][2], const Currents<F>& k,
+                                       int row, const Couplings<F>&, Cx<F> (&amp)[kDiagrams],
+                                       Cx<F> (&jamp)[kColors]) {
+        const int g1 = (row >> 3) & 1, g2 = (row >> 2) & 1, t = (row >> 1) & 1, tb = row & 1;
         // Diagram 1: s-channel gluon.
-        const Wf<F> gs = vvv1_offshell(g1, g2, c.gc_10, 0.0, 0.0);
-        amp[0] = ffv_amplitude(tb, t, gs, gtt);
+        amp[0] = contract(k.ttg[t << 1 | tb], k.gs[g1 << 1 | g2]);
         // Diagram 2: top line emits g1 next to the outgoing top.
-        const Wf<F> t_off = ffv_offshell_fo(t, g1, gtt, c.mt, c.wt);
-        amp[1] = ffv_amplitude(tb, t_off, g2, gtt);
+        amp[1] = contract(k.tb_g2[g2 << 1 | tb], k.t_off[g1 << 1 | t]);
         // Diagram 3: top line emits g1 next to the outgoing antitop.
-        const Wf<F> tb_off = ffv_offshell_fi(tb, g1, gtt, c.mt, c.wt);
-        amp[2] = ffv_amplitude(tb_off, t, g2, gtt);
+        amp[2] = contract(k.t_g2[g2 << 1 | t], k.tb_off[g1 << 1 | tb]);
         jamp[0] = times_i(amp[0]) - amp[1];
         jamp[1] = -times_i(amp[0]) - amp[2];
     }

@@ -10,7 +10,9 @@ the diagrams' colour coefficients times their amplitudes.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import partial
 from math import lcm
 
 from . import colour
@@ -132,15 +134,31 @@ def _external_particles(g: _Graph, n_particles: int) -> dict[tuple[int, int], fr
 class _Emitter:
     """Wavefunction statements shared by all diagrams, memoised by their call."""
 
-    def __init__(self) -> None:
+    def __init__(self, n_particles: int) -> None:
         self.lines: list[str] = []
         self.names: dict[str, str] = {}
+        self.calls: dict[str, str] = {}  # current name -> its call
+        # external particles each wavefunction depends on (its helicity depends on theirs)
+        self.legs: dict[str, tuple[int, ...]] = {f"w{i}": (i,) for i in range(n_particles)}
 
     def wavefunction(self, call: str) -> str:
+        """An internal current (refme Wf): v0, v1, ..."""
+        return self._memo(call, "v", "Wf<F>")
+
+    def open_leg(self, call: str) -> str:
+        """An amplitude with one leg open (refme OpenLeg): o0, o1, ..."""
+        return self._memo(call, "o", "OpenLeg<F>")
+
+    def _memo(self, call: str, prefix: str, kind: str) -> str:
+        """Name of the statement `call`, emitted on first use, with the external
+        particles it depends on."""
         if call not in self.names:
-            name = f"v{len(self.names)}"
+            name = f"{prefix}{sum(n.startswith(prefix) for n in self.names.values())}"
             self.names[call] = name
-            self.lines.append(f"const Wf<F> {name} = {call};")
+            self.calls[name] = call
+            used = re.findall(r"\b[wv][0-9]+\b", call)
+            self.legs[name] = tuple(sorted(set().union(*(self.legs[u] for u in used))))
+            self.lines.append(f"const {kind} {name} = {call};")
         return self.names[call]
 
     def evaluate(self, g: _Graph, n_particles: int) -> str:
@@ -199,16 +217,25 @@ class _Emitter:
         x, y, z = _contact_arguments(vert.structure, k)
         return f"vvvv_offshell({w[legs[x]]}, {w[legs[y]]}, {w[legs[z]]}, c.gc_12)"
 
-    @staticmethod
-    def _amplitude(vert: _Vertex, w: dict[int, str]) -> str:
+    def _amplitude(self, vert: _Vertex, w: dict[int, str]) -> str:
+        """The last vertex as `contract(open, leg)`: the leg behind which most external
+        particles lie stays open, so the open part (memoised like the currents) depends
+        on as few helicities as possible (see _recycled_functions)."""
         legs = vert.legs
+        k = max(range(len(legs)), key=lambda j: len(self.legs[w[legs[j]]]))
         if vert.kind == "Q":
-            top, tbar, glu = legs
-            return f"ffv_amplitude({w[tbar]}, {w[top]}, {w[glu]}, gtt)"
-        if vert.kind == "V":
-            return f"vvv1_amplitude({w[legs[0]]}, {w[legs[1]]}, {w[legs[2]]}, c.gc_10)"
-        x, y, z = _contact_arguments(vert.structure, 0)
-        return f"vvvv_amplitude({w[legs[0]]}, {w[legs[x]]}, {w[legs[y]]}, {w[legs[z]]}, c.gc_12)"
+            top, tbar, glu = (w[e] for e in legs)
+            call = {
+                0: f"ffv_open_fo({tbar}, {glu}, gtt)",
+                1: f"ffv_open_fi({top}, {glu}, gtt)",
+                2: f"ffv_open_vector({tbar}, {top}, gtt)",
+            }[k]
+        elif vert.kind == "V":  # cyclic: leg k open, the next two in f^{e x y} order
+            call = f"vvv1_open({w[legs[(k + 1) % 3]]}, {w[legs[(k + 2) % 3]]}, c.gc_10)"
+        else:
+            x, y, z = _contact_arguments(vert.structure, k)
+            call = f"vvvv_open({w[legs[x]]}, {w[legs[y]]}, {w[legs[z]]}, c.gc_12)"
+        return f"contract({self.open_leg(call)}, {w[legs[k]]})"
 
 
 def _contact_arguments(structure: int, open_leg: int) -> tuple[int, int, int]:
@@ -263,7 +290,7 @@ def generate(process: Process) -> str:
     diagrams = check_diagram_list(process)
     basis = colour.flow_basis(process.gluons)
     gram = colour.colour_matrix(basis)
-    em = _Emitter()
+    em = _Emitter(process.particles)
     amp_lines: list[str] = []
     jamp_terms: list[list[str]] = [[] for _ in basis]
     n = process.particles
@@ -288,10 +315,50 @@ def generate(process: Process) -> str:
             amp_lines.append(f"amp[{d}] = cx_of<F>(0.0);  // contact: no channel")
     denominator = lcm(*(x.denominator for row in gram for x in row))
     matrix = [[int(x * denominator) for x in row] for row in gram]
-    return _render(process, em.lines, amp_lines, jamp_terms, basis, matrix, denominator)
+    recycled = _recycled_functions(em, n)
+    return _render(process, em.lines, amp_lines, jamp_terms, basis, matrix, denominator, recycled)
 
 
-def _render(process, wf_lines, amp_lines, jamp_terms, basis, matrix, denominator) -> str:
+def _bits(source: str, width: int, positions: list[int]) -> str:
+    """C++ index whose bits (most significant first) are the bits `positions` of
+    `source`, an integer `width` bits wide with bit width - 1 - j for position j."""
+    terms = []
+    for k, j in enumerate(positions):
+        shift, up = width - 1 - j, len(positions) - 1 - k
+        bit = f"(({source} >> {shift}) & 1)" if shift else f"({source} & 1)"
+        terms.append(f"{bit} << {up}" if up else bit)
+    return " | ".join(terms) if terms else "0"
+
+
+def _recycled_functions(em: _Emitter, n_particles: int) -> tuple[list[str], list[str], list[str]]:
+    """Helicity recycling: a current depends only on the helicities of the external
+    particles behind it, so `currents` computes each one once per combination of those
+    (2^k instead of one per helicity row) into the table Currents<F>, and
+    `amplitudes_at` reads a row's currents from it. Returns the struct's members, the
+    body of `currents` and the table reads of `amplitudes_at`."""
+    members: list[str] = []
+    loops: list[str] = []
+    reads: list[str] = []
+
+    def argument(legs: tuple[int, ...], match: re.Match[str]) -> str:
+        name = match.group(0)
+        own = em.legs[name]
+        index = _bits("h", len(legs), [legs.index(leg) for leg in own])
+        return f"ext[{own[0]}][{index}]" if name.startswith("w") else f"k.{name}[{index}]"
+
+    for name, call in em.calls.items():
+        legs = em.legs[name]
+        size = 2 ** len(legs)
+        kind = "Wf<F>" if name.startswith("v") else "OpenLeg<F>"
+        members.append(f"{kind} {name}[{size}];  // particles {', '.join(map(str, legs))}")
+        body = re.sub(r"\b[wv][0-9]+\b", partial(argument, legs), call)
+        loops.append(f"for (int h = 0; h < {size}; ++h) k.{name}[h] = {body};")
+        index = _bits("row", n_particles, list(legs))
+        reads.append(f"const {kind}& {name} = k.{name}[{index}];")
+    return members, loops, reads
+
+
+def _render(process, wf_lines, amp_lines, jamp_terms, basis, matrix, denominator, recycled) -> str:
     p = process
     n = p.particles
     first = ", ".join(["-1", "-1", "-1", "1"] + ["-1"] * (n - 4))
@@ -299,6 +366,15 @@ def _render(process, wf_lines, amp_lines, jamp_terms, basis, matrix, denominator
         f"//   {k}: (" + " ".join(f"T^{g}" for g in w) + ")_{t t~}" for k, w in enumerate(basis)
     )
     body = "\n".join("        " + line for line in wf_lines + amp_lines)
+    members, loops, reads = recycled
+    amplitude_lines = [line for line in wf_lines if line.startswith("const Cx<F>")]
+    used = set(re.findall(r"\b[wvo][0-9]+\b", " ".join(amplitude_lines)))
+    reads = [f"const Wf<F>& w{i} = ext[{i}][{_bits('row', n, [i])}];" for i in range(n)] + reads
+    reads = [line for line in reads if line.split()[2] in used]
+    ext = "ext" if any(name.startswith("w") for name in used) else ""  # else unused
+    body_at = "\n".join("        " + line for line in reads + amplitude_lines + amp_lines)
+    members = "\n".join("        " + line for line in members)
+    loops = "\n".join("        " + line for line in loops)
     jamps = "\n".join(f"        jamp[{k}] = {_sum(terms)};" for k, terms in enumerate(jamp_terms))
     rows = ",\n".join("            {" + ", ".join(str(x) for x in row) + "}" for row in matrix)
     denoms = ", ".join(str(denominator) for _ in basis)
@@ -365,6 +441,28 @@ struct {p.traits} {{
 {chr(10).join(f"        const Wf<F>& w{i} = *w[{i}];" for i in range(n))}
         const Chiral<F> gtt = vector_coupling(c.gc_11);
 {body}
+{jamps}
+    }}
+
+    // Helicity recycling (process.h): every current once per helicity combination of
+    // the particles it depends on, then the amplitudes of one row from that table.
+    template <class F>
+    struct Currents {{
+{members}
+    }};
+
+    template <class F>
+    static REFME_HD void currents(const Wf<F> (&ext)[kParticles][2], const Couplings<F>& c,
+                                  Currents<F>& k) {{
+        const Chiral<F> gtt = vector_coupling(c.gc_11);
+{loops}
+    }}
+
+    template <class F>
+    static REFME_HD void amplitudes_at(const Wf<F> (&{ext})[kParticles][2], const Currents<F>& k,
+                                       int row, const Couplings<F>&, Cx<F> (&amp)[kDiagrams],
+                                       Cx<F> (&jamp)[kColors]) {{
+{body_at}
 {jamps}
     }}
 

@@ -163,3 +163,17 @@ def test_param_card_reaches_the_libraries(tmp_path, capsys) -> None:
     assert _last_json(capsys.readouterr().out)["cross_section_pb"] < 0.99 * light
     assert main(["integrate", *GG_TTX, "--param-card", str(tmp_path / "none.dat")]) == 2
     assert "none.dat: no such file" in capsys.readouterr().err
+
+
+def test_lhe_has_the_z_of_the_z_channel_at_the_pole(tmp_path) -> None:
+    out = tmp_path / "run"
+    arguments = ["--library", "ee_mumu", "--pdf", "none", "--sqrt-s", "91.188", *FAST]
+    assert main(["generate", *arguments, "--events", "100", "--out", str(out)]) == 0
+    events = list(pylhe.LHEFile.fromfile(out / "events.lhe", generator=False).events)
+    with_z = [e for e in events if [int(p.id) for p in e.particles] == [-11, 11, 23, -13, 13]]
+    assert len(with_z) > 80  # the Z diagram carries nearly all of |M|^2 at the pole
+    for event in with_z:
+        z, muons = event.particles[2], event.particles[3:]
+        assert int(z.status) == 2 and all(int(m.mother1) == int(m.mother2) == 3 for m in muons)
+        summed = np.sum([[m.e, m.px, m.py, m.pz] for m in muons], axis=0)
+        assert np.allclose([z.e, z.px, z.py, z.pz], summed, atol=1e-7)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,15 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from pyumami.cli import main  # noqa: E402
-from pyumami.generation.cluster import ClusterSpecError, close, connect  # noqa: E402
+from pyumami.generation.cluster import (  # noqa: E402
+    LIBRARY_THREADS_ENV,
+    ClusterSpecError,
+    _library_threads,
+    _threads_on_host,
+    close,
+    connect,
+)
+from pyumami.generation.errors import SettingsError  # noqa: E402
 from pyumami.generation.generator import Generator  # noqa: E402
 
 #: A small g g -> t t~ run at fixed energy: 2 training iterations, 4 integration batches,
@@ -30,7 +39,7 @@ SAME_FILES = ["events.npy", "momenta.npy", "indices.npy", "histograms/weighted.n
 
 @pytest.fixture(scope="module")
 def clients():
-    one, two = connect("local:1"), connect("local:2")
+    one, two = connect("local:1", library_threads=1), connect("local:2")
     yield {1: one, 2: two}
     close(one)
     close(two)
@@ -89,3 +98,35 @@ def test_cli_refuses_a_bad_cluster_before_any_work(tmp_path, capsys) -> None:
     assert status == 2
     assert "--cluster" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def _threads_in_tasks(client) -> set[int]:
+    """The library threads a task on each worker of ``client`` would use."""
+    hosts = _threads_on_host(client)
+    return {
+        client.submit(_library_threads, hosts, workers=[worker], pure=False).result()
+        for worker in client.nthreads()
+    }
+
+
+def test_local_workers_run_one_batch_each_and_split_the_cores(clients) -> None:
+    for client in clients.values():
+        assert set(client.nthreads().values()) == {1}
+    assert _threads_in_tasks(clients[2]) == {max(1, (os.cpu_count() or 1) // 2)}
+    # local:1 was started with library_threads=1: the variable reaches the worker
+    assert _threads_in_tasks(clients[1]) == {1}
+
+
+def test_library_threads_follow_the_environment(monkeypatch) -> None:
+    monkeypatch.delenv(LIBRARY_THREADS_ENV, raising=False)
+    assert _library_threads({}) == max(1, os.cpu_count() or 1)  # not on a worker
+    monkeypatch.setenv(LIBRARY_THREADS_ENV, "3")
+    assert _library_threads({"127.0.0.1": 8}) == 3
+    monkeypatch.setenv(LIBRARY_THREADS_ENV, "two")
+    with pytest.raises(SettingsError, match=LIBRARY_THREADS_ENV):
+        _library_threads({})
+
+
+def test_library_threads_below_one_are_refused() -> None:
+    with pytest.raises(ClusterSpecError, match="library_threads"):
+        connect("local:1", library_threads=0)

@@ -164,3 +164,79 @@ def test_header_text_survives_and_missing_colour_tables_are_named(tmp_path, gg_t
     start = text.index("<runcard><![CDATA[") + len("<runcard><![CDATA[")
     section = text[start : text.index("</runcard>")]
     assert section.replace("]]]]><![CDATA[>", "]]>").strip().removesuffix("]]>").strip() == card
+
+
+@pytest.mark.parametrize("sqrt_s", [91.188, 200.0])
+def test_z_resonance_of_the_z_channel_within_bwcutoff(tmp_path, sqrt_s) -> None:
+    """e+ e- -> mu+ mu-: at the Z pole, events of the Z channel (their mu+ mu- mass within
+    15 widths of m_Z) get a status-2 Z whose momentum is the sum of its daughters' and
+    whom the muons name as mother; photon-channel events have none, and at 200 GeV
+    (44 widths off) no event has one."""
+    from pyumami.generation.generator import Generator
+
+    gen = Generator("e+ e- > mu+ mu-", sqrt_s, libraries="ee_mumu", seed=4, threads=1)
+    gen.train(2, 4000)
+    events = gen.generate(400).events
+    channels = gen.integrand.channels(0)
+    assert [len(c.resonances) for c in channels] == [0, 1]
+    z = channels[1].resonances[0]
+    expect_z = abs(sqrt_s - z.mass) <= 15.0 * z.width
+    path = tmp_path / "ee.lhe"
+    with LheWriter(
+        path,
+        beams=((-11, sqrt_s / 2), (11, sqrt_s / 2)),
+        processes=[LheProcess(1.0, 0.1, 3.0)],
+        resonances={0: [c.resonances for c in channels]},
+    ) as writer:
+        writer.write(events)
+    _, read = _read(path)
+    assert len(read) == len(events)
+    with_z = 0
+    for event, channel in zip(read, np.asarray(events.channel), strict=True):
+        ids = [int(p.id) for p in event.particles]
+        if channel == 1 and expect_z:
+            with_z += 1
+            assert ids == [-11, 11, 23, -13, 13]
+            zline = event.particles[2]
+            assert int(zline.status) == 2
+            assert (int(zline.mother1), int(zline.mother2)) == (1, 2)
+            muons = event.particles[3:]
+            assert all((int(m.mother1), int(m.mother2)) == (3, 3) for m in muons)
+            summed = np.sum([[m.e, m.px, m.py, m.pz] for m in muons], axis=0)
+            np.testing.assert_allclose(
+                [zline.e, zline.px, zline.py, zline.pz], summed, rtol=1e-9, atol=1e-8
+            )
+            assert abs(zline.m - z.mass) <= 15.0 * z.width
+        else:
+            assert ids == [-11, 11, -13, 13]
+            assert all(int(p.mother1) == 1 for p in event.particles[2:])
+    if expect_z:
+        # at the pole the Z diagram carries nearly all of |M|^2: most events show it
+        assert with_z > 0.9 * len(read)
+
+
+def test_nested_resonances_point_to_the_innermost_one() -> None:
+    from pyumami.generation.lhe import _with_resonances
+    from pyumami.generation.process import Resonance
+
+    rng = np.random.default_rng(2)
+    n, npar = 3, 5
+    particle = np.zeros((n, npar, 12))
+    particle[..., 6:9] = rng.normal(size=(n, npar, 3))
+    particle[..., 9] = 10.0 + rng.random((n, npar))
+    particle[:, 2:, 2:4] = (1, 2)
+    particle[:, 3, 4] = 501  # a colour that the third final particle closes
+    particle[:, 4, 5] = 501
+    particle[:, 2, 4] = 502  # left open: the outer resonance carries it
+    head = np.zeros((n, 6))
+    head[:, 0] = npar
+    outer, inner = Resonance(6, (0, 1, 2), 200.0, 2.0), Resonance(23, (1, 2), 91.0, 2.0)
+    _, out = _with_resonances(head, particle, (outer, inner))
+    assert out.shape == (n, npar + 2, 12)
+    np.testing.assert_array_equal(out[:, 2, 2:4], np.tile([1, 2], (n, 1)))  # outer: beams
+    np.testing.assert_array_equal(out[:, 3, 2:4], np.tile([3, 3], (n, 1)))  # inner: outer
+    np.testing.assert_array_equal(out[:, 4, 2:4], np.tile([3, 3], (n, 1)))  # particle 0
+    np.testing.assert_array_equal(out[:, 5:, 2:4], np.full((n, 2, 2), 4))  # 1, 2: inner
+    np.testing.assert_allclose(out[:, 3, 6:10], particle[:, 3:5, 6:10].sum(axis=1))
+    np.testing.assert_array_equal(out[:, 3, 4:6], 0)  # colour closed inside
+    np.testing.assert_array_equal(out[:, 2, 4:6], np.tile([502, 0], (n, 1)))

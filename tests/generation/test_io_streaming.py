@@ -64,7 +64,9 @@ def test_stream_is_reproducible_and_can_stop_early() -> None:
     first_batch = next(stream)
     stream.close()
     assert stats.accepted == len(first_batch) and stats.trials == 5000
-    assert stats.max_weight_pb >= stats.initial_max_weight_pb > 0
+    # W moves with the sample (it may shrink: the summed weight grows), but not far
+    assert stats.initial_max_weight_pb > 0
+    assert abs(stats.max_weight_pb / stats.initial_max_weight_pb - 1.0) < 0.5
 
 
 @pytest.mark.parametrize("n", [1, 7])

@@ -142,6 +142,40 @@ struct HelicitySum {
     F jamp2[P::kColors];           // sum over rows of |jamp_c|^2
 };
 
+// Helicity recycling. A process may also provide
+//   template <class F> struct Currents;    // its internal currents for every helicity
+//                                           // combination of the particles behind each
+//   template <class F> static REFME_HD void currents(const Wf<F> (&ext)[kParticles][2],
+//                                                    const Couplings<F>&, Currents<F>&);
+//   template <class F> static REFME_HD void amplitudes_at(const Wf<F> (&ext)[kParticles][2],
+//       const Currents<F>&, int row, const Couplings<F>&, Cx<F> (&amp)[kDiagrams],
+//       Cx<F> (&jamp)[kColors]);          // amplitudes(...) of `row`, from the table
+// (ref_me/qcdgen generates them): a current over k particles is then computed 2^k times
+// per event instead of once per helicity row. The table lives on the stack, so it is
+// used only up to kMaxCurrentsBytes (wide dual numbers fall back to amplitudes()); the
+// CUDA build keeps one row at a time (a large per-thread table costs occupancy). A
+// process whose table is always small (gg_ttx) may provide the recycling functions
+// instead of amplitudes(); its table is then always used.
+#ifdef REFME_CUDA
+constexpr size_t kMaxCurrentsBytes = 0;
+#else
+constexpr size_t kMaxCurrentsBytes = size_t(1) << 20;
+#endif
+struct NoCurrents {
+    template <class F>
+    struct Currents {};
+};
+template <class P, class F, class = void>
+struct HasAmplitudes : std::false_type {};
+template <class P, class F>
+struct HasAmplitudes<P, F, std::void_t<decltype(&P::template amplitudes<F>)>> : std::true_type {};
+template <class P, class F, class = void>
+struct RecyclesHelicities : std::false_type {};
+template <class P, class F>
+struct RecyclesHelicities<P, F, std::void_t<typename P::template Currents<F>>>
+    : std::bool_constant<sizeof(typename P::template Currents<F>) <= kMaxCurrentsBytes ||
+                         !HasAmplitudes<P, F>::value> {};
+
 // Sums rows good[0 .. n_good-1] of the helicity table. The external wavefunctions are
 // computed once per particle and helicity sign and shared by all rows.
 template <class P, class F>
@@ -159,13 +193,21 @@ REFME_HD inline void sum_helicities(const F (&p)[P::kParticles][4], const Coupli
     for (int d = 0; d < P::kDiagrams; ++d) out.amp2[d] = 0.0;
     for (int k = 0; k < P::kColors; ++k) out.jamp2[k] = 0.0;
     F total = 0.0;
+    constexpr bool recycle = RecyclesHelicities<P, F>::value;
+    using Table = typename std::conditional_t<recycle, P, NoCurrents>::template Currents<F>;
+    Table table;
+    if constexpr (recycle) P::template currents<F>(ext, c, table);
     for (int g = 0; g < n_good; ++g) {
         const int row = good[g];
-        const Wf<F>* w[np];
-        for (int i = 0; i < np; ++i) w[i] = &ext[i][(row >> (np - 1 - i)) & 1];
         Cx<F> amp[P::kDiagrams];
         Cx<F> jamp[P::kColors];
-        Q::template amplitudes<F>(w, c, amp, jamp);
+        if constexpr (recycle) {
+            P::template amplitudes_at<F>(ext, table, row, c, amp, jamp);
+        } else {
+            const Wf<F>* w[np];
+            for (int i = 0; i < np; ++i) w[i] = &ext[i][(row >> (np - 1 - i)) & 1];
+            Q::template amplitudes<F>(w, c, amp, jamp);
+        }
         total += Q::template colour_sum<F>(jamp);
         out.cumulative[g] = total;
         if (want_amp2)

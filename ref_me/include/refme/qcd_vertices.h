@@ -55,11 +55,48 @@ REFME_HD inline Wf<F> vvvv_offshell(const Wf<F>& x, const Wf<F>& y, const Wf<F>&
 }
 
 template <class F>
-REFME_HD inline Cx<F> vvvv_amplitude(const Wf<F>& l, const Wf<F>& x, const Wf<F>& y,
-                                     const Wf<F>& z, const Cx<F>& g) {
+REFME_HD inline Cx<F> vvvv_amplitude(const Wf<F>& l, const Wf<F>& x, const Wf<F>& y, const Wf<F>& z,
+                                     const Cx<F>& g) {
     const Cx<F> sum = detail::dot(l.c, z.c) * detail::dot(x.c, y.c) -
                       detail::dot(l.c, y.c) * detail::dot(x.c, z.c);
     return -(g * times_i(sum));
+}
+
+// vvv1_amplitude(v1, v2, v3, g) with v1 open (vertices.h, OpenLeg), its momentum
+// P1 = -(P2 + P3) by conservation: i g [v2_mu (v3.(2 P2 + P3)) - v3_mu (v2.(P2 + 2 P3))
+// + (v2.v3) (P3 - P2)_mu]. The vertex is cyclic, so any leg can be the open one.
+template <class F>
+REFME_HD inline OpenLeg<F> vvv1_open(const Wf<F>& v2, const Wf<F>& v3, const Cx<F>& g) {
+    F a[4], b[4], d[4];
+    for (int k = 0; k < 4; ++k) {
+        a[k] = (v2.p[k] + v2.p[k]) + v3.p[k];
+        b[k] = v2.p[k] + (v3.p[k] + v3.p[k]);
+        d[k] = v3.p[k] - v2.p[k];
+    }
+    const Cx<F> t1 = g * detail::dot(v3.c, a);
+    const Cx<F> t2 = g * detail::dot(v2.c, b);
+    const Cx<F> t3 = g * detail::dot(v2.c, v3.c);
+    OpenLeg<F> o;
+    for (int mu = 0; mu < 4; ++mu) {
+        const Cx<F> upper = v2.c[mu] * t1 - v3.c[mu] * t2 + d[mu] * t3;
+        o.c[mu] = times_i(mu == 0 ? upper : -upper);
+    }
+    return o;
+}
+
+// vvvv_amplitude(l, x, y, z, g) with l open: -i g [z_mu (x.y) - y_mu (x.z)]. Every leg
+// can be the open one (the structure is "pairing A - pairing B", see above).
+template <class F>
+REFME_HD inline OpenLeg<F> vvvv_open(const Wf<F>& x, const Wf<F>& y, const Wf<F>& z,
+                                     const Cx<F>& g) {
+    const Cx<F> xy = g * detail::dot(x.c, y.c);
+    const Cx<F> xz = g * detail::dot(x.c, z.c);
+    OpenLeg<F> o;
+    for (int mu = 0; mu < 4; ++mu) {
+        const Cx<F> upper = z.c[mu] * xy - y.c[mu] * xz;
+        o.c[mu] = -times_i(mu == 0 ? upper : -upper);
+    }
+    return o;
 }
 
 REFME_END_NAMESPACE

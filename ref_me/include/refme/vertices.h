@@ -75,8 +75,12 @@ REFME_HD inline F minkowski2(const F* q) {
 }
 
 // i / (q^2 - M (M - i W)), the scalar part of every propagator times the i of ALOHA.
+// Massless and widthless (gluon, photon: the card's values, the same in every lane, and
+// after inlining usually the literal 0.0) it is i / q^2: one real division instead of a
+// complex one.
 template <class F>
 REFME_HD inline Cx<F> i_over_denominator(const F* q, const nd<F>& m, const nd<F>& w) {
+    if (!any_lane(m != 0.0) && !any_lane(w != 0.0)) return cx_of<F>(0.0, 1.0 / minkowski2(q));
     const Cx<F> den = cx_of<F>(minkowski2(q) - m * m, m * w);
     return cx_of<F>(0.0, 1.0) / den;
 }
@@ -88,6 +92,39 @@ REFME_HD inline Cx<F> dot(const Cx<F>* a, const Cx<F>* b) {
 template <class F>
 REFME_HD inline Cx<F> dot(const Cx<F>* a, const F* b) {
     return b[0] * a[0] - b[1] * a[1] - b[2] * a[2] - b[3] * a[3];
+}
+
+// J_mu = fo-bar Gamma_mu fi, covariant components (cl (a^T sigma_mu b) + cr (a'^T sigmabar_mu b')).
+template <class F>
+REFME_HD inline void covariant_current(const Wf<F>& fi, const Wf<F>& fo, const Chiral<F>& g,
+                                       Cx<F> (&j)[4]) {
+    const Cx<F> a0 = fo.c[2], a1 = fo.c[3], b0 = fi.c[0], b1 = fi.c[1];
+    const Cx<F> c0 = fo.c[0], c1 = fo.c[1], d0 = fi.c[2], d1 = fi.c[3];
+    const Cx<F> left[4] = {a0 * b0 + a1 * b1, a0 * b1 + a1 * b0, times_i(a1 * b0 - a0 * b1),
+                           a0 * b0 - a1 * b1};
+    const Cx<F> right[4] = {c0 * d0 + c1 * d1, -(c0 * d1 + c1 * d0), -times_i(c1 * d0 - c0 * d1),
+                            -(c0 * d0 - c1 * d1)};
+    for (int mu = 0; mu < 4; ++mu) j[mu] = g.cl * left[mu] + g.cr * right[mu];
+}
+
+// The row spinor fo-bar Gamma(V) (slash blocks s of V).
+template <class F>
+REFME_HD inline void fo_gamma(const Wf<F>& fo, const SlashBlocks<F>& s, const Chiral<F>& g,
+                              Cx<F> (&r)[4]) {
+    for (int c = 0; c < 2; ++c) {
+        r[c] = g.cl * (fo.c[2] * s.l[0][c] + fo.c[3] * s.l[1][c]);
+        r[2 + c] = g.cr * (fo.c[0] * s.u[0][c] + fo.c[1] * s.u[1][c]);
+    }
+}
+
+// The spinor Gamma(V) fi (slash blocks s of V).
+template <class F>
+REFME_HD inline void gamma_fi(const Wf<F>& fi, const SlashBlocks<F>& s, const Chiral<F>& g,
+                              Cx<F> (&gv)[4]) {
+    for (int r = 0; r < 2; ++r) {
+        gv[r] = g.cr * (s.u[r][0] * fi.c[2] + s.u[r][1] * fi.c[3]);
+        gv[2 + r] = g.cl * (s.l[r][0] * fi.c[0] + s.l[r][1] * fi.c[1]);
+    }
 }
 
 }  // namespace detail
@@ -107,6 +144,54 @@ REFME_HD inline Cx<F> ffv_amplitude(const Wf<F>& fi, const Wf<F>& fo, const Wf<F
     return -times_i(g.cl * left + g.cr * right);
 }
 
+// An amplitude with one leg left open: amp = sum_k o.c[k] * leg.c[k] (plain sum over the
+// leg's four stored components; metric, coupling and factors of i are inside o). The
+// generated processes (ref_me/qcdgen) tabulate these per helicity combination of the
+// other legs, so that each helicity row closes an amplitude with four products.
+template <class F>
+struct OpenLeg {
+    Cx<F> c[4];
+};
+
+// Always inlined: four products, which a call (operands and result through memory)
+// would cost several times over; the generated amplitudes call it 159 times per row.
+#ifdef __CUDACC__
+#define REFME_ALWAYS_INLINE __forceinline__
+#else
+#define REFME_ALWAYS_INLINE __attribute__((always_inline)) inline
+#endif
+template <class F>
+REFME_HD REFME_ALWAYS_INLINE Cx<F> contract(const OpenLeg<F>& o, const Wf<F>& leg) {
+    return (o.c[0] * leg.c[0] + o.c[1] * leg.c[1]) + (o.c[2] * leg.c[2] + o.c[3] * leg.c[3]);
+}
+
+// ffv_amplitude(fi, fo, V, g) with V open: -i J_mu, J_mu = fo-bar Gamma_mu fi (covariant).
+template <class F>
+REFME_HD inline OpenLeg<F> ffv_open_vector(const Wf<F>& fi, const Wf<F>& fo, const Chiral<F>& g) {
+    OpenLeg<F> o;
+    detail::covariant_current(fi, fo, g, o.c);
+    for (int mu = 0; mu < 4; ++mu) o.c[mu] = -times_i(o.c[mu]);
+    return o;
+}
+
+// ffv_amplitude(fi, fo, V, g) with fi open: -i fo-bar Gamma(V).
+template <class F>
+REFME_HD inline OpenLeg<F> ffv_open_fi(const Wf<F>& fo, const Wf<F>& v, const Chiral<F>& g) {
+    OpenLeg<F> o;
+    detail::fo_gamma(fo, detail::slash(v.c), g, o.c);
+    for (int k = 0; k < 4; ++k) o.c[k] = -times_i(o.c[k]);
+    return o;
+}
+
+// ffv_amplitude(fi, fo, V, g) with fo open: -i Gamma(V) fi.
+template <class F>
+REFME_HD inline OpenLeg<F> ffv_open_fo(const Wf<F>& fi, const Wf<F>& v, const Chiral<F>& g) {
+    OpenLeg<F> o;
+    detail::gamma_fi(fi, detail::slash(v.c), g, o.c);
+    for (int k = 0; k < 4; ++k) o.c[k] = -times_i(o.c[k]);
+    return o;
+}
+
 // Off-shell vector from a fermion pair (ALOHA FFVn_3; F1 = fi, F2 = fo):
 //   V^mu = -i / (q^2 - M (M - i W)) [J^mu - q^mu (q.J) / M^2],  J^mu = fo-bar Gamma^mu fi.
 // The q q / M^2 term (unitary gauge) is dropped for M = 0 (ALOHA's "P0" variants).
@@ -116,18 +201,9 @@ REFME_HD inline Wf<F> ffv_offshell_vector(const Wf<F>& fi, const Wf<F>& fo, cons
     Wf<F> out;
     for (int k = 0; k < 4; ++k) out.p[k] = fi.p[k] + fo.p[k];
     const F q[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
-    // Covariant current components J_mu = cl (a^T sigma_mu b) + cr (a'^T sigmabar_mu b').
-    const Cx<F> a0 = fo.c[2], a1 = fo.c[3], b0 = fi.c[0], b1 = fi.c[1];
-    const Cx<F> c0 = fo.c[0], c1 = fo.c[1], d0 = fi.c[2], d1 = fi.c[3];
-    const Cx<F> left[4] = {a0 * b0 + a1 * b1, a0 * b1 + a1 * b0, times_i(a1 * b0 - a0 * b1),
-                           a0 * b0 - a1 * b1};
-    const Cx<F> right[4] = {c0 * d0 + c1 * d1, -(c0 * d1 + c1 * d0), -times_i(c1 * d0 - c0 * d1),
-                            -(c0 * d0 - c1 * d1)};
-    Cx<F> j[4];  // contravariant J^mu
-    for (int mu = 0; mu < 4; ++mu) {
-        const Cx<F> lower = g.cl * left[mu] + g.cr * right[mu];
-        j[mu] = mu == 0 ? lower : -lower;
-    }
+    Cx<F> j[4];  // covariant J_mu, then contravariant J^mu
+    detail::covariant_current(fi, fo, g, j);
+    for (int mu = 1; mu < 4; ++mu) j[mu] = -j[mu];
     if (any_lane(m != 0.0)) {
         const Cx<F> qj = q[0] * j[0] - q[1] * j[1] - q[2] * j[2] - q[3] * j[3];
         const F om = 1.0 / (m * m);
@@ -145,12 +221,8 @@ REFME_HD inline Wf<F> ffv_offshell_fo(const Wf<F>& fo, const Wf<F>& v, const Chi
                                       const nd<F>& m, const nd<F>& w) {
     Wf<F> out;
     for (int k = 0; k < 4; ++k) out.p[k] = fo.p[k] + v.p[k];
-    const detail::SlashBlocks<F> s = detail::slash(v.c);
     Cx<F> r[4];
-    for (int c = 0; c < 2; ++c) {
-        r[c] = g.cl * (fo.c[2] * s.l[0][c] + fo.c[3] * s.l[1][c]);
-        r[2 + c] = g.cr * (fo.c[0] * s.u[0][c] + fo.c[1] * s.u[1][c]);
-    }
+    detail::fo_gamma(fo, detail::slash(v.c), g, r);
     const detail::SlashBlocks<F> qs = detail::slash_real(out.p);
     const Cx<F> f = detail::i_over_denominator(out.p, m, w);
     for (int c = 0; c < 2; ++c) {
@@ -168,12 +240,8 @@ REFME_HD inline Wf<F> ffv_offshell_fi(const Wf<F>& fi, const Wf<F>& v, const Chi
     Wf<F> out;
     for (int k = 0; k < 4; ++k) out.p[k] = fi.p[k] + v.p[k];
     const F pm[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
-    const detail::SlashBlocks<F> s = detail::slash(v.c);
     Cx<F> gv[4];
-    for (int r = 0; r < 2; ++r) {
-        gv[r] = g.cr * (s.u[r][0] * fi.c[2] + s.u[r][1] * fi.c[3]);
-        gv[2 + r] = g.cl * (s.l[r][0] * fi.c[0] + s.l[r][1] * fi.c[1]);
-    }
+    detail::gamma_fi(fi, detail::slash(v.c), g, gv);
     const detail::SlashBlocks<F> ps = detail::slash_real(pm);
     const Cx<F> f = detail::i_over_denominator(pm, m, w);
     for (int r = 0; r < 2; ++r) {
