@@ -2,15 +2,16 @@
 
     .venv/bin/python bench/gradients.py [--process gg_ttx] [--batch 4096] [--repeats 5]
 
-On one thread, double precision, the library's own vectorised path for |M|^2 alone
-(and, for a fair per-event comparison with the scalar dual-number passes, the forced
-scalar path in a child process with REFME_SIMD=scalar), measures evaluations per
-second of: |M|^2 alone; |M|^2 + d|M|^2/dp (all 4 npar components); |M|^2 + the
-parameter gradient (every parameter the library differentiates, one pass); and
-prints the ratios to |M|^2 alone. Then the time from a fresh interpreter's
-``import`` to the first jitted ``jax.grad`` of |M|^2(RamboOnDiet(r)) (no compile step
-beyond the C++ build). Rounds are interleaved so every variant sees the same load;
-the best round is shown. Not a test: nothing here asserts on timing.
+On one thread, double precision, on the library's own path (the widest SIMD
+instruction set; the dual-number passes run on the same lanes) and, in a child
+process with REFME_SIMD=scalar, on the scalar path, measures evaluations per second
+of: |M|^2 alone; |M|^2 + d|M|^2/dp (all 4 npar components); |M|^2 + d|M|^2/dm_t
+alone (one dual direction); |M|^2 + the parameter gradient (every parameter the
+library differentiates, one pass); and prints the ratios to |M|^2 alone. Then the
+time from a fresh interpreter's ``import`` to the first jitted ``jax.grad`` of
+|M|^2(RamboOnDiet(r)) (no compile step beyond the C++ build). Rounds are interleaved
+so every variant sees the same load; the best round is shown. Not a test: nothing
+here asserts on timing.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ def rates(process: str, batch: int, repeats: int) -> dict[str, float]:
         variants = {
             "ME": lambda: lib(p, alpha_s=0.118),
             "ME + dME/dp": lambda: lib.gradient(p, "momenta", alpha_s=0.118),
+            "ME + dME/dMT": lambda: lib.gradient(p, "MT", alpha_s=0.118),
             "ME + dME/dparams": lambda: lib.evaluate(
                 p, alpha_s=0.118, outputs=("matrix_element", "parameter_gradient")
             ),

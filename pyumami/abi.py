@@ -194,6 +194,7 @@ _OUTPUT_NAMES = {
 _VENDOR_OUTPUT_NAMES = {
     "MOMENTUM_GRADIENT": "momentum_gradient",
     "PARAMETER_GRADIENT": "parameter_gradient",
+    "PARAMETER_DERIVATIVE": "parameter_derivative",
 }
 
 

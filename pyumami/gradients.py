@@ -103,14 +103,25 @@ def gradient(
     if request.momenta and momenta_native:
         outputs.append("momentum_gradient")
     native_asked = [name for name in request.parameters if name in native]
+    # One output per parameter where the library offers it: it then differentiates
+    # only those asked (one dual direction for one parameter).
+    one_by_one = set(native_asked) <= set(library.parameter_derivatives)
     if native_asked:
-        outputs.append("parameter_gradient")
+        outputs += (
+            [f"parameter_derivative:{name}" for name in native_asked]
+            if one_by_one
+            else ["parameter_gradient"]
+        )
     out = library.evaluate(momenta, alpha_s=alpha_s, outputs=tuple(outputs), **inputs)
     result["matrix_element"] = out["matrix_element"]
     if "momentum_gradient" in out:
         result[MOMENTA] = out["momentum_gradient"]
     for name in native_asked:
-        result[name] = out["parameter_gradient"][:, library.gradient_parameters.index(name)]
+        result[name] = (
+            out[f"parameter_derivative:{name}"]
+            if one_by_one
+            else out["parameter_gradient"][:, library.gradient_parameters.index(name)]
+        )
     fd_request = GradientRequest(
         request.momenta and not momenta_native,
         tuple(n for n in request.parameters if n not in native),

@@ -45,7 +45,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -159,6 +159,17 @@ def vendor_outputs(lib: Any) -> frozenset:
     return frozenset(
         VendorOutputKey(k) for k in flags[1] if k in VendorOutputKey._value2member_map_
     )
+
+
+def parameter_derivatives(lib: Any, names: Sequence[str]) -> tuple[str, ...]:
+    """The gradient parameters (``names``, in the library's order) whose own
+    derivative output (PARAMETER_DERIVATIVE + position, umami.h) the library's
+    umami_supported_outputs advertises; () without the query."""
+    flags = query_flags(lib, "umami_supported_outputs")
+    if flags is None or flags[0] != Status.SUCCESS:
+        return ()
+    first = int(VendorOutputKey.PARAMETER_DERIVATIVE)
+    return tuple(name for k, name in enumerate(names) if first + k in flags[1])
 
 
 def read_masses(lib: Any, npar: int) -> MetaAnswer:

@@ -32,10 +32,12 @@ from .abi import (
     VENDOR_OUTPUTS,
     Device,
     InputKey,
+    KeySpec,
     MetaKey,
     OutputKey,
     Shape,
     Status,
+    VendorOutputKey,
     ffi,
 )
 from .arrays import (
@@ -88,6 +90,17 @@ OUTPUT_NAMES: Mapping[str, tuple[OutputKey, np.dtype]] = {
     for key, spec in _ALL_OUTPUTS.items()
     if spec.dtype is not None
 }
+
+
+#: Output name of d|M|^2/d(parameter) alone: this prefix and the parameter's name.
+PARAMETER_DERIVATIVE_PREFIX = "parameter_derivative:"
+
+
+def _output_spec(key: int) -> KeySpec:
+    """The KeySpec of an output key; the keys after PARAMETER_DERIVATIVE (one per
+    gradient parameter, umami.h) share its spec."""
+    spec = _ALL_OUTPUTS.get(key)
+    return spec if spec is not None else VENDOR_OUTPUTS[VendorOutputKey.PARAMETER_DERIVATIVE]
 
 
 def _user_layout(array: Any, shape: Shape, permute: Any) -> Any:
@@ -208,6 +221,7 @@ class MatrixElementLibrary:
         self._capabilities: Capabilities | None = None
         self._vendor_outputs: frozenset | None = None
         self._gradient_parameters: tuple[str, ...] | None = None
+        self._parameter_derivatives: tuple[str, ...] | None = None
         self._has_parameters: bool | None = None
         self._given_masses: tuple[float, ...] | None = None
         try:
@@ -396,8 +410,19 @@ class MatrixElementLibrary:
             self._gradient_parameters = introspection.read_gradient_parameters(self._lib)
         return self._gradient_parameters
 
+    @property
+    def parameter_derivatives(self) -> tuple[str, ...]:
+        """Gradient parameters whose derivative the library computes on its own
+        (output ``"parameter_derivative:<name>"``, one dual direction per parameter
+        asked instead of all of them), in the library's order."""
+        if self._parameter_derivatives is None:
+            self._parameter_derivatives = introspection.parameter_derivatives(
+                self._lib, self.gradient_parameters
+            )
+        return self._parameter_derivatives
+
     def _layout(self, key: Any, n: int) -> tuple[int, ...]:
-        return _ALL_OUTPUTS[key].layout(
+        return _output_spec(key).layout(
             self.particle_count, self.diagram_count, n, nparam=len(self.gradient_parameters)
         )
 
@@ -458,6 +483,9 @@ class MatrixElementLibrary:
             raise UnsupportedOutputError("no outputs requested; ask for at least 'matrix_element'")
         resolved = []
         for name in names:
+            if name.startswith(PARAMETER_DERIVATIVE_PREFIX):
+                resolved.append(self._resolve_derivative(name))
+                continue
             if name not in OUTPUT_NAMES:
                 raise UnsupportedOutputError(
                     f"unknown output {name!r}; the host knows {', '.join(OUTPUT_NAMES)}"
@@ -475,8 +503,20 @@ class MatrixElementLibrary:
             self._check_outputs(resolved)
         return resolved
 
+    def _resolve_derivative(self, name: str) -> tuple[str, Any, np.dtype]:
+        parameter = name[len(PARAMETER_DERIVATIVE_PREFIX) :]
+        if parameter not in self.parameter_derivatives:
+            raise UnsupportedOutputError(
+                f"{self.path} does not produce output {name!r}: it differentiates "
+                f"{', '.join(self.parameter_derivatives) or 'no parameter'} one at a time"
+            )
+        key = int(VendorOutputKey.PARAMETER_DERIVATIVE) + self.gradient_parameters.index(parameter)
+        return name, key, np.dtype(np.float64)
+
     def _check_outputs(self, resolved: Sequence[tuple[str, OutputKey, np.dtype]]) -> None:
         for name, key, _ in resolved:
+            if name.startswith(PARAMETER_DERIVATIVE_PREFIX):
+                continue  # checked against the advertised keys when resolved
             if key not in self.supported_outputs and key not in self.vendor_outputs:
                 available = ", ".join(
                     [OUTPUTS[k].name for k in sorted(self.supported_outputs) if k in OUTPUTS]
@@ -616,7 +656,7 @@ class MatrixElementLibrary:
             if status != Status.SUCCESS:
                 self._raise_call_status(status, where, inputs, requested, detail)
         return {
-            name: np.ascontiguousarray(_user_layout(array, _ALL_OUTPUTS[key].shape, np.transpose))
+            name: np.ascontiguousarray(_user_layout(array, _output_spec(key).shape, np.transpose))
             for (name, key, _), array in zip(requested, out_arrays, strict=True)
         }
 
@@ -774,7 +814,7 @@ class MatrixElementLibrary:
             if status != Status.SUCCESS:
                 self._raise_call_status(status, f"events [0, {n})", inputs, requested, detail)
         return {
-            name: _user_layout(array, _ALL_OUTPUTS[key].shape, xp.permute_dims)
+            name: _user_layout(array, _output_spec(key).shape, xp.permute_dims)
             for (name, key, _), array in zip(requested, out_arrays, strict=True)
         }
 

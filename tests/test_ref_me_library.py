@@ -296,8 +296,10 @@ def test_capability_queries(library):
     required = _flags(library.lib.umami_required_inputs)
     assert [InputKey(i) for i, ok in enumerate(required) if ok] == [InputKey.MOMENTA]
     outputs = _flags(library.lib.umami_supported_outputs)
-    # the standard keys, then pyumami's vendor range up to its last key (gradients)
-    assert len(outputs) == VendorOutputKey.PARAMETER_GRADIENT + 1
+    # the standard keys, then pyumami's vendor range up to its last key (gradients:
+    # one derivative key per gradient parameter after PARAMETER_DERIVATIVE)
+    derivatives = {VendorOutputKey.PARAMETER_DERIVATIVE + k for k in range(5)}
+    assert len(outputs) == VendorOutputKey.PARAMETER_DERIVATIVE + 5
     assert {i for i, ok in enumerate(outputs) if ok} == {
         OutputKey.MATRIX_ELEMENT,
         OutputKey.DIAGRAM_AMP2,
@@ -306,7 +308,7 @@ def test_capability_queries(library):
         OutputKey.DIAGRAM_INDEX,
         VendorOutputKey.MOMENTUM_GRADIENT,
         VendorOutputKey.PARAMETER_GRADIENT,
-    }
+    } | derivatives
 
 
 def test_capabilities_agree_with_calls(library, process):

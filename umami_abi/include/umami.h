@@ -135,7 +135,8 @@ typedef enum {
    appended). A host that does not know them never passes them; a library that
    does not offer them answers UNSUPPORTED_META / UNSUPPORTED_OUTPUT. A library
    that offers them advertises the outputs through umami_supported_outputs
-   (a flags array of length PYUMAMI_OUT_PARAMETER_GRADIENT + 1). */
+   (a flags array running up to PYUMAMI_OUT_PARAMETER_DERIVATIVE + the gradient
+   parameter count). */
 typedef enum {
     /* int: number of model parameters PYUMAMI_OUT_PARAMETER_GRADIENT differentiates */
     PYUMAMI_META_GRADIENT_PARAMETER_COUNT = 1000,
@@ -149,7 +150,12 @@ typedef enum {
     PYUMAMI_OUT_MOMENTUM_GRADIENT = 1000,
     /* double, (gradient parameter count) per event: d|M|^2/d(parameter) in the
        order of PYUMAMI_META_GRADIENT_PARAMETER_NAMES; out[offset + i + stride * k] */
-    PYUMAMI_OUT_PARAMETER_GRADIENT = 1001
+    PYUMAMI_OUT_PARAMETER_GRADIENT = 1001,
+    /* double, per event: d|M|^2/d(parameter k) under the key
+       PYUMAMI_OUT_PARAMETER_DERIVATIVE + k, k the parameter's position in
+       PYUMAMI_META_GRADIENT_PARAMETER_NAMES; each key advertised on its own. Only the
+       parameters asked are differentiated, so one costs less than all of them. */
+    PYUMAMI_OUT_PARAMETER_DERIVATIVE = 1002
 } PyumamiOutputKey;
 
 /* An independent matrix-element instance; one per thread gives thread safety. */

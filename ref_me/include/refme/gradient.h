@@ -1,27 +1,48 @@
 // refme/gradient.h -- gradients of |M|^2 through the same templated core, with
 // forward-mode dual numbers (dual.h): pyumami's vendor outputs of umami.h,
-// PYUMAMI_OUT_MOMENTUM_GRADIENT and PYUMAMI_OUT_PARAMETER_GRADIENT.
+// PYUMAMI_OUT_MOMENTUM_GRADIENT and the parameter derivatives.
 //
-// Momentum gradient: one pass with F = Dual<double, 4 npar>, direction k seeded on
-// the momentum component stored at layout index k (particle + npar * component),
-// so derivative k is written where MOMENTA keeps that component (transverse
-// derivatives of massless momenta on the z axis: see gradient_frame).
-// Parameter gradient: one pass with F = Dual<double, kGradientParameterCount>, the
-// param-card inputs of the sm model seeded before the derived parameters and the
-// couplings are computed (derive_sm over F), so a mass moves the propagators, the
-// external wavefunctions and every derived coupling together. With a per-event
-// ALPHA_S input, "aS" is that event's alpha_s.
+// The passes run on the lanes of F, as the matrix element does: F = Vec<L> in the
+// SIMD objects (L events per Dual<Vec<L>, N>), double for the scalar path and for the
+// events left over at the end of a range. What does not depend on the event is
+// computed once per range: the couplings at the card's parameters, and for parameter
+// gradients the derived parameters over dual numbers (derive_sm over Dual<F, N>).
+//
+// Momentum gradient: direction n seeded on one momentum component (layout index
+// particle + npar * component), so derivative n is written where MOMENTA keeps that
+// component (transverse derivatives of momenta on the z axis: see gradient_frame).
+// Parameter gradient: the param-card inputs of the sm model seeded before the derived
+// parameters and the couplings are computed, so a mass moves the propagators, the
+// external wavefunctions and every derived coupling together; N = 1 when one
+// parameter is asked. With a per-event ALPHA_S input, "aS" is that event's alpha_s.
+// The value part of the first pass is |M|^2 itself (the same bits as the F pass), so
+// the matrix element asked with gradients costs no separate pass.
 #ifndef REFME_GRADIENT_H
 #define REFME_GRADIENT_H
+
+#include <type_traits>
+#include <utility>
 
 #include "dual.h"
 #include "process.h"
 
-REFME_BEGIN_NAMESPACE
+namespace refme {
 
-// The parameters PYUMAMI_OUT_PARAMETER_GRADIENT differentiates, in its order, and
-// the SmInputs field each one is.
+// The parameters the parameter derivatives differentiate, in their order (names:
+// gradient_parameter_names).
 constexpr int kGradientParameterCount = 5;
+
+// Where the gradients of one call go (nullptr: not asked for). Plain data outside
+// the per-instruction-set namespace, as Batch.
+struct GradientBatch {
+    double* momenta;                              // (npar, 4) per event, layout of MOMENTA
+    double* parameters[kGradientParameterCount];  // d|M|^2/d(parameter k), one per event
+    double* all_parameters;  // (kGradientParameterCount) per event: parameter k at stride * k
+};
+
+}  // namespace refme
+
+REFME_BEGIN_NAMESPACE
 
 template <class R>
 REFME_HD inline R& gradient_parameter(SmInputsT<R>& in, int k) {
@@ -39,22 +60,32 @@ inline const char* const* gradient_parameter_names() {
     return names;
 }
 
-// Where the gradients of one call go (nullptr: not asked for).
-struct GradientBatch {
-    double* momenta;     // (npar, 4) per event, layout of MOMENTA
-    double* parameters;  // (kGradientParameterCount) per event
-};
+// Whether the process's couplings accept parameters over a dual number (every process
+// written against process.h's templated interface does): then it offers gradients.
+// The CUDA build does not (yet): its dual-number kernels could not be run here, and for
+// 2 -> 4 they multiply nvcc's build time; the templates would compile for it.
+template <class P, class = void>
+struct OffersGradients : std::false_type {};
+#ifndef REFME_CUDA
+template <class P>
+struct OffersGradients<P, std::void_t<decltype(P::template couplings<Dual<double, 1>>(
+                              std::declval<const SmParametersT<Dual<double, 1>>&>(),
+                              std::declval<const Dual<double, 1>&>()))>> : std::true_type {};
+#endif
 
-template <class R, class T>
-REFME_HD inline SmInputsT<R> convert_inputs(const SmInputsT<T>& in) {
+template <class R>
+REFME_HD inline SmInputsT<R> convert_inputs(const SmInputs& in) {
     SmInputsT<R> out;
-    for (int k = 0; k < kGradientParameterCount; ++k)
-        gradient_parameter(out, k) = R(gradient_parameter(const_cast<SmInputsT<T>&>(in), k));
     out.aEWM1 = R(in.aEWM1);
     out.Gf = R(in.Gf);
+    out.aS = R(in.aS);
+    out.MZ = R(in.MZ);
+    out.MT = R(in.MT);
     out.MB = R(in.MB);
     out.MH = R(in.MH);
     out.MTA = R(in.MTA);
+    out.WZ = R(in.WZ);
+    out.WT = R(in.WT);
     out.WW = R(in.WW);
     out.WH = R(in.WH);
     out.ymb = R(in.ymb);
@@ -63,33 +94,16 @@ REFME_HD inline SmInputsT<R> convert_inputs(const SmInputsT<T>& in) {
     return out;
 }
 
-// |M|^2 of event e (absolute index) over the number type D, with the given
-// momenta and parameters; mirrored flavours swap the incoming momenta as in
-// evaluate_block.
-template <class P, class D>
-REFME_HD inline D matrix_element_over(size_t e, const Batch& b, const EvalConfig<P>& cfg,
-                                      D (&p)[P::kParticles][4], const SmParametersT<D>& sm,
-                                      const D& g_s) {
-    if (Flavors<P>::count > 1 && b.flavor && Flavors<P>::mirrored(b.flavor[e]))
-        for (int c = 0; c < 4; ++c) {
-            const D first = p[0][c];
-            p[0][c] = p[1][c];
-            p[1][c] = first;
-        }
-    const CouplingsOf<P, D> c = Core<P>::template couplings<D>(sm, g_s);
-    HelicitySum<P, D> s;
-    sum_helicities<P, D>(p, c, cfg.good, cfg.n_good, false, false, s);
-    return s.total / P::kAverage;
-}
-
 // A fixed rotation that takes no axis of a typical event onto the z axis (1 rad
 // about (1, 2, 3) / sqrt(14)). Massless spinors with pT = 0 are singular in their
 // transverse derivatives (sqrt(E - |pz|) = 0) although |M|^2 is smooth there. The
 // transverse directions of such a momentum are tangent to its mass shell, where the
 // helicity-summed |M|^2 is exactly rotation invariant, so their derivatives are
-// taken at R p and rotated back (dM/dp = R^T dM/d(Rp)); every other derivative is
-// that of the library's own function in the lab frame (directions off the mass
-// shell depend on how the wavefunctions extend off shell, which is frame-dependent).
+// taken at R p: a pass over the rotated event whose seeds are the columns of R
+// (d(R p)/d p_x, d(R p)/d p_y), which gives dM/dp = R^T dM/d(Rp) directly. Every
+// other derivative is that of the library's own function in the lab frame
+// (directions off the mass shell depend on how the wavefunctions extend off shell,
+// which is frame-dependent).
 REFME_HD inline double gradient_frame(int row, int col) {
     constexpr double r[3][3] = {
         {0.5731378554489869, -0.6090066421373933, 0.5482918096085999},
@@ -99,90 +113,236 @@ REFME_HD inline double gradient_frame(int row, int col) {
     return r[row][col];
 }
 
-// d|M|^2/dp of event e over D = Dual<double, 4 npar> with the spatial components
-// rotated by gradient_frame (rotate) or not; derivative k in d[k] (layout index).
-template <class P>
-REFME_HD inline void momentum_derivatives(size_t e, const Batch& b, const EvalConfig<P>& cfg,
-                                          bool rotate, double (&d)[4 * P::kParticles]) {
+// |M|^2 of the events e .. e + lanes - 1 over D = Dual<F, N>: momenta p (seeded by the
+// caller); mirrored flavours swap the incoming momenta, with their seeds, as in
+// evaluate_block, so derivative n stays that of the event's own component.
+template <class P, class F, class D>
+REFME_HD inline D matrix_element_over(size_t e, const Batch& b, const EvalConfig<P>& cfg,
+                                      D (&p)[P::kParticles][4], const CouplingsOf<P, D>& c) {
+    using LF = Lanes<F>;
+    if (Flavors<P>::count > 1 && b.flavor) {
+        double flag[LF::size];
+        for (int k = 0; k < LF::size; ++k)
+            flag[k] = Flavors<P>::mirrored(b.flavor[e + k]) ? 1.0 : 0.0;
+        const auto mirrored = LF::load(flag) != 0.0;
+        for (int i = 0; i < 4; ++i) {
+            const D first = p[0][i];
+            p[0][i] = where(mirrored, p[1][i], first);
+            p[1][i] = where(mirrored, first, p[1][i]);
+        }
+    }
+    HelicitySum<P, D> s;
+    sum_helicities<P, D>(p, c, cfg.good, cfg.n_good, false, false, s);
+    return s.total / P::kAverage;
+}
+
+// The couplings over D at the card's parameters (momentum gradients), or per event
+// from ALPHA_S.
+template <class P, class D>
+REFME_HD inline CouplingsOf<P, D> card_couplings(const EvalConfig<P>& cfg) {
+    return Core<P>::template couplings<D>(cfg.sm, D(cfg.sm.G));
+}
+
+// One momentum pass over D = Dual<F, N>: direction n seeded on layout index dirs[n];
+// `rotate`: the event at R p (gradient_frame), direction n then being the transverse
+// component dirs[n] of the lab frame (through the columns of R).
+template <class P, class F, int N>
+REFME_HD inline Dual<F, N> momentum_pass(size_t e, const Batch& b, const EvalConfig<P>& cfg,
+                                         const CouplingsOf<P, Dual<F, N>>& fixed,
+                                         const int (&dirs)[N], bool rotate) {
+    using D = Dual<F, N>;
+    using LF = Lanes<F>;
     constexpr int np = P::kParticles;
-    using D = Dual<double, 4 * np>;
+    F q[np][4];
+    for (int ip = 0; ip < np; ++ip)
+        for (int c = 0; c < 4; ++c) q[ip][c] = LF::load(b.momenta + e + b.stride * (ip + np * c));
     D p[np][4];
     for (int ip = 0; ip < np; ++ip) {
-        double q[4];
-        for (int c = 0; c < 4; ++c) q[c] = b.momenta[e + b.stride * (ip + np * c)];
-        p[ip][0] = D::variable(q[0], ip);
+        p[ip][0] = D(q[ip][0]);
         for (int row = 0; row < 3; ++row) {
-            double x = q[1 + row];
+            F x = q[ip][1 + row];
             if (rotate) {
-                x = 0.0;
-                for (int col = 0; col < 3; ++col) x += gradient_frame(row, col) * q[1 + col];
+                x = gradient_frame(row, 0) * q[ip][1];
+                for (int col = 1; col < 3; ++col) x += gradient_frame(row, col) * q[ip][1 + col];
             }
-            p[ip][1 + row] = D::variable(x, ip + np * (1 + row));
+            p[ip][1 + row] = D(x);
         }
     }
-    const SmParametersT<D> sm = derive_sm(convert_inputs<D>(cfg.sm.in));
-    const D g_s = b.alpha_s ? strong_coupling(D(b.alpha_s[e])) : sm.G;
-    // A mirrored flavour swaps particles 0 and 1 with their seeds, so derivative k
-    // stays that of the event's own momentum component k.
-    const D me = matrix_element_over<P, D>(e, b, cfg, p, sm, g_s);
-    for (int k = 0; k < 4 * np; ++k) d[k] = me.d[k];
-    if (rotate)
+    for (int n = 0; n < N; ++n) {
+        const int ip = dirs[n] % np, c = dirs[n] / np;
+        if (rotate && c > 0)
+            for (int row = 0; row < 3; ++row) p[ip][1 + row].d[n] = F(gradient_frame(row, c - 1));
+        else
+            p[ip][c].d[n] = F(1.0);
+    }
+    CouplingsOf<P, D> per_event;
+    if (b.alpha_s)
+        per_event =
+            Core<P>::template couplings<D>(cfg.sm, D(strong_coupling(LF::load(b.alpha_s + e))));
+    return matrix_element_over<P, F, D>(e, b, cfg, p, b.alpha_s ? per_event : fixed);
+}
+
+// The momentum gradient on the lanes of F. Events from a hadron collider have both
+// beams on the z axis: their 4 transverse directions come from a rotated pass of 4
+// directions and the lab pass takes the other 4 npar - 4. Any other block takes
+// every direction in the lab frame, plus, where some lane has a momentum on the axis,
+// a rotated pass for the transverse directions (stored in those lanes only).
+template <class P, class F>
+struct MomentumGradient {
+    static constexpr int np = P::kParticles;
+    using Lab = Dual<F, 4 * np - 4>;
+    using Beams = Dual<F, 4>;
+    using All = Dual<F, 4 * np>;
+    int lab_dirs[4 * np - 4], beam_dirs[4], all_dirs[4 * np], transverse_dirs[4 * np];
+    CouplingsOf<P, Lab> lab;
+    CouplingsOf<P, Beams> beams;
+    CouplingsOf<P, All> all;
+
+    explicit MomentumGradient(const EvalConfig<P>& cfg)
+        : lab(card_couplings<P, Lab>(cfg)),
+          beams(card_couplings<P, Beams>(cfg)),
+          all(card_couplings<P, All>(cfg)) {
+        int n = 0;
+        for (int k = 0; k < 4 * np; ++k) {
+            all_dirs[k] = k;
+            const int ip = k % np, c = k / np;
+            if (ip < 2 && (c == 1 || c == 2))
+                beam_dirs[2 * (c - 1) + ip] = k;
+            else
+                lab_dirs[n++] = k;
+        }
+        // The rotated pass of a mixed block: transverse directions of every particle,
+        // each other slot a repeat of one of them (its result is never stored).
+        for (int k = 0; k < 4 * np; ++k) transverse_dirs[k] = k % np + np * (1 + (k / np) % 2);
+    }
+
+    template <int N>
+    static void store(size_t e, const Batch& b, double* out, const Dual<F, N>& me,
+                      const int (&dirs)[N], int count) {
+        for (int n = 0; n < count; ++n) Lanes<F>::store(out + e + b.stride * dirs[n], me.d[n]);
+    }
+
+    void block(size_t e, const Batch& b, const GradientBatch& g, const EvalConfig<P>& cfg) const {
+        using LF = Lanes<F>;
+        bool beams_on_axis = true, others_on_axis = false;
         for (int ip = 0; ip < np; ++ip) {
-            double back[3] = {0.0, 0.0, 0.0};
-            for (int col = 0; col < 3; ++col)
-                for (int row = 0; row < 3; ++row)
-                    back[col] += gradient_frame(row, col) * me.d[ip + np * (1 + row)];
-            for (int col = 0; col < 3; ++col) d[ip + np * (1 + col)] = back[col];
+            const F px = LF::load(b.momenta + e + b.stride * (ip + np));
+            const F py = LF::load(b.momenta + e + b.stride * (ip + 2 * np));
+            if (ip < 2)
+                beams_on_axis &= !any_lane((px != 0.0) | (py != 0.0));
+            else
+                others_on_axis |= any_lane((px == 0.0) & (py == 0.0));
         }
-}
-
-template <class P>
-REFME_HD inline void momentum_gradient_event(size_t e, const Batch& b, const EvalConfig<P>& cfg,
-                                             double* out) {
-    constexpr int np = P::kParticles;
-    double lab[4 * np];
-    momentum_derivatives<P>(e, b, cfg, false, lab);
-    bool on_axis = false;
-    for (int ip = 0; ip < np; ++ip)
-        on_axis |= b.momenta[e + b.stride * (ip + np)] == 0.0 &&
-                   b.momenta[e + b.stride * (ip + 2 * np)] == 0.0;
-    if (on_axis) {
-        double rotated[4 * np];
-        momentum_derivatives<P>(e, b, cfg, true, rotated);
+        if (beams_on_axis && !others_on_axis) {
+            const Lab me = momentum_pass<P, F>(e, b, cfg, lab, lab_dirs, false);
+            if (b.matrix_element) LF::store(b.matrix_element + e, me.v);
+            store(e, b, g.momenta, me, lab_dirs, 4 * np - 4);
+            store(e, b, g.momenta, momentum_pass<P, F>(e, b, cfg, beams, beam_dirs, true),
+                  beam_dirs, 4);
+            return;
+        }
+        const All me = momentum_pass<P, F>(e, b, cfg, all, all_dirs, false);
+        if (b.matrix_element) LF::store(b.matrix_element + e, me.v);
+        store(e, b, g.momenta, me, all_dirs, 4 * np);
+        bool any_on_axis = false;
         for (int ip = 0; ip < np; ++ip)
-            if (b.momenta[e + b.stride * (ip + np)] == 0.0 &&
-                b.momenta[e + b.stride * (ip + 2 * np)] == 0.0)
-                for (int c = 1; c <= 2; ++c) lab[ip + np * c] = rotated[ip + np * c];
+            any_on_axis |= any_lane((LF::load(b.momenta + e + b.stride * (ip + np)) == 0.0) &
+                                    (LF::load(b.momenta + e + b.stride * (ip + 2 * np)) == 0.0));
+        if (!any_on_axis) return;
+        const All tilted = momentum_pass<P, F>(e, b, cfg, all, transverse_dirs, true);
+        for (int n = 0; n < 2 * np; ++n) {
+            const int k = transverse_dirs[n], ip = k % np;
+            double* out = g.momenta + e + b.stride * k;
+            const auto on_axis = (LF::load(b.momenta + e + b.stride * (ip + np)) == 0.0) &
+                                 (LF::load(b.momenta + e + b.stride * (ip + 2 * np)) == 0.0);
+            LF::store(out, where(on_axis, tilted.d[n], LF::load(out)));
+        }
     }
-    for (int k = 0; k < 4 * np; ++k) out[e + b.stride * k] = lab[k];
-}
+};
 
-template <class P>
-REFME_HD inline void parameter_gradient_event(size_t e, const Batch& b, const EvalConfig<P>& cfg,
-                                              double* out) {
-    constexpr int np = P::kParticles;
-    using D = Dual<double, kGradientParameterCount>;
-    SmInputsT<D> in = convert_inputs<D>(cfg.sm.in);
+// The parameter derivatives asked for (g.parameters[k] or g.all_parameters set) on the
+// lanes of F, over D = Dual<F, N>: direction n is parameter which[n].
+template <class P, class F, int N>
+struct ParameterGradient {
+    using D = Dual<F, N>;
+    int which[N];
+    bool seeds_alpha_s = false;
+    int alpha_s_direction = 0;
+    SmParametersT<D> sm;
+    CouplingsOf<P, D> fixed;
+
+    ParameterGradient(const EvalConfig<P>& cfg, const int (&asked)[N]) {
+        SmInputsT<D> in = convert_inputs<D>(cfg.sm.in);
+        for (int n = 0; n < N; ++n) {
+            which[n] = asked[n];
+            gradient_parameter(in, which[n]).d[n] = F(1.0);
+            if (which[n] == 0) {
+                seeds_alpha_s = true;
+                alpha_s_direction = n;
+            }
+        }
+        sm = derive_sm(in);
+        fixed = Core<P>::template couplings<D>(sm, sm.G);
+    }
+
+    void block(size_t e, const Batch& b, const GradientBatch& g, const EvalConfig<P>& cfg,
+               bool write_value) const {
+        using LF = Lanes<F>;
+        constexpr int np = P::kParticles;
+        D p[np][4];
+        for (int ip = 0; ip < np; ++ip)
+            for (int c = 0; c < 4; ++c)
+                p[ip][c] = D(LF::load(b.momenta + e + b.stride * (ip + np * c)));
+        CouplingsOf<P, D> per_event;
+        if (b.alpha_s) {
+            D alpha_s(LF::load(b.alpha_s + e));
+            if (seeds_alpha_s) alpha_s.d[alpha_s_direction] = F(1.0);
+            per_event = Core<P>::template couplings<D>(sm, strong_coupling(alpha_s));
+        }
+        const D me = matrix_element_over<P, F, D>(e, b, cfg, p, b.alpha_s ? per_event : fixed);
+        if (write_value && b.matrix_element) LF::store(b.matrix_element + e, me.v);
+        for (int n = 0; n < N; ++n) {
+            if (g.parameters[which[n]]) LF::store(g.parameters[which[n]] + e, me.d[n]);
+            if (g.all_parameters) LF::store(g.all_parameters + e + b.stride * which[n], me.d[n]);
+        }
+    }
+};
+
+// Events [e, e + lanes * blocks) in blocks of the lanes of F.
+template <class P, class F>
+inline void gradient_blocks(const Batch& b, const GradientBatch& g, const EvalConfig<P>& cfg,
+                            size_t e, size_t blocks) {
+    constexpr size_t lanes = Lanes<F>::size;
+    if (g.momenta) {
+        const MomentumGradient<P, F> m(cfg);
+        for (size_t k = 0; k < blocks; ++k) m.block(e + lanes * k, b, g, cfg);
+    }
+    int asked[kGradientParameterCount], n_asked = 0;
     for (int k = 0; k < kGradientParameterCount; ++k)
-        gradient_parameter(in, k) = D::variable(gradient_parameter(in, k).v, k);
-    const SmParametersT<D> sm = derive_sm(in);
-    const D g_s = b.alpha_s ? strong_coupling(D::variable(b.alpha_s[e], 0)) : sm.G;
-    D p[np][4];
-    for (int ip = 0; ip < np; ++ip)
-        for (int c = 0; c < 4; ++c) p[ip][c] = D(b.momenta[e + b.stride * (ip + np * c)]);
-    const D me = matrix_element_over<P, D>(e, b, cfg, p, sm, g_s);
-    for (int k = 0; k < kGradientParameterCount; ++k) out[e + b.stride * k] = me.d[k];
+        if (g.parameters[k] || g.all_parameters) asked[n_asked++] = k;
+    if (n_asked == 1) {
+        const int one[1] = {asked[0]};
+        const ParameterGradient<P, F, 1> pg(cfg, one);
+        for (size_t k = 0; k < blocks; ++k) pg.block(e + lanes * k, b, g, cfg, !g.momenta);
+    } else if (n_asked > 1) {
+        const int every[kGradientParameterCount] = {0, 1, 2, 3, 4};
+        const ParameterGradient<P, F, kGradientParameterCount> pg(cfg, every);
+        for (size_t k = 0; k < blocks; ++k) pg.block(e + lanes * k, b, g, cfg, !g.momenta);
+    }
 }
 
-// Events [b.offset, b.offset + b.count): the gradients asked for, and |M|^2 from the
-// same pass when asked for (the value part of the dual number equals the double
-// evaluation to rounding).
-template <class P>
-inline void evaluate_gradients(const Batch& b, const GradientBatch& g, const EvalConfig<P>& cfg) {
-    for (size_t i = 0; i < b.count; ++i) {
-        const size_t e = b.offset + i;
-        if (g.momenta) momentum_gradient_event<P>(e, b, cfg, g.momenta);
-        if (g.parameters) parameter_gradient_event<P>(e, b, cfg, g.parameters);
+// Events begin .. end - 1 of the batch (relative to its offset): the gradients asked
+// for, and |M|^2 from the same pass when asked for. Blocks of the lanes of F, then
+// the remainder one event at a time.
+template <class P, class F>
+inline void evaluate_gradient_range(const Batch& b, const GradientBatch& g,
+                                    const EvalConfig<P>& cfg, size_t begin, size_t end) {
+    if constexpr (OffersGradients<P>::value) {
+        constexpr size_t lanes = Lanes<F>::size;
+        const size_t blocks = (end - begin) / lanes;
+        if (blocks > 0) gradient_blocks<P, F>(b, g, cfg, b.offset + begin, blocks);
+        const size_t rest = begin + lanes * blocks;
+        if (rest < end) gradient_blocks<P, double>(b, g, cfg, b.offset + rest, end - rest);
     }
 }
 

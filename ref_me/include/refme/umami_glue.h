@@ -26,12 +26,10 @@
 #ifndef REFME_CUDA
 #include "simd.h"
 #endif
+#include "gradient.h"
 #include "process.h"
 
 #if !defined(REFME_SIMD_KERNEL)
-#include <utility>
-
-#include "gradient.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +49,11 @@
 // batch, with the instance's EvalConfig<P> (same layout in every object: same source).
 typedef void (*RefmeKernel)(const refme::Batch* batch, const void* config, size_t begin,
                             size_t end);
+// The gradient passes of one instruction set (gradient.h), over the same events.
+typedef void (*RefmeGradientKernel)(const refme::Batch* batch, const refme::GradientBatch* g,
+                                    const void* config, size_t begin, size_t end);
+#define REFME_PASTE2(a, b) a##b
+#define REFME_PASTE(a, b) REFME_PASTE2(a, b)
 
 #define REFME_EXPORT __attribute__((visibility("default")))
 #define REFME_HIDDEN __attribute__((visibility("hidden")))
@@ -59,10 +62,18 @@ typedef void (*RefmeKernel)(const refme::Batch* batch, const void* config, size_
 // The SIMD objects linked into this library (see the Makefile).
 extern "C" REFME_HIDDEN void refme_kernel_avx2(const refme::Batch*, const void*, size_t, size_t);
 extern "C" REFME_HIDDEN void refme_kernel_avx512(const refme::Batch*, const void*, size_t, size_t);
+extern "C" REFME_HIDDEN void refme_kernel_avx2_gradients(const refme::Batch*,
+                                                         const refme::GradientBatch*, const void*,
+                                                         size_t, size_t);
+extern "C" REFME_HIDDEN void refme_kernel_avx512_gradients(const refme::Batch*,
+                                                           const refme::GradientBatch*, const void*,
+                                                           size_t, size_t);
 #endif
 
 #if defined(REFME_SIMD_KERNEL)
-// A SIMD object: the kernel only. Processes written for double only run it scalar.
+// A SIMD object: the kernels only (|M|^2, and the gradient passes over
+// Dual<Vec<L>, N>, named <kernel>_gradients). Processes written for double only run
+// the first scalar and offer no gradients.
 #define REFME_EXPORT_UMAMI(P)                                                                     \
     extern "C" REFME_HIDDEN void REFME_SIMD_KERNEL(const refme::Batch* b, const void* config,     \
                                                    size_t begin, size_t end) {                    \
@@ -70,6 +81,12 @@ extern "C" REFME_HIDDEN void refme_kernel_avx512(const refme::Batch*, const void
                                      double>;                                                     \
         refme::evaluate_range<P, F>(*b, *static_cast<const refme::EvalConfig<P>*>(config), begin, \
                                     end);                                                         \
+    }                                                                                             \
+    extern "C" REFME_HIDDEN void REFME_PASTE(REFME_SIMD_KERNEL, _gradients)(                      \
+        const refme::Batch* b, const refme::GradientBatch* g, const void* config, size_t begin,   \
+        size_t end) {                                                                             \
+        refme::evaluate_gradient_range<P, refme::Vec<REFME_SIMD_LANES>>(                          \
+            *b, *g, *static_cast<const refme::EvalConfig<P>*>(config), begin, end);               \
     }
 #else
 
@@ -79,21 +96,8 @@ REFME_BEGIN_NAMESPACE
 constexpr int kInputKeyCount = UMAMI_IN_CHANNEL_INDEX + 1;
 constexpr int kOutputKeyCount = UMAMI_OUT_GPU_STREAM + 1;
 // umami_supported_outputs also covers pyumami's vendor keys (umami.h), so its flags
-// array runs up to PYUMAMI_OUT_PARAMETER_GRADIENT; the keys in between are unused.
-constexpr int kOutputFlagCount = PYUMAMI_OUT_PARAMETER_GRADIENT + 1;
-
-// Whether the process's couplings accept parameters over a dual number (every process
-// written against process.h's templated interface does): then it offers gradients.
-// The CUDA build does not (yet): its dual-number kernels could not be run here, and
-// for 2 -> 4 they multiply nvcc's build time; the templates would compile for it.
-template <class P, class = void>
-struct OffersGradients : std::false_type {};
-#ifndef REFME_CUDA
-template <class P>
-struct OffersGradients<P, std::void_t<decltype(P::template couplings<Dual<double, 1>>(
-                              std::declval<const SmParametersT<Dual<double, 1>>&>(),
-                              std::declval<const Dual<double, 1>&>()))>> : std::true_type {};
-#endif
+// array runs up to the last parameter derivative; the keys in between are unused.
+constexpr int kOutputFlagCount = PYUMAMI_OUT_PARAMETER_DERIVATIVE + kGradientParameterCount;
 
 #ifdef REFME_CUDA
 template <class P>
@@ -102,15 +106,6 @@ __global__ void matrix_element_kernel(Batch b, EvalConfig<P> cfg) {
     if (i < b.count) {
         const CouplingsOf<P, double> fixed = Core<P>::template couplings<double>(cfg.sm, cfg.sm.G);
         evaluate_block<P, double>(b.offset + i, b, cfg, fixed);
-    }
-}
-
-template <class P>
-__global__ void gradient_kernel(Batch b, GradientBatch g, EvalConfig<P> cfg) {
-    const size_t i = static_cast<size_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (i < b.count) {
-        if (g.momenta) momentum_gradient_event<P>(b.offset + i, b, cfg, g.momenta);
-        if (g.parameters) parameter_gradient_event<P>(b.offset + i, b, cfg, g.parameters);
     }
 }
 
@@ -146,6 +141,24 @@ inline const char* simd_path_name(int path) {
 template <class P>
 void scalar_kernel(const Batch* b, const void* config, size_t begin, size_t end) {
     evaluate_range<P, double>(*b, *static_cast<const EvalConfig<P>*>(config), begin, end);
+}
+
+template <class P>
+void scalar_gradient_kernel(const Batch* b, const GradientBatch* g, const void* config,
+                            size_t begin, size_t end) {
+    evaluate_gradient_range<P, double>(*b, *g, *static_cast<const EvalConfig<P>*>(config), begin,
+                                       end);
+}
+
+// The gradient passes of `path` (simd_kernel has checked that this CPU runs it).
+template <class P>
+inline RefmeGradientKernel simd_gradient_kernel(int path) {
+#if defined(REFME_DISPATCH) && !defined(REFME_CUDA)
+    if (path == kAvx2Path) return refme_kernel_avx2_gradients;
+    if (path == kAvx512Path) return refme_kernel_avx512_gradients;
+#endif
+    (void)path;
+    return &scalar_gradient_kernel<P>;
 }
 
 // The kernel of `path` if this library has it and this CPU can run it, else nullptr.
@@ -221,6 +234,7 @@ struct Instance {
     EvalConfig<P> config;
     int simd_path = kScalarPath;
     RefmeKernel kernel = nullptr;
+    RefmeGradientKernel gradient_kernel = nullptr;
 #ifdef REFME_CUDA
     int* device_flag = nullptr;  // scratch for the flavour check, allocated on first use
 #endif
@@ -292,6 +306,8 @@ inline const bool* supported_output_flags() {
         for (int k = 0; k < kOutputKeyCount; ++k) out.value[k] = standard[k];
         out.value[PYUMAMI_OUT_MOMENTUM_GRADIENT] = OffersGradients<P>::value;
         out.value[PYUMAMI_OUT_PARAMETER_GRADIENT] = OffersGradients<P>::value;
+        for (int k = 0; k < kGradientParameterCount; ++k)
+            out.value[PYUMAMI_OUT_PARAMETER_DERIVATIVE + k] = OffersGradients<P>::value;
         return out;
     }();
     return flags.value;
@@ -380,6 +396,7 @@ UmamiStatus initialize(UmamiHandle* handle, const char* param_card_path) {
         instance->config.sm = sm;
         instance->simd_path = path;
         instance->kernel = simd_kernel<P>(path);
+        instance->gradient_kernel = simd_gradient_kernel<P>(path);
         filter_helicities<P>(instance->config);
         last_card_masses<P>(nullptr, &inputs);
         *handle = instance;
@@ -482,7 +499,8 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
     }
     const bool* out_ok = supported_output_flags<P>();
     void* stream_ptr = nullptr;
-    GradientBatch gradients = {nullptr, nullptr};
+    GradientBatch gradients = {nullptr, {}, nullptr};
+    bool want_gradients = false;
     for (size_t k = 0; k < output_count; ++k) {
         const int key = key_value(output_keys, k);
         if (key < 0 || key >= kOutputFlagCount || !out_ok[key])
@@ -499,11 +517,19 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
             case UMAMI_OUT_GPU_STREAM: stream_ptr = data; break;
             case PYUMAMI_OUT_MOMENTUM_GRADIENT:
                 gradients.momenta = static_cast<double*>(data);
+                want_gradients = true;
                 break;
             case PYUMAMI_OUT_PARAMETER_GRADIENT:
-                gradients.parameters = static_cast<double*>(data);
+                gradients.all_parameters = static_cast<double*>(data);
+                want_gradients = true;
                 break;
-            default: break;
+            default:
+                if (key >= PYUMAMI_OUT_PARAMETER_DERIVATIVE) {  // flagged, so below the count
+                    gradients.parameters[key - PYUMAMI_OUT_PARAMETER_DERIVATIVE] =
+                        static_cast<double*>(data);
+                    want_gradients = true;
+                }
+                break;
         }
     }
     if (!have_momenta)
@@ -529,10 +555,11 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
                                              std::to_string(offset + i) +
                                              "; this process takes 0 to " +
                                              std::to_string(Flavors<P>::count - 1));
-    instance->kernel(&b, &instance->config, 0, count);
-    if constexpr (OffersGradients<P>::value)
-        if (gradients.momenta || gradients.parameters)
-            evaluate_gradients<P>(b, gradients, instance->config);
+    // The gradient passes also write |M|^2 (the value part of their dual numbers); the
+    // plain pass runs besides them only for the helicity, colour and diagram outputs.
+    if (!want_gradients || b.diagram_amp2 || b.color_index || b.helicity_index || b.diagram_index)
+        instance->kernel(&b, &instance->config, 0, count);
+    if (want_gradients) instance->gradient_kernel(&b, &gradients, &instance->config, 0, count);
     return UMAMI_SUCCESS;
 #else
     for (size_t k = 0; k < input_count; ++k)
@@ -567,10 +594,8 @@ UmamiStatus matrix_element(UmamiHandle handle, size_t count, size_t stride, size
             return fail(UMAMI_ERROR, "umami_matrix_element: FLAVOR_INDEX outside 0 to " +
                                          std::to_string(Flavors<P>::count - 1));
     }
+    (void)want_gradients;  // the CUDA build offers no gradient outputs (gradient.h)
     matrix_element_kernel<P><<<blocks, kThreads, 0, stream>>>(b, instance->config);
-    if constexpr (OffersGradients<P>::value)
-        if (gradients.momenta || gradients.parameters)
-            gradient_kernel<P><<<blocks, kThreads, 0, stream>>>(b, gradients, instance->config);
     cudaError_t err = cudaGetLastError();
     // With the caller's stream the call is asynchronous on that stream, as the
     // caller orders its own work there; without one, results are ready on return.
