@@ -40,6 +40,8 @@ __all__ = [
 ]
 
 _UNWEIGHTING_STREAM = 1
+#: Weighted events per batch unless given (see ``batch_size`` of :class:`Generator`).
+DEFAULT_BATCH_SIZE = 40_000
 #: training iterations whose events estimate the slots' maximum weights
 _POOLED_ITERATIONS = 3
 
@@ -104,8 +106,11 @@ class Generator:
         scale, alpha_s, cuts, single_channel, sqrt_s_hat_min: see :class:`Integrand`.
         seed: run seed; batch k draws from (seed, k) only.
         threads: CPU threads of each library (only with a spec; a Process brings its
-            libraries).
-        batch_size: default events per batch.
+            libraries; default: all cores). With two or more, a batch's library calls run
+            beside its phase space (:mod:`.parts`; results do not depend on it).
+        batch_size: default events per batch (the default fills both stages of
+            :mod:`.parts` on two threads with parts large enough to amortise the fixed cost
+            of a part's array calls).
         max_overweight: share of the cross section events above the maximum weight may carry.
         progress: show tqdm progress bars.
         xp: array namespace of the chain (None: NumPy; e.g. CuPy with a CUDA library).
@@ -133,7 +138,7 @@ class Generator:
         threads: int | None = None,
         single_channel: bool = False,
         sqrt_s_hat_min: float | None = None,
-        batch_size: int = 10_000,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         max_overweight: float = DEFAULT_MAX_OVERWEIGHT,
         progress: bool = False,
         vegas_bins: int = 64,
