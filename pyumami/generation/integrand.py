@@ -353,7 +353,10 @@ class Integrand:
         pdg = xp.asarray(np.stack(self._pdg)[sub_host])
         alive = xp.isfinite(w_ps) & (w_ps > 0.0)
         if self.hadronic and self.pdf is not None:
-            alive = alive & xp.all(x >= self.pdf.x_min, axis=1) & xp.all(x <= 1.0, axis=1)
+            # column by column: a reduction along the short axis of x costs ~10x more
+            x1, x2 = x[:, 0], x[:, 1]
+            x_min = self.pdf.x_min
+            alive = alive & (x1 >= x_min) & (x2 >= x_min) & (x1 <= 1.0) & (x2 <= 1.0)
         if self.sqrt_s_hat_min is not None and self.hadronic:
             alive = alive & (x[:, 0] * x[:, 1] * self.sqrt_s**2 >= self.sqrt_s_hat_min**2)
         if self.cuts is not None:
