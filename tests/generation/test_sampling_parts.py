@@ -8,27 +8,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import ref_me
 from pyumami.generation import parts
 from pyumami.generation.generator import Generator
 from pyumami.generation.parts import part_bounds
 
-from .hadronic import pdf_set
+from . import test_integration_hadronic as hadronic
+from .test_integration_hadronic import MT, built
 
-MT = 173.0
-
-
-def built(name: str) -> str:
-    try:
-        ref_me.library_path(name, "cpu")
-    except (KeyError, FileNotFoundError):
-        pytest.skip(f"reference library {name} not built")
-    return name
-
-
-@pytest.fixture(scope="module")
-def pdf(tmp_path_factory):
-    return pdf_set(tmp_path_factory.mktemp("pdf"))
+#: the toy PDF set of the hadronic validations (a module-scoped fixture)
+pdf = hadronic.pdf
 
 
 @given(n=st.integers(1, 200_000), threads=st.integers(1, 8))
