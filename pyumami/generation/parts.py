@@ -15,6 +15,7 @@ for bit, however the batch is cut.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
@@ -73,6 +74,16 @@ def evaluate_parts(
         # a failed part leaves no library call running on its arrays
         wait(calls)
     return concatenate_batches(done)
+
+
+def _forget_pool() -> None:
+    """In a forked child the pool's thread does not exist: start a new one when needed."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _library_thread() -> ThreadPoolExecutor:
