@@ -31,14 +31,15 @@ import logging
 import os
 import pickle
 from collections import Counter, OrderedDict
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 import cloudpickle
 
 from ..library import MatrixElementLibrary, load
 from .errors import GenerationError, SettingsError
-from .integrand import Integrand, WeightedSample
+from .integrand import Integrand, WeightedSample, batch_rng
+from .unweighting import ReducedBatch, ReductionHint, reduce_batch
 
 __all__ = ["BatchFailedError", "ClusterSpecError", "cluster_samples", "connect", "dashboard_link"]
 
@@ -217,11 +218,21 @@ def _host(address: str) -> str:
 
 
 def _sample_batch(
-    run_id: str, payload: bytes, threads_on_host: dict[str, int], seed: int, index: int, n: int
-) -> WeightedSample:
-    """The task: weighted batch ``index`` on the host, without the training arrays."""
+    run_id: str,
+    payload: bytes,
+    threads_on_host: dict[str, int],
+    seed: int,
+    index: int,
+    n: int,
+    hint: ReductionHint | None,
+) -> WeightedSample | ReducedBatch:
+    """The task: weighted batch ``index`` on the host, without the training arrays, or
+    reduced against ``hint`` (only what the client's unweighting can need travels)."""
     sample = _worker_integrand(run_id, payload, threads_on_host).sample(seed, index, n)
-    return WeightedSample(sample.events.to_numpy(), sample.slot, (), ())
+    events = sample.events.to_numpy()
+    if hint is None:
+        return WeightedSample(events, sample.slot, (), ())
+    return reduce_batch(events, batch_rng(seed, index, hint.stream), hint)
 
 
 # ------------------------------------------------------------------ the client
@@ -240,14 +251,17 @@ def cluster_samples(
     first_index: int,
     sizes: Iterable[int],
     progress: bool = False,
-) -> Generator[tuple[int, WeightedSample], None, None]:
+    reduction: Callable[[int], ReductionHint] | None = None,
+) -> Generator[tuple[int, WeightedSample | ReducedBatch], None, None]:
     """(batch index, weighted sample) for batches ``first_index, first_index + 1, ...``
     of the frozen ``integrand``, computed on the cluster of ``client`` and yielded in
     batch-index order (a batch that finishes early waits for its predecessors).
 
     The samples hold the events (NumPy) but not the training arrays (``r`` and
-    ``channel_integrand`` are empty). Closing the iterator cancels the batches still
-    in flight.
+    ``channel_integrand`` are empty); with ``reduction``, each batch is instead reduced
+    on its worker (:func:`~.unweighting.reduce_batch`) against ``reduction(ahead)``,
+    asked when the batch is submitted, ``ahead`` batches before it is consumed.
+    Closing the iterator cancels the batches still in flight.
 
     Raises:
         BatchFailedError: a batch raised on its worker, or killed its workers.
@@ -274,9 +288,11 @@ def cluster_samples(
         size = next(todo, None)
         if size is None:
             return
+        hint = None if reduction is None else reduction(upcoming - next_index)
+        kind = "whole" if hint is None else "reduced"
         future = client.submit(
-            _sample_batch, run_id, shared, hosts, seed, upcoming, int(size),
-            key=f"pyumami-batch-{run_id}-{seed}-{upcoming}-{int(size)}", pure=False,
+            _sample_batch, run_id, shared, hosts, seed, upcoming, int(size), hint,
+            key=f"pyumami-batch-{run_id}-{kind}-{seed}-{upcoming}-{int(size)}", pure=False,
         )  # fmt: skip
         future.batch_index = upcoming
         pending[upcoming] = future
