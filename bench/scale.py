@@ -1,6 +1,6 @@
 """Scaling benchmark of event generation on Dask: no cluster vs ``local:1`` vs ``local:2``.
 
-    .venv/bin/python bench/scale.py          # g g -> t t~ at 13 TeV: ~2 min on 2 idle cores
+    .venv/bin/python bench/scale.py          # g g -> t t~ at 13 TeV (minutes: see docs/cluster.md)
     .venv/bin/python bench/scale.py --events 200000 --curve-sizes 20000,100000   # quicker
 
 What is timed is the production path of ``pyumami generate``: the stream of unweighted
@@ -217,8 +217,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--events", type=int, default=1_000_000, help="unweighted events per run")
-    parser.add_argument("--batch-size", type=int, default=100_000, help="events per batch (task)")
+    parser.add_argument("--events", type=int, default=4_000_000, help="unweighted events per run")
+    parser.add_argument("--batch-size", type=int, default=200_000, help="events per batch (task)")
     parser.add_argument("--pdf", default=None, help="LHAPDF set name or path (default: shipped)")
     parser.add_argument("--curve-sizes", default="10000,30000,100000,300000",
                         help="batch sizes of the curve (comma-separated)")  # fmt: skip
