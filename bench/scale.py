@@ -15,24 +15,25 @@ is printed per mode) are streamed
   threads of this process), and
 - on ``local:1`` and ``local:2``: 1 or 2 worker processes of one Dask thread each, every
   worker's library on ONE thread, so one worker uses one core and the ideal speed-up
-  local:1 -> local:2 is 2x on a machine with two idle cores. Each batch comes back
-  reduced on its worker (only the events that can pass, see docs/cluster.md).
+  local:1 -> local:2 is 2x on a machine with two idle cores. A task computes
+  consecutive batches of at least ``--task-events`` weighted events in all
+  (``cluster.TASK_EVENTS``), each batch reduced on its worker (only the events that can
+  pass, see docs/cluster.md).
 
-Each mode first streams two batches untimed (ships the frozen integrand, opens the
+Each mode first streams two tasks' worth untimed (ships the frozen integrand, opens the
 libraries), then one timed run (long enough to be steady: the pipeline's fill and drain
-are one batch each). Printed per mode: unweighted events/s, the CPU time this process
-spent per batch (with a cluster: the client's and the in-process scheduler's share of a
-task), how busy the workers were (their compute time over wall time x workers: the rest
-is the pipeline's idle time) and batches the client had to recompute (reduced too
-tightly on a worker).
+are one task each). Printed per mode: unweighted events/s, the CPU time this process
+spent per task (with a cluster: the client's and the in-process scheduler's share of a
+task; without one, all the work of a task's batches), how busy the workers were (their
+compute time over wall time x workers: the rest is the pipeline's idle time) and batches
+the client had to recompute (reduced too tightly on a worker).
 
-Batch-size curve (``--curve-sizes``): the same on ``local:1`` and ``local:2`` with
-``--curve-batches`` batches per run for each size: the speed-up per size, the client's
-CPU per batch, and what Dask adds per task on ``local:1`` (wall time per batch minus the
-task's compute time on its worker, the pipeline full). From the smallest and largest
-size: a batch's compute time t0 + c b. Also printed: a no-op task's round trip, and per
-weighted event the client's CPU and the bytes on the wire, whole vs reduced batches.
-The last line is JSON.
+Task-size curve (``--curve-sizes``, weighted events per task, batches of
+``--batch-size``): the same on ``local:1`` and ``local:2`` with ``--curve-tasks`` tasks
+per run for each size: the speed-up per size, the client's CPU per task, and what Dask
+adds per task on ``local:1`` (wall time per task minus its compute time on the worker,
+the pipeline full). Also printed: a no-op task's round trip, and per weighted event the
+client's CPU and the bytes on the wire, whole vs reduced batches. The last line is JSON.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ _generation = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_generation)
 SCALE, SQRT_S, pdf_set = _generation.SCALE, _generation.SQRT_S, _generation.pdf_set
 
+from pyumami.generation import cluster  # noqa: E402
 from pyumami.generation.cluster import close, connect  # noqa: E402
 from pyumami.generation.generator import Generator  # noqa: E402
 from pyumami.generation.integrand import WeightedSample, batch_rng  # noqa: E402
@@ -113,10 +115,13 @@ def stream(gen: Generator, client, events: int, first: int, max_weight: MaxWeigh
     computes = [] if client is None else [
         s["stop"] - s["start"] for task in tasks.data if "pyumami-batch" in str(task["key"])
         for s in task["startstops"] if s["action"] == "compute"]  # fmt: skip
+    batches = gen.next_batch - first
+    per_task = max(1, -(-cluster.TASK_EVENTS // gen.batch_size))  # batches of a task
     return {
         "seconds": seconds,
         "checksum": digest.hexdigest()[:16],
-        "batches": gen.next_batch - first,
+        "batches": batches,
+        "tasks": -(-batches // per_task),
         "cpu_s": used.user + used.system - cpu.user - cpu.system,
         "main_thread_cpu_s": main_used - main_cpu,
         "recomputed": gen.recomputed - recomputed,
@@ -139,30 +144,30 @@ def busy(run: dict, workers: int) -> float:
     return sum(run["compute_s"]) / (run["seconds"] * workers) if workers else float("nan")
 
 
-def curve(gen: Generator, clients: dict, max_weight: MaxWeight, sizes, batches: int,
+def curve(gen: Generator, clients: dict, max_weight: MaxWeight, sizes, tasks: int,
           efficiency: float) -> list[dict]:  # fmt: skip
-    """Per batch size, ``batches`` batches streamed on local:1 and on local:2."""
+    """Per task size (weighted events), ``tasks`` tasks streamed on local:1 and local:2."""
     rows = []
-    default = gen.batch_size
+    default = cluster.TASK_EVENTS
     try:
         for k, size in enumerate(sizes):
-            gen.batch_size = size
-            events = max(1, int(efficiency * size * batches))
+            cluster.TASK_EVENTS = size
+            events = max(1, int(efficiency * size * tasks))
             runs = {mode: stream(gen, clients[mode], events, CURVE_FIRST + k * 10**5, max_weight)
                     for mode in ("local:1", "local:2")}  # fmt: skip
             one, two = runs["local:1"], runs["local:2"]
-            wall = one["seconds"] / one["batches"]
+            wall = one["seconds"] / one["tasks"]
             compute = float(np.median(one["compute_s"]))
             rows.append({
                 "size": size, "events": events,
                 "rate": {m: events / r["seconds"] for m, r in runs.items()},
                 "speedup": one["seconds"] / two["seconds"],
-                "client_ms_per_batch": {m: 1e3 * r["cpu_s"] / r["batches"] for m, r in runs.items()},
+                "client_ms_per_task": {m: 1e3 * r["cpu_s"] / r["tasks"] for m, r in runs.items()},
                 "compute_ms": 1e3 * compute, "dask_ms_per_task": 1e3 * (wall - compute),
                 "busy_local_2": busy(two, 2), "recomputed": one["recomputed"] + two["recomputed"],
             })  # fmt: skip
     finally:
-        gen.batch_size = default
+        cluster.TASK_EVENTS = default
     return rows
 
 
@@ -218,12 +223,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--events", type=int, default=4_000_000, help="unweighted events per run")
-    parser.add_argument("--batch-size", type=int, default=200_000, help="events per batch (task)")
+    parser.add_argument("--batch-size", type=int, default=10_000, help="events per batch")
+    parser.add_argument("--task-events", type=int, default=cluster.TASK_EVENTS,
+                        help="weighted events per task (batches grouped)")  # fmt: skip
     parser.add_argument("--pdf", default=None, help="LHAPDF set name or path (default: shipped)")
     parser.add_argument("--curve-sizes", default="10000,30000,100000,300000",
                         help="batch sizes of the curve (comma-separated)")  # fmt: skip
-    parser.add_argument("--curve-batches", type=int, default=16, help="batches per curve run")
+    parser.add_argument("--curve-tasks", type=int, default=16, help="tasks per curve run")
     args = parser.parse_args()
+    cluster.TASK_EVENTS = args.task_events
     logging.getLogger("distributed").setLevel(logging.WARNING)  # the clusters' closing
     start_all = time.perf_counter()
     load_before = os.getloadavg()
@@ -241,12 +249,12 @@ def main() -> None:
         startup[mode] = time.perf_counter() - start
     try:
         for mode in MODES:  # ship the integrand, open the libraries
-            stream(gen, clients[mode], int(2 * efficiency * args.batch_size), WARM_FIRST,
-                   max_weight)  # fmt: skip
+            warm = 2 * max(args.batch_size, args.task_events)
+            stream(gen, clients[mode], int(efficiency * warm), WARM_FIRST, max_weight)
         runs = {mode: stream(gen, clients[mode], args.events, TIMED_FIRST, max_weight)
                 for mode in MODES}  # fmt: skip
         sizes = sorted(int(s) for s in args.curve_sizes.split(","))
-        rows = curve(gen, clients, max_weight, sizes, args.curve_batches, efficiency)
+        rows = curve(gen, clients, max_weight, sizes, args.curve_tasks, efficiency)
         noop = dask_round_trip(clients["local:1"])
         client = client_cost(gen, max_weight, 4)
     finally:
@@ -257,40 +265,36 @@ def main() -> None:
     speedup = rate["local:2"] / rate["local:1"]
     print(f"g g -> t t~, sqrt(s) = {SQRT_S:g} GeV, PDF {pdf.name}, mu = {SCALE} GeV; "
           f"{args.events} unweighted events streamed per mode, batches of {args.batch_size}, "
+          f"tasks of >= {args.task_events} weighted events, "
           f"efficiency {100 * efficiency:.1f}%; training on the client {train_s:.1f} s; "
           f"{os.cpu_count()} cores, load average (1 min) {load_before[0]:.1f} before, "
           f"{load_after[0]:.1f} after")  # fmt: skip
     print(f"{'mode':8s} {'lib threads':>11s} {'unweighted/s':>13s} {'run [s]':>8s} "
-          f"{'startup [s]':>12s} {'batches':>8s} {'client CPU/batch [ms]':>22s} "
+          f"{'startup [s]':>12s} {'tasks':>6s} {'client CPU/task [ms]':>21s} "
           f"{'workers busy':>13s} {'recomputed':>11s}  checksum")  # fmt: skip
     for m in MODES:
         r = runs[m]
         workers = {"none": 0, "local:1": 1, "local:2": 2}[m]
         print(f"{m:8s} {REFERENCE_THREADS if m == 'none' else 1:11d} {rate[m]:13.0f} "
-              f"{r['seconds']:8.2f} {startup.get(m, 0.0):12.2f} {r['batches']:8d} "
-              f"{1e3 * r['cpu_s'] / r['batches']:22.1f} "
+              f"{r['seconds']:8.2f} {startup.get(m, 0.0):12.2f} {r['tasks']:6d} "
+              f"{1e3 * r['cpu_s'] / r['tasks']:21.1f} "
               f"{'' if m == 'none' else f'{100 * busy(r, workers):.0f} %':>13s} "
               f"{r['recomputed']:11d}  {r['checksum']}")  # fmt: skip
-    main_ms = {m: 1e3 * r["main_thread_cpu_s"] / r["batches"] for m, r in runs.items()}
-    print("of the client CPU per batch, the main thread's (unweighting in order, checksum): "
+    main_ms = {m: 1e3 * r["main_thread_cpu_s"] / r["tasks"] for m, r in runs.items()}
+    print("of the client CPU per task, the main thread's (unweighting in order, checksum): "
           + ", ".join(f"{m} {v:.1f} ms" for m, v in main_ms.items() if m != "none"))  # fmt: skip
     print(f"speed-up local:1 -> local:2 (one core per worker): {speedup:.2f}x; local:2 vs no "
           f"cluster: {rate['local:2'] / rate['none']:.2f}x; identical samples: "
           f"{len({r['checksum'] for r in runs.values()}) == 1}")  # fmt: skip
-    print(f"by batch size ({args.curve_batches} batches per run): size, unweighted/s local:1 / "
-          f"local:2, speed-up, client CPU/batch [ms] local:1 / local:2, compute/batch [ms], "
-          f"Dask per task [ms] (local:1), workers busy (local:2)")  # fmt: skip
+    print(f"by task size ({args.curve_tasks} tasks per run, batches of {args.batch_size}): "
+          f"weighted events per task, unweighted/s local:1 / local:2, speed-up, client "
+          f"CPU/task [ms] local:1 / local:2, compute/task [ms], Dask per task [ms] "
+          f"(local:1), workers busy (local:2)")  # fmt: skip
     for row in rows:
         print(f"  {row['size']:7d} {row['rate']['local:1']:9.0f} / {row['rate']['local:2']:9.0f}"
-              f" {row['speedup']:5.2f}x {row['client_ms_per_batch']['local:1']:7.1f} / "
-              f"{row['client_ms_per_batch']['local:2']:7.1f} {row['compute_ms']:8.1f} "
+              f" {row['speedup']:5.2f}x {row['client_ms_per_task']['local:1']:7.1f} / "
+              f"{row['client_ms_per_task']['local:2']:7.1f} {row['compute_ms']:8.1f} "
               f"{row['dask_ms_per_task']:7.1f} {100 * row['busy_local_2']:5.0f} %")  # fmt: skip
-    t0_c = None
-    if len(rows) > 1:
-        c = (rows[-1]["compute_ms"] - rows[0]["compute_ms"]) / (sizes[-1] - sizes[0])
-        t0_c = {"t0_ms": rows[0]["compute_ms"] - c * sizes[0], "c_us": 1e3 * c}
-        print(f"a batch's compute = t0 + c b: t0 = {t0_c['t0_ms']:.1f} ms, c = "
-              f"{t0_c['c_us']:.2f} us per weighted event")  # fmt: skip
     print(f"no-op task: round trip {noop['round_trip_ms']:.1f} ms, in bulk "
           f"{noop['bulk_ms_per_task']:.2f} ms each")  # fmt: skip
     print("client per weighted event (unpickle, merge W, accept): "
@@ -298,11 +302,12 @@ def main() -> None:
                       for k, v in client.items()))  # fmt: skip
     print(f"total {time.perf_counter() - start_all:.0f} s")
     print(json.dumps({"events": args.events, "batch_size": args.batch_size,
+                      "task_events": args.task_events,
                       "efficiency": efficiency, "training_s": train_s, "unweighted_per_s": rate,
                       "runs": {m: {k: v for k, v in r.items() if k != "compute_s"}
                                for m, r in runs.items()},
                       "startup_s": startup, "speedup_1_to_2": speedup, "curve": rows,
-                      "compute_fit": t0_c, "noop": noop, "client": client,
+                      "noop": noop, "client": client,
                       "load_average": {"before": load_before, "after": load_after}}))  # fmt: skip
 
 

@@ -14,7 +14,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from pyumami.cli import main  # noqa: E402
-from pyumami.generation import unweighting  # noqa: E402
+from pyumami.generation import cluster, unweighting  # noqa: E402
 from pyumami.generation.cluster import (  # noqa: E402
     LIBRARY_THREADS_ENV,
     ClusterSpecError,
@@ -89,8 +89,13 @@ def _api_run(client) -> tuple:
             np.concatenate([b.momenta for b in stream]).tobytes()), gen.recomputed  # fmt: skip
 
 
-def test_python_api_is_identical_with_and_without_a_client(clients) -> None:
+@pytest.mark.parametrize("task_events", [1, cluster.TASK_EVENTS])
+def test_python_api_is_identical_with_and_without_a_client(
+    clients, monkeypatch, task_events
+) -> None:
+    """One batch per task, or as many as a task takes by default (all of them here)."""
     reference, _ = _api_run(None)
+    monkeypatch.setattr(cluster, "TASK_EVENTS", task_events)
     assert _api_run(clients[2]) == (reference, 0)
 
 
@@ -101,6 +106,7 @@ def test_batches_reduced_too_tightly_are_recomputed_with_the_same_bits(
     worker often misses events or weights its unweighting needs (W moved meanwhile); the
     client then computes it whole, and nothing changes."""
     reference, _ = _api_run(None)
+    monkeypatch.setattr(cluster, "TASK_EVENTS", 1)  # every batch reduced against its hint
     monkeypatch.setattr(unweighting, "FLOOR_SHARE", 1.0)
     monkeypatch.setattr(unweighting, "TOTAL_MARGIN", 0.01)
     result, recomputed = _api_run(clients[2])
