@@ -232,7 +232,6 @@ def main() -> None:
     parser.add_argument("--curve-tasks", type=int, default=16, help="tasks per curve run")
     args = parser.parse_args()
     cluster.TASK_EVENTS = args.task_events
-    logging.getLogger("distributed").setLevel(logging.WARNING)  # the clusters' closing
     start_all = time.perf_counter()
     load_before = os.getloadavg()
     pdf = pdf_set(args.pdf)
@@ -247,6 +246,7 @@ def main() -> None:
         start = time.perf_counter()
         clients[mode] = connect(mode, library_threads=1)
         startup[mode] = time.perf_counter() - start
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # the clusters' closing
     try:
         for mode in MODES:  # ship the integrand, open the libraries
             warm = 2 * max(args.batch_size, args.task_events)
