@@ -28,7 +28,15 @@ from .events import Cut, EventBatch
 from .integrand import Integrand, PartonDensities, WeightedSample, batch_rng
 from .process import Process
 from .scales import ScaleChoice
-from .unweighting import DEFAULT_MAX_OVERWEIGHT, MaxWeight, Unweighter, host_array
+from .unweighting import (
+    DEFAULT_MAX_OVERWEIGHT,
+    UNWEIGHTING_STREAM,
+    MaxWeight,
+    ReducedBatch,
+    ReductionHint,
+    Unweighter,
+    host_array,
+)
 
 __all__ = [
     "GenerationResult",
@@ -39,7 +47,6 @@ __all__ = [
     "integrate",
 ]
 
-_UNWEIGHTING_STREAM = 1
 #: Weighted events per batch unless given (see ``batch_size`` of :class:`Generator`).
 DEFAULT_BATCH_SIZE = 40_000
 #: training iterations whose events estimate the slots' maximum weights
@@ -176,6 +183,7 @@ class Generator:
         self.max_overweight = float(max_overweight)
         self.progress = bool(progress)
         self.next_batch = 0
+        self.recomputed = 0  # batches reduced on a cluster too tightly, recomputed here
         self.history: list[IterationResult] = []
         # per training iteration, per slot: F of its events (what the fractions learn from)
         self._recent: deque[list[np.ndarray]] = deque(maxlen=_POOLED_ITERATIONS)
@@ -219,8 +227,17 @@ class Generator:
             self.history.append(results[-1])
         return results
 
-    def _frozen_samples(self, sizes: Iterable[int]) -> Iterator[tuple[int, WeightedSample]]:
+    def _frozen_samples(
+        self,
+        sizes: Iterable[int],
+        reduction: Callable[[int], ReductionHint] | None = None,
+    ) -> Iterator[tuple[int, WeightedSample | ReducedBatch]]:
         """(batch index, sample) for consecutive batch indices with the grids frozen.
+
+        On a cluster with ``reduction``, a batch comes back reduced on its worker
+        (:func:`~.unweighting.reduce_batch`) against ``reduction(ahead)``, the consumer's
+        hint for a batch consumed after ``ahead`` others; :meth:`_whole` gives any
+        batch whole.
 
         With ``workers`` > 1 the next batches are computed ahead in a thread pool (NumPy
         and the library release the GIL), overlapping one batch's phase space and PDFs
@@ -231,8 +248,9 @@ class Generator:
             from .cluster import cluster_samples
 
             on_cluster = cluster_samples(
-                self.client, self.integrand, self.seed, self.next_batch, sizes, self.progress
-            )
+                self.client, self.integrand, self.seed, self.next_batch, sizes, self.progress,
+                reduction,
+            )  # fmt: skip
             try:
                 for index, sample in on_cluster:
                     self.next_batch = index + 1
@@ -270,6 +288,14 @@ class Generator:
             finally:
                 for _, job in queue:
                     job.cancel()
+
+    def _whole(self, index: int, sample: WeightedSample | ReducedBatch) -> WeightedSample:
+        """Batch ``index`` whole: ``sample`` itself, or recomputed here when it came back
+        reduced (the same batch: it depends on the seed and its index only)."""
+        if isinstance(sample, WeightedSample):
+            return sample
+        self.recomputed += 1
+        return self.integrand.sample(self.seed, index, sample.n)
 
     def weighted_batches(self, n: int, batch_size: int | None = None) -> Iterator[EventBatch]:
         """Weighted events from the frozen grids, ``n`` in all, batch by batch."""
@@ -335,14 +361,18 @@ class Generator:
         batches = 0
         with self._counter(n, "unweighting") as bar:
             shown = 0
-            for index, sample in self._frozen_samples(itertools.repeat(size)):
-                unweighter.add(sample.events, batch_rng(self.seed, index, _UNWEIGHTING_STREAM))
+            samples = self._frozen_samples(itertools.repeat(size), unweighter.hint)
+            for index, sample in samples:
+                if not isinstance(sample, ReducedBatch) or unweighter.add_reduced(sample) is None:
+                    rng = batch_rng(self.seed, index, UNWEIGHTING_STREAM)
+                    unweighter.add(self._whole(index, sample).events, rng)
                 batches += 1
                 have = unweighter.expected()
                 bar.update(max(0, min(have, n) - shown))
                 shown = max(shown, min(have, n))
                 if have >= n or (max_batches is not None and batches >= max_batches):
                     break
+            samples.close()  # cancels the batches still in flight
         mean, err = unweighter.cross_section
         events = unweighter.finish(n, mean)
         return GenerationResult(
