@@ -300,8 +300,12 @@ def cluster_samples(
     # a task, not scattered data: the scheduler keeps its input and recomputes it when
     # the worker holding it dies (scattered data, even broadcast, is lost with its last
     # holder, and Dask's memory manager drops the extra copies of a broadcast)
+    # keys unique to this call: closing a stream cancels its keys asynchronously, and
+    # a later stream of the same run (the generation after the integration) submitting
+    # a batch under the same key would see that cancellation land on its own task
+    call = uuid.uuid4().hex
     shared = client.submit(
-        _frozen_state, payload, key=f"pyumami-frozen-{run_id}-{uuid.uuid4().hex}", pure=False
+        _frozen_state, payload, key=f"pyumami-frozen-{run_id}-{call}", pure=False
     )
     hosts = _threads_on_host(client)
     window = TASKS_PER_THREAD * max(1, sum(hosts.values()))
@@ -328,7 +332,7 @@ def cluster_samples(
         kind = "whole" if hint is None else "reduced"
         future = client.submit(
             _sample_batches, run_id, shared, hosts, seed, upcoming, group, hint,
-            key=f"pyumami-batch-{run_id}-{kind}-{seed}-{upcoming}-{len(group)}", pure=False,
+            key=f"pyumami-batch-{run_id}-{call[:8]}-{kind}-{seed}-{upcoming}-{len(group)}", pure=False,
         )  # fmt: skip
         future.batches = range(upcoming, last + 1)
         unconsumed.append(future.batches)
