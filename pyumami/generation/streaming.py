@@ -98,7 +98,7 @@ def unweighted_batches(
             if passed is None:  # a local batch, or one reduced too tightly
                 rng = batch_rng(generator.seed, index, UNWEIGHTING_STREAM)
                 whole = ReductionHint.whole(UNWEIGHTING_STREAM, 1)
-                sample = reduce_batch(generator._whole(index, sample).events, rng, whole)
+                sample = reduce_batch(generator._whole(index, sample).events, rng, whole, True)
                 passed = accept_reduced(max_weight, sample)
                 assert passed is not None  # a whole batch always merges
             positions, big_w = passed
@@ -114,7 +114,7 @@ def unweighted_batches(
             if accepted.size == 0:
                 continue
             ratio = np.maximum(1.0, sample.weight[accepted] / big_w)
-            kept = sample.events.take(accepted).to_numpy()
+            kept = sample.take(accepted).to_numpy()
             stats.accepted += accepted.size
             if bar is not None:
                 bar.update(accepted.size)

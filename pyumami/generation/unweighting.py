@@ -51,8 +51,6 @@ UNWEIGHTING_STREAM = 1
 #: rarely falls that far while a batch is in flight, and the events kept beyond the
 #: accepted ones are about (1 / FLOOR_SHARE - 1) of them.
 FLOOR_SHARE = 0.8
-#: Random stream of a batch reserved for its unweighting (the sampler uses 0).
-UNWEIGHTING_STREAM = 1
 #: A reduced batch keeps the largest weights the maximum-weight estimate could need for
 #: TOTAL_MARGIN x the summed weight expected when the batch is consumed.
 TOTAL_MARGIN = 4.0
@@ -173,7 +171,8 @@ class ReducedBatch:
         floor: the W lower bound of the hint (pb).
         index: positions in the batch of the kept events (ascending): those with w > 0
             and u * floor < w; weight, uniforms: their weights and uniform numbers.
-        events: the kept events (the batch's namespace).
+        events: the kept events (the batch's namespace), or the whole batch where the
+            reduction did not travel (``whole_events``): read them through :meth:`take`.
         rng: the batch's unweighting generator after all its uniform numbers.
     """
 
@@ -189,11 +188,20 @@ class ReducedBatch:
     uniforms: tuple[np.ndarray, ...]
     events: EventBatch
     rng: np.random.Generator
+    whole_events: bool = False
+
+    def take(self, positions: np.ndarray) -> EventBatch:
+        """The kept events at ``positions`` (indices into ``index``, ``weight``, ...)."""
+        return _take(self.events, self.index[positions] if self.whole_events else positions)
 
 
-def reduce_batch(batch: EventBatch, rng: np.random.Generator, hint: ReductionHint) -> ReducedBatch:
+def reduce_batch(
+    batch: EventBatch, rng: np.random.Generator, hint: ReductionHint, local: bool = False
+) -> ReducedBatch:
     """The part of ``batch`` a consumer with state ``hint`` can need; ``rng`` is the batch's
-    own unweighting stream (all ``hint.draws`` uniform numbers per event are drawn)."""
+    own unweighting stream (all ``hint.draws`` uniform numbers per event are drawn).
+    ``local``: the reduction is consumed where it was made, so the events are not copied
+    (a whole batch's kept events are nearly all of them); same bits either way."""
     w = np.asarray(host_array(batch.weight), dtype=np.float64)
     positive = w[w > 0.0]
     positive_sum = float(positive.sum())
@@ -217,8 +225,9 @@ def reduce_batch(batch: EventBatch, rng: np.random.Generator, hint: ReductionHin
         index=index,
         weight=w[index],
         uniforms=tuple(u[index] for u in uniforms),
-        events=_take(batch, index),
+        events=batch if local else _take(batch, index),
         rng=rng,
+        whole_events=local,
     )
 
 
@@ -258,7 +267,7 @@ class Unweighter:
         self._c = _Candidates()
 
     def add(self, batch: EventBatch, rng: np.random.Generator) -> int:
-        accepted = self.add_reduced(reduce_batch(batch, rng, self.hint()))
+        accepted = self.add_reduced(reduce_batch(batch, rng, self.hint(), local=True))
         assert accepted is not None  # a whole batch always merges
         return accepted
 
@@ -285,7 +294,7 @@ class Unweighter:
         # pass, which keeps the first n, takes a random subset of the last batch
         idx = reduced.rng.permutation(positions)
         if idx.size:
-            self._c.batches.append(_take(reduced.events, idx))
+            self._c.batches.append(reduced.take(idx))
             self._c.weight.append(reduced.weight[idx])
             self._c.w_at.append(np.full(idx.size, big_w))
             self._c.u.append(reduced.uniforms[1][idx])
