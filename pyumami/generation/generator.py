@@ -359,6 +359,7 @@ class Generator:
         size = batch_size or self.batch_size
         unweighter = Unweighter(self.max_overweight)
         batches = 0
+        kept_share = 1.0  # of the candidates, at the last exact count (for the progress bar)
         with self._counter(n, "unweighting") as bar:
             shown = 0
             samples = self._frozen_samples(itertools.repeat(size), unweighter.hint)
@@ -367,7 +368,13 @@ class Generator:
                     rng = batch_rng(self.seed, index, UNWEIGHTING_STREAM)
                     unweighter.add(self._whole(index, sample).events, rng)
                 batches += 1
-                have = unweighter.expected()
+                # the exact count passes over every candidate: only once it can reach n
+                candidates = unweighter.candidates
+                if candidates >= n:
+                    have = unweighter.expected()
+                    kept_share = have / candidates
+                else:
+                    have = int(candidates * kept_share)
                 bar.update(max(0, min(have, n) - shown))
                 shown = max(shown, min(have, n))
                 if have >= n or (max_batches is not None and batches >= max_batches):

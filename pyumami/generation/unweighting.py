@@ -265,6 +265,7 @@ class Unweighter:
         self.sum_w = 0.0
         self.sum_w2 = 0.0
         self._c = _Candidates()
+        self._n_candidates = 0
 
     def add(self, batch: EventBatch, rng: np.random.Generator) -> int:
         accepted = self.add_reduced(reduce_batch(batch, rng, self.hint(), local=True))
@@ -298,6 +299,7 @@ class Unweighter:
             self._c.weight.append(reduced.weight[idx])
             self._c.w_at.append(np.full(idx.size, big_w))
             self._c.u.append(reduced.uniforms[1][idx])
+            self._n_candidates += int(idx.size)
         return int(idx.size)
 
     def _keep(self) -> tuple[np.ndarray, np.ndarray]:
@@ -311,8 +313,15 @@ class Unweighter:
         return u < p, w
 
     def expected(self) -> int:
+        """Events the final pass would keep now (at most :attr:`candidates`; O(candidates))."""
         keep, _ = self._keep()
         return int(keep.sum())
+
+    @property
+    def candidates(self) -> int:
+        """Events accepted so far against the W of their time: the final pass keeps a
+        subset of them, so fewer than ``n`` candidates cannot give ``n`` events."""
+        return self._n_candidates
 
     @property
     def cross_section(self) -> tuple[float, float]:
