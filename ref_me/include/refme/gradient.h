@@ -291,12 +291,10 @@ struct HasAdjoint : std::bool_constant<RecyclingAdjoint<P, F>::value || RowAdjoi
 
 // REFME_MOMENTUM_GRADIENT=forward: the forward-mode passes for every process (to
 // compare both modes; the reverse pass is the default where a process offers it).
+// Read at each call (once per range of events), so a host can switch between calls.
 inline bool forward_momentum_gradient_forced() {
-    static const bool forced = [] {
-        const char* mode = getenv("REFME_MOMENTUM_GRADIENT");
-        return mode && strcmp(mode, "forward") == 0;
-    }();
-    return forced;
+    const char* mode = getenv("REFME_MOMENTUM_GRADIENT");
+    return mode && strcmp(mode, "forward") == 0;
 }
 
 // The momentum gradient in reverse mode, one pass: the external wavefunctions over
