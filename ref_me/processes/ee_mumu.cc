@@ -74,8 +74,7 @@ struct EeMuMu {
 
     template <class F>
     static REFME_HD void amplitudes_adjoint(const Wf<F>* const (&w)[kParticles],
-                                            const Couplings<F>& c,
-                                            const Cx<F> (&jamp_bar)[kColors],
+                                            const Couplings<F>& c, const Cx<F> (&jamp_bar)[kColors],
                                             Wf<F>* const (&w_bar)[kParticles]) {
         const Wf<F>& ep = *w[0];
         const Wf<F>& em = *w[1];

@@ -204,9 +204,9 @@ REFME_HD inline void ffv_offshell_fi_adjoint(const Wf<F>& fi, const Wf<F>& v, co
 // (G.q a plain sum), and dS/dq^nu = 2 i f S q_nu + f [G_nu (q.j) + (G.q) j_nu] / m^2.
 template <class F>
 REFME_HD inline void ffv_offshell_vector_adjoint(const Wf<F>& fi, const Wf<F>& fo,
-                                                 const Chiral<F>& g, const nd<F>& m,
-                                                 const nd<F>& w, const Wf<F>& out_bar,
-                                                 Wf<F>& fi_bar, Wf<F>& fo_bar) {
+                                                 const Chiral<F>& g, const nd<F>& m, const nd<F>& w,
+                                                 const Wf<F>& out_bar, Wf<F>& fi_bar,
+                                                 Wf<F>& fo_bar) {
     F q[4];
     for (int k = 0; k < 4; ++k) q[k] = -(fi.p[k] + fo.p[k]);
     const Cx<F> f = detail::i_over_denominator(q, m, w);
@@ -245,8 +245,7 @@ REFME_HD inline void ffv_offshell_vector_adjoint(const Wf<F>& fi, const Wf<F>& f
     Cx<F> ds[4];
     for (int nu = 0; nu < 4; ++nu) {
         ds[nu] = f * ((detail::metric(nu) * q[nu]) * two_i_s);
-        if (massive)
-            ds[nu] += (f * om) * (out_bar.c[nu] * qj + (detail::metric(nu) * gq) * j[nu]);
+        if (massive) ds[nu] += (f * om) * (out_bar.c[nu] * qj + (detail::metric(nu) * gq) * j[nu]);
     }
     detail::add_momentum(ds, -1.0, out_bar, fi_bar, fo_bar);
 }
@@ -310,8 +309,8 @@ enum class ExternalKind { Vector, SpinorIn, SpinorOut };
 // d c / d p_t (t = 1: px, t = 2: py) of the wavefunction components c of a particle of
 // that kind with momentum (E, 0, 0, pz).
 template <class F>
-REFME_HD inline void axis_transverse_derivative(ExternalKind kind, const Cx<F> (&c)[4],
-                                                const F& pz, int t, Cx<F> (&out)[4]) {
+REFME_HD inline void axis_transverse_derivative(ExternalKind kind, const Cx<F> (&c)[4], const F& pz,
+                                                int t, Cx<F> (&out)[4]) {
     const F inv = 1.0 / pz;
     if (kind == ExternalKind::Vector) {
         // t = x: a = y-hat / pz x eps = (eps_z, 0, -eps_x); t = y: a = -x-hat / pz.
@@ -355,7 +354,8 @@ REFME_HD inline void colour_sum_adjoint(const Cx<F> (&jamp)[C], const F& scale, 
     }
     const D q = Q::template colour_sum<D>(j);
     value = q.v;
-    for (int k = 0; k < C; ++k) jamp_bar[k] = cx_of<F>(scale * q.d[2 * k], -(scale * q.d[2 * k + 1]));
+    for (int k = 0; k < C; ++k)
+        jamp_bar[k] = cx_of<F>(scale * q.d[2 * k], -(scale * q.d[2 * k + 1]));
 }
 
 REFME_END_NAMESPACE

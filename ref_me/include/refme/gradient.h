@@ -1,6 +1,8 @@
-// refme/gradient.h -- gradients of |M|^2 through the same templated core, with
-// forward-mode dual numbers (dual.h): pyumami's vendor outputs of umami.h,
-// PYUMAMI_OUT_MOMENTUM_GRADIENT and the parameter derivatives.
+// refme/gradient.h -- gradients of |M|^2 through the same templated core: pyumami's
+// vendor outputs of umami.h, PYUMAMI_OUT_MOMENTUM_GRADIENT and the parameter
+// derivatives. Parameter derivatives with forward-mode dual numbers (dual.h); the
+// momentum gradient in reverse mode (adjoint.h, ReverseMomentumGradient) where the
+// process provides its reverse sequence, else forward mode too (MomentumGradient).
 //
 // The passes run on the lanes of F, as the matrix element does: F = Vec<L> in the
 // SIMD objects (L events per Dual<Vec<L>, N>), double for the scalar path and for the
@@ -186,7 +188,8 @@ REFME_HD inline Dual<F, N> momentum_pass(size_t e, const Batch& b, const EvalCon
     return matrix_element_over<P, F, D>(e, b, cfg, p, b.alpha_s ? per_event : fixed);
 }
 
-// The momentum gradient on the lanes of F. Events from a hadron collider have both
+// The momentum gradient in forward mode on the lanes of F (processes without a reverse
+// sequence, and REFME_MOMENTUM_GRADIENT=forward). Events from a hadron collider have both
 // beams on the z axis: their 4 transverse directions come from a rotated pass of 4
 // directions and the lab pass takes the other 4 npar - 4. Any other block takes
 // every direction in the lab frame, plus, where some lane has a momentum on the axis,
@@ -275,17 +278,17 @@ struct MomentumGradient {
 template <class P, class F, class = void>
 struct RecyclingAdjoint : std::false_type {};
 template <class P, class F>
-struct RecyclingAdjoint<P, F,
-                        std::void_t<decltype(&P::template currents_adjoint<F>),
-                                    decltype(&P::template amplitudes_at_adjoint<F>),
-                                    decltype(&P::external_kind)>>
+struct RecyclingAdjoint<
+    P, F,
+    std::void_t<decltype(&P::template currents_adjoint<F>),
+                decltype(&P::template amplitudes_at_adjoint<F>), decltype(&P::external_kind)>>
     : RecyclesHelicities<P, F> {};
 template <class P, class F, class = void>
 struct RowAdjoint : std::false_type {};
 template <class P, class F>
-struct RowAdjoint<P, F,
-                  std::void_t<decltype(&P::template amplitudes_adjoint<F>),
-                              decltype(&P::external_kind)>> : std::true_type {};
+struct RowAdjoint<
+    P, F, std::void_t<decltype(&P::template amplitudes_adjoint<F>), decltype(&P::external_kind)>>
+    : std::true_type {};
 template <class P, class F>
 struct HasAdjoint : std::bool_constant<RecyclingAdjoint<P, F>::value || RowAdjoint<P, F>::value> {};
 
@@ -322,7 +325,6 @@ struct ReverseMomentumGradient {
     explicit ReverseMomentumGradient(const EvalConfig<P>& cfg)
         : external_couplings(card_couplings<P, D4>(cfg)), fixed(card_couplings<P, F>(cfg)) {}
 
-    static F value(const D4& x) { return x.v; }
     static Wf<F> value(const Wf<D4>& w) {
         Wf<F> out;
         for (int k = 0; k < 4; ++k) {
@@ -347,8 +349,7 @@ struct ReverseMomentumGradient {
 
     // The transverse derivatives of a particle on the z axis, in the lanes `on_axis`.
     static void axis_chain(ExternalKind kind, const Wf<D4> (&ext4)[2], const Wf<F> (&ext)[2],
-                           const Wf<F> (&bar)[2], const F& pz, const Mask& on_axis,
-                           F (&grad)[4]) {
+                           const Wf<F> (&bar)[2], const F& pz, const Mask& on_axis, F (&grad)[4]) {
         const F safe_pz = where(on_axis, pz, F(1.0));
         for (int t = 1; t < 3; ++t) {
             F s = 0.0;
@@ -369,7 +370,7 @@ struct ReverseMomentumGradient {
         for (int ip = 0; ip < np; ++ip)
             for (int c = 0; c < 4; ++c)
                 p[ip][c] = LF::load(b.momenta + e + b.stride * (ip + np * c));
-        Mask mirrored = F(0.0) != F(0.0);
+        Mask mirrored = F(0.0) != F(0.0);  // no lane
         if (Flavors<P>::count > 1 && b.flavor) {
             double flag[LF::size];
             for (int k = 0; k < LF::size; ++k)
@@ -382,9 +383,8 @@ struct ReverseMomentumGradient {
             }
         }
         const CouplingsOf<P, F> c =
-            b.alpha_s
-                ? Q::template couplings<F>(cfg.sm, strong_coupling(LF::load(b.alpha_s + e)))
-                : fixed;
+            b.alpha_s ? Q::template couplings<F>(cfg.sm, strong_coupling(LF::load(b.alpha_s + e)))
+                      : fixed;
         Wf<D4> ext4[np][2];
         Wf<F> ext[np][2], bar[np][2];
         for (int i = 0; i < np; ++i) {
@@ -438,8 +438,7 @@ struct ReverseMomentumGradient {
             // (pz = 0 too: a particle at rest keeps the lab function's derivatives)
             const Mask on_axis = (p[i][1] == 0.0) & (p[i][2] == 0.0) & (p[i][3] != 0.0);
             if (any_lane(on_axis))
-                axis_chain(P::external_kind(i), ext4[i], ext[i], bar[i], p[i][3], on_axis,
-                           grad[i]);
+                axis_chain(P::external_kind(i), ext4[i], ext[i], bar[i], p[i][3], on_axis, grad[i]);
         }
         for (int k = 0; k < 4; ++k) {
             const F first = grad[0][k];
@@ -506,13 +505,14 @@ inline void gradient_blocks(const Batch& b, const GradientBatch& g, const EvalCo
                             size_t e, size_t blocks) {
     constexpr size_t lanes = Lanes<F>::size;
     if (g.momenta) {
+        const bool reverse = HasAdjoint<P, F>::value && !forward_momentum_gradient_forced();
         if constexpr (HasAdjoint<P, F>::value) {
-            if (!forward_momentum_gradient_forced()) {
+            if (reverse) {
                 const ReverseMomentumGradient<P, F> m(cfg);
                 for (size_t k = 0; k < blocks; ++k) m.block(e + lanes * k, b, g, cfg);
             }
         }
-        if (!HasAdjoint<P, F>::value || forward_momentum_gradient_forced()) {
+        if (!reverse) {
             const MomentumGradient<P, F> m(cfg);
             for (size_t k = 0; k < blocks; ++k) m.block(e + lanes * k, b, g, cfg);
         }
