@@ -5,6 +5,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 BUILD ?= build
 NPROC := $(shell nproc 2>/dev/null || echo 2)
+# One job per core unless the caller chose (`make -j1`): the libraries are independent
+# objects (three per process: baseline, AVX2, AVX-512) and a serial build takes ~20 min.
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(NPROC)
+endif
 
 CXX ?= g++
 CC ?= gcc

@@ -43,3 +43,21 @@ def fixture_library(name: str) -> Path:
     if not path.is_file():
         pytest.fail(f"{path} is not built; run `make fixtures` (part of `make test`)")
     return path
+
+
+@pytest.fixture(scope="module")
+def gg_ttx():
+    """The reference library g g -> t t~, opened once per test module."""
+    import pyumami
+
+    with pyumami.load(reference_library("gg_ttx")) as lib:
+        yield lib
+
+
+@pytest.fixture(scope="module")
+def ee_mumu():
+    """The reference library e+ e- -> mu+ mu-, opened once per test module."""
+    import pyumami
+
+    with pyumami.load(reference_library("ee_mumu")) as lib:
+        yield lib

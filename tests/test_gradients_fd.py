@@ -8,18 +8,12 @@ import pytest
 import pyumami
 from pyumami.gradients import GradientRequest, finite_difference_gradient, gradient
 from tests._helpers import two_to_two
-from tests.conftest import fixture_library, reference_library
+from tests.conftest import fixture_library
 
 
 @pytest.fixture(scope="module")
 def minimal():
     with pyumami.load(fixture_library("minimal")) as lib:
-        yield lib
-
-
-@pytest.fixture(scope="module")
-def gg_ttx():
-    with pyumami.load(reference_library("gg_ttx")) as lib:
         yield lib
 
 

@@ -14,12 +14,6 @@ from tests.test_gradients_native import PARAMETERS, _points, _rotated
 
 
 @pytest.fixture(scope="module")
-def gg_ttx():
-    with pyumami.load(reference_library("gg_ttx")) as lib:
-        yield lib
-
-
-@pytest.fixture(scope="module")
 def scalar_gg_ttx():
     mp = pytest.MonkeyPatch()
     mp.setenv("REFME_SIMD", "scalar")

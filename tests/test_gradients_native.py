@@ -14,18 +14,6 @@ from tests.conftest import reference_library
 PARAMETERS = ("aS", "MT", "WT", "MZ", "WZ")
 
 
-@pytest.fixture(scope="module")
-def gg_ttx():
-    with pyumami.load(reference_library("gg_ttx")) as lib:
-        yield lib
-
-
-@pytest.fixture(scope="module")
-def ee_mumu():
-    with pyumami.load(reference_library("ee_mumu")) as lib:
-        yield lib
-
-
 def _points(lib, n, sqrt_s, seed, boost=0.3):
     """On-shell points, boosted along z (beams stay on the axis) and then rotated, so
     both beams-on-axis and generic momenta occur."""

@@ -8,8 +8,6 @@ import numpy as np
 import pylhe
 import pytest
 
-import pyumami
-import ref_me
 from pyumami.generation.lhe import (
     LheProcess,
     LheWriter,
@@ -18,12 +16,6 @@ from pyumami.generation.lhe import (
 )
 
 from .synthetic import SQRT_S, gg_ttx_batch
-
-
-@pytest.fixture(scope="module")
-def gg_ttx():
-    with pyumami.load(ref_me.library_path("gg_ttx"), threads=1) as lib:
-        yield lib
 
 
 def _writer(path, **kwargs) -> LheWriter:

@@ -5,17 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import pyumami
-import ref_me
 from pyumami.generation.records import NpyRecordWriter
 
 from .synthetic import gg_ttx_batch
-
-
-@pytest.fixture(scope="module")
-def gg_ttx():
-    with pyumami.load(ref_me.library_path("gg_ttx"), threads=1) as lib:
-        yield lib
 
 
 def test_files_load_after_every_batch_and_agree(tmp_path, gg_ttx) -> None:
