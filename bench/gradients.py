@@ -3,11 +3,12 @@
     .venv/bin/python bench/gradients.py [--process gg_ttx] [--batch 4096] [--repeats 5]
 
 On one thread, double precision, on the library's own path (the widest SIMD
-instruction set; the dual-number passes run on the same lanes) and, in a child
+instruction set; the gradient passes run on the same lanes) and, in a child
 process with REFME_SIMD=scalar, on the scalar path, measures evaluations per second
-of: |M|^2 alone; |M|^2 + d|M|^2/dp (all 4 npar components); |M|^2 + d|M|^2/dm_t
-alone (one dual direction); |M|^2 + the parameter gradient (every parameter the
-library differentiates, one pass); and prints the ratios to |M|^2 alone. Then the
+of: |M|^2 alone; |M|^2 + d|M|^2/dp (all 4 npar components; reverse mode where the
+process offers it); the same in forward mode (REFME_MOMENTUM_GRADIENT=forward);
+|M|^2 + d|M|^2/dm_t alone (one dual direction); |M|^2 + the parameter gradient (every
+parameter the library differentiates, one pass); and prints the ratios to |M|^2 alone. Then the
 time from a fresh interpreter's ``import`` to the first jitted ``jax.grad`` of
 |M|^2(RamboOnDiet(r)) (no compile step beyond the C++ build). Rounds are interleaved
 so every variant sees the same load; the best round is shown. Not a test: nothing
@@ -21,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -44,6 +46,24 @@ print(time.perf_counter() - t0)
 """
 
 
+def forward_mode(run: Callable[[], object]) -> Callable[[], object]:
+    """``run`` with the momentum gradient's forward-mode passes (the library reads
+    REFME_MOMENTUM_GRADIENT at each call)."""
+
+    def forward() -> object:
+        before = os.environ.get("REFME_MOMENTUM_GRADIENT")
+        os.environ["REFME_MOMENTUM_GRADIENT"] = "forward"
+        try:
+            return run()
+        finally:
+            if before is None:
+                del os.environ["REFME_MOMENTUM_GRADIENT"]
+            else:
+                os.environ["REFME_MOMENTUM_GRADIENT"] = before
+
+    return forward
+
+
 def rates(process: str, batch: int, repeats: int) -> dict[str, float]:
     with pyumami.load(ref_me.library_path(process), threads=1) as lib:
         mapping = RamboOnDiet(lib.masses[2:], 1000.0)
@@ -51,6 +71,7 @@ def rates(process: str, batch: int, repeats: int) -> dict[str, float]:
         variants = {
             "ME": lambda: lib(p, alpha_s=0.118),
             "ME + dME/dp": lambda: lib.gradient(p, "momenta", alpha_s=0.118),
+            "ME + dME/dp, fwd": forward_mode(lambda: lib.gradient(p, "momenta", alpha_s=0.118)),
             "ME + dME/dMT": lambda: lib.gradient(p, "MT", alpha_s=0.118),
             "ME + dME/dparams": lambda: lib.evaluate(
                 p, alpha_s=0.118, outputs=("matrix_element", "parameter_gradient")

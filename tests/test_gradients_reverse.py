@@ -117,4 +117,6 @@ def test_reverse_equals_forward_anywhere(seed, angle, boost, sqrt_s):
     finally:
         mp.undo()
     _assert_same_gradient(out["forward"], out["reverse"], rtol=1e-11)
-    np.testing.assert_array_equal(out["reverse"]["matrix_element"], out["forward"]["matrix_element"])
+    np.testing.assert_array_equal(
+        out["reverse"]["matrix_element"], out["forward"]["matrix_element"]
+    )
