@@ -132,70 +132,77 @@ REFME_HD inline void ffv_open_fo_adjoint(const Wf<F>& fi, const Wf<F>& v, const 
     detail::add_components(v_bar, ffv_open_vector(fi, fo, g).c);
 }
 
-// out = ffv_offshell_fo(fo, v, g, m, w) = f (r (qslash + m)), r = fo-bar Gamma(V),
-// q = fo.p + v.p. With G = out_bar: h = dS/dr = f (qslash + m) G, and dS/dq^nu =
-// f (J_nu(G, r) + 2 i S q_nu), J the unit-coupling current (S linear in qslash).
+namespace detail {
+
+// The fermion line through a vertex and a propagator, both directions at once:
+//   row (ffv_offshell_fo):     y = fo-bar Gamma(V),  out = f y (kslash + m),  x = fo
+//   column (ffv_offshell_fi):  y = Gamma(V) fi,      out = f (kslash + m) y,  x = fi
+// with k the propagator's momentum. With G = out_bar, h = dS/dy = f (kslash + m) G
+// (resp. G^T (kslash + m)) is the other orientation of the same block; x_bar is h
+// through Gamma(V) that way, V_bar the current of x and h, and S is linear in kslash:
+// dS/dk^nu = f (J_nu + 2 i S k_nu), J the unit-coupling current of G and y.
+template <bool kRow, class F>
+REFME_HD inline void fermion_line_adjoint(const Wf<F>& x, const Wf<F>& v, const Chiral<F>& g,
+                                          const F (&k)[4], const nd<F>& m, const nd<F>& w,
+                                          const Wf<F>& out_bar, Wf<F>& x_bar, Wf<F>& v_bar,
+                                          Cx<F> (&ds_dk)[4]) {
+    const SlashBlocks<F> vs = slash(v.c);
+    const SlashBlocks<F> ks = slash_real(k);
+    const Wf<F> big_g = components(out_bar.c);
+    Cx<F> y[4], h[4];
+    if constexpr (kRow) {
+        fo_gamma(x, vs, g, y);
+        gamma_fi(big_g, ks, unit_coupling<F>(), h);
+    } else {
+        gamma_fi(x, vs, g, y);
+        fo_gamma(big_g, ks, unit_coupling<F>(), h);
+    }
+    const Cx<F> f = i_over_denominator(k, m, w);
+    Cx<F> s = cx_of<F>(0.0);
+    for (int c = 0; c < 4; ++c) {
+        h[c] = f * (h[c] + m * out_bar.c[c]);
+        s += y[c] * h[c];
+    }
+    const Wf<F> hw = components(h), yw = components(y);
+    Cx<F> gx[4], gv[4], j[4];
+    if constexpr (kRow) {
+        gamma_fi(hw, vs, g, gx);
+        covariant_current(hw, x, g, gv);
+        covariant_current(big_g, yw, unit_coupling<F>(), j);
+    } else {
+        fo_gamma(hw, vs, g, gx);
+        covariant_current(x, hw, g, gv);
+        covariant_current(yw, big_g, unit_coupling<F>(), j);
+    }
+    add_components(x_bar, gx);
+    add_components(v_bar, gv);
+    const Cx<F> two_i_s = times_i(s + s);
+    for (int nu = 0; nu < 4; ++nu) ds_dk[nu] = f * (j[nu] + (metric(nu) * k[nu]) * two_i_s);
+}
+
+}  // namespace detail
+
+// out = ffv_offshell_fo(fo, v, g, m, w): the row line, k = fo.p + v.p.
 template <class F>
 REFME_HD inline void ffv_offshell_fo_adjoint(const Wf<F>& fo, const Wf<F>& v, const Chiral<F>& g,
                                              const nd<F>& m, const nd<F>& w, const Wf<F>& out_bar,
                                              Wf<F>& fo_bar, Wf<F>& v_bar) {
-    F q[4];
-    for (int k = 0; k < 4; ++k) q[k] = fo.p[k] + v.p[k];
-    const detail::SlashBlocks<F> vs = detail::slash(v.c);
-    Cx<F> r[4];
-    detail::fo_gamma(fo, vs, g, r);
-    const Cx<F> f = detail::i_over_denominator(q, m, w);
-    const Wf<F> big_g = detail::components(out_bar.c);
-    Cx<F> h[4];
-    detail::gamma_fi(big_g, detail::slash_real(q), detail::unit_coupling<F>(), h);
-    Cx<F> s = cx_of<F>(0.0);
-    for (int k = 0; k < 4; ++k) {
-        h[k] = f * (h[k] + m * out_bar.c[k]);
-        s += r[k] * h[k];
-    }
-    const Wf<F> hw = detail::components(h);
-    Cx<F> gfo[4], gv[4], j[4];
-    detail::gamma_fi(hw, vs, g, gfo);
-    detail::covariant_current(hw, fo, g, gv);
-    detail::add_components(fo_bar, gfo);
-    detail::add_components(v_bar, gv);
-    detail::covariant_current(big_g, detail::components(r), detail::unit_coupling<F>(), j);
-    const Cx<F> two_i_s = times_i(s + s);
+    F k[4];
+    for (int c = 0; c < 4; ++c) k[c] = fo.p[c] + v.p[c];
     Cx<F> ds[4];
-    for (int nu = 0; nu < 4; ++nu) ds[nu] = f * (j[nu] + (detail::metric(nu) * q[nu]) * two_i_s);
+    detail::fermion_line_adjoint<true>(fo, v, g, k, m, w, out_bar, fo_bar, v_bar, ds);
     detail::add_momentum(ds, 1.0, out_bar, fo_bar, v_bar);
 }
 
-// out = ffv_offshell_fi(fi, v, g, m, w) = f (pslash + m) gv, gv = Gamma(V) fi,
-// p = -(fi.p + v.p): h = dS/dgv = f G^T (pslash + m), dS/dp^nu = f (J_nu(gv, G) + 2 i S p_nu).
+// out = ffv_offshell_fi(fi, v, g, m, w): the column line, k = -(fi.p + v.p).
 template <class F>
 REFME_HD inline void ffv_offshell_fi_adjoint(const Wf<F>& fi, const Wf<F>& v, const Chiral<F>& g,
                                              const nd<F>& m, const nd<F>& w, const Wf<F>& out_bar,
                                              Wf<F>& fi_bar, Wf<F>& v_bar) {
-    F pm[4];
-    for (int k = 0; k < 4; ++k) pm[k] = -(fi.p[k] + v.p[k]);
-    const detail::SlashBlocks<F> vs = detail::slash(v.c);
-    Cx<F> gv[4];
-    detail::gamma_fi(fi, vs, g, gv);
-    const Cx<F> f = detail::i_over_denominator(pm, m, w);
-    const Wf<F> big_g = detail::components(out_bar.c);
-    Cx<F> h[4];
-    detail::fo_gamma(big_g, detail::slash_real(pm), detail::unit_coupling<F>(), h);
-    Cx<F> s = cx_of<F>(0.0);
-    for (int k = 0; k < 4; ++k) {
-        h[k] = f * (h[k] + m * out_bar.c[k]);
-        s += h[k] * gv[k];
-    }
-    const Wf<F> hw = detail::components(h);
-    Cx<F> gfi[4], gvv[4], j[4];
-    detail::fo_gamma(hw, vs, g, gfi);
-    detail::covariant_current(fi, hw, g, gvv);
-    detail::add_components(fi_bar, gfi);
-    detail::add_components(v_bar, gvv);
-    detail::covariant_current(detail::components(gv), big_g, detail::unit_coupling<F>(), j);
-    const Cx<F> two_i_s = times_i(s + s);
+    F k[4];
+    for (int c = 0; c < 4; ++c) k[c] = -(fi.p[c] + v.p[c]);
     Cx<F> ds[4];
-    for (int nu = 0; nu < 4; ++nu) ds[nu] = f * (j[nu] + (detail::metric(nu) * pm[nu]) * two_i_s);
+    detail::fermion_line_adjoint<false>(fi, v, g, k, m, w, out_bar, fi_bar, v_bar, ds);
     detail::add_momentum(ds, -1.0, out_bar, fi_bar, v_bar);
 }
 
@@ -257,10 +264,10 @@ REFME_HD inline void vvv1_offshell_adjoint(const Wf<F>& v2, const Wf<F>& v3, con
                                            const nd<F>& m, const nd<F>& w, const Wf<F>& out_bar,
                                            Wf<F>& v2_bar, Wf<F>& v3_bar) {
     F p1[4], d21[4], d13[4], d32[4];
-    for (int k = 0; k < 4; ++k) p1[k] = -(v2.p[k] + v3.p[k]);
     for (int k = 0; k < 4; ++k) {
-        d21[k] = v2.p[k] - p1[k];
-        d13[k] = p1[k] - v3.p[k];
+        p1[k] = -(v2.p[k] + v3.p[k]);
+        d21[k] = (v2.p[k] + v2.p[k]) + v3.p[k];
+        d13[k] = -(v2.p[k] + (v3.p[k] + v3.p[k]));
         d32[k] = v3.p[k] - v2.p[k];
     }
     const Cx<F> v23 = detail::dot(v2.c, v3.c);
