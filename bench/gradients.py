@@ -1,6 +1,7 @@
 """Gradient throughput: |M|^2 alone versus |M|^2 with its gradients, in one run.
 
     .venv/bin/python bench/gradients.py [--process gg_ttx] [--batch 4096] [--repeats 5]
+                                        [--cpu-time]
 
 On one thread, double precision, on the library's own path (the widest SIMD
 instruction set; the gradient passes run on the same lanes) and, in a child
@@ -64,7 +65,7 @@ def forward_mode(run: Callable[[], object]) -> Callable[[], object]:
     return forward
 
 
-def rates(process: str, batch: int, repeats: int) -> dict[str, float]:
+def rates(process: str, batch: int, repeats: int, cpu_time: bool = False) -> dict[str, float]:
     with pyumami.load(ref_me.library_path(process), threads=1) as lib:
         mapping = RamboOnDiet(lib.masses[2:], 1000.0)
         p, _ = mapping.forward(np.random.default_rng(1).random((batch, mapping.dim)))
@@ -78,11 +79,12 @@ def rates(process: str, batch: int, repeats: int) -> dict[str, float]:
             ),
         }
         best = dict.fromkeys(variants, 0.0)
+        clock = time.process_time if cpu_time else time.perf_counter
         for _ in range(repeats):
             for name, run in variants.items():
-                start = time.perf_counter()
+                start = clock()
                 run()
-                best[name] = max(best[name], batch / (time.perf_counter() - start))
+                best[name] = max(best[name], batch / (clock() - start))
         return best
 
 
@@ -91,12 +93,18 @@ def main() -> None:
     parser.add_argument("--process", default="gg_ttx")
     parser.add_argument("--batch", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="rates from this process's CPU time instead of wall-clock time (one thread: "
+        "the same on an idle machine, steadier on a loaded one)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(repr(rates(args.process, args.batch, args.repeats)))
+        print(repr(rates(args.process, args.batch, args.repeats, args.cpu_time)))
         return
-    simd = rates(args.process, args.batch, args.repeats)
+    simd = rates(args.process, args.batch, args.repeats, args.cpu_time)
     scalar_run = subprocess.run(
         [
             sys.executable,
@@ -108,6 +116,7 @@ def main() -> None:
             str(args.batch),
             "--repeats",
             str(args.repeats),
+            *(["--cpu-time"] if args.cpu_time else []),
         ],
         env={**os.environ, "REFME_SIMD": "scalar"},
         capture_output=True,
@@ -115,7 +124,8 @@ def main() -> None:
         check=True,
     )
     scalar = eval(scalar_run.stdout.strip())  # noqa: S307 - our own child's repr of floats
-    print(f"{args.process}, batch {args.batch}, 1 thread, double, best of {args.repeats}")
+    clock = "CPU time" if args.cpu_time else "wall-clock time"
+    print(f"{args.process}, batch {args.batch}, 1 thread, double, best of {args.repeats} ({clock})")
     print(
         f"{'evaluation':<20} {'SIMD path /s':>14} {'ratio':>7} {'scalar path /s':>15} {'ratio':>7}"
     )
