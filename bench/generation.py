@@ -4,24 +4,28 @@
     .venv/bin/python bench/generation.py --events 100000 --threads 2 --pdf NAME_OR_PATH
     .venv/bin/python bench/generation.py --quick         # 2000 events (seconds)
     .venv/bin/python bench/generation.py --workers 2     # ours with 2 batches computed ahead
+    .venv/bin/python bench/generation.py --cluster local:2   # also ours on 2 Dask workers
+    .venv/bin/python bench/generation.py --batch-size 20000  # ours with another batch size
 
 Both generators use the reference library gg_ttx (2 threads), the same LHAPDF grid file
 (the shipped default set; where it is not built yet, a toy lhagrid1 set written to a
 temporary directory by tests/generation/hadronic.py) and the fixed scale m_t = 173 GeV.
 Ours trains (8 x 20k VEGAS iterations, multi-channel) and then generates ``--events``
-unweighted events; MadSpace runs its survey and then generates the same number. Timed:
+unweighted events with its default batch size (``--batch-size`` to change it); MadSpace runs its survey and then generates the same number. Timed:
 the generation phase of each (training / survey reported separately); the two alternate
 ``--repeats`` times and each keeps its fastest run (the machine may be shared). Printed per
 generator: weighted and unweighted events per second, the CPU time per weighted event
 (all threads of the process; on a shared machine the steadier measure), the unweighting
 efficiency (ours: <w> / W_max, the expected acceptance; MadSpace: unweighted / weighted),
-the cross section; then ours / MadSpace ratios and one JSON line.
+the cross section; then ours / MadSpace ratios, the load average over the last minute
+(on a shared machine, read the wall-clock numbers next to it) and one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -47,10 +51,22 @@ def pdf_set(name: str | None):
     return toy_set(Path(tempfile.mkdtemp(prefix="bench_pdf_")))
 
 
-def ours(pdf, events: int, threads: int, single_channel: bool, workers: int | None) -> dict:
+def ours(
+    pdf,
+    events: int,
+    threads: int,
+    single_channel: bool,
+    workers: int | None,
+    batch_size: int | None,
+    client=None,
+) -> dict:
     from pyumami.generation.generator import Generator
 
     options = {} if workers is None else {"workers": workers}
+    if client is not None:
+        options["client"] = client
+    if batch_size is not None:
+        options["batch_size"] = batch_size
     gen = Generator(
         "g g > t t~",
         SQRT_S,
@@ -59,7 +75,6 @@ def ours(pdf, events: int, threads: int, single_channel: bool, workers: int | No
         scale=SCALE,
         seed=1,
         threads=threads,
-        batch_size=20_000,
         single_channel=single_channel,
         **options,
     )
@@ -79,6 +94,7 @@ def ours(pdf, events: int, threads: int, single_channel: bool, workers: int | No
         "efficiency": result.efficiency,
         "cross_section_pb": result.cross_section_pb,
         "error_pb": result.error_pb,
+        "batch_size": gen.batch_size,
     }
 
 
@@ -118,28 +134,64 @@ def main() -> None:
         "--workers", type=int, default=None, help="ours: batches computed ahead (default: ours)"
     )
     parser.add_argument(
+        "--batch-size", type=int, default=None, help="ours: events per batch (default: ours)"
+    )
+    parser.add_argument(
         "--repeats", type=int, default=2, help="alternating runs of each (best kept)"
+    )
+    parser.add_argument(
+        "--cluster",
+        default=None,
+        help="also ours on this Dask cluster (e.g. local:2: worker processes of 1 thread)",
     )
     args = parser.parse_args()
     events = 2000 if args.quick else args.events
     pdf = pdf_set(args.pdf)
     runs: dict[str, list[dict]] = {"ours": [], "madspace": []}
-    for _ in range(args.repeats):  # alternating, so that both see the same machine load
-        runs["ours"].append(ours(pdf, events, args.threads, args.single_channel, args.workers))
-        runs["madspace"].append(madspace(pdf, events, args.threads))
+    client, cluster_start = None, 0.0
+    if args.cluster:
+        from pyumami.generation.cluster import connect
+
+        start = time.perf_counter()
+        client = connect(args.cluster, library_threads=1)
+        cluster_start = time.perf_counter() - start
+        runs[f"ours {args.cluster}"] = []
+    try:
+        for _ in range(args.repeats):  # alternating, so that all see the same machine load
+            runs["ours"].append(
+                ours(pdf, events, args.threads, args.single_channel, args.workers, args.batch_size)
+            )
+            runs["madspace"].append(madspace(pdf, events, args.threads))
+            if client is not None:
+                runs[f"ours {args.cluster}"].append(
+                    ours(
+                        pdf,
+                        events,
+                        args.threads,
+                        args.single_channel,
+                        None,
+                        args.batch_size,
+                        client,
+                    )
+                )
+    finally:
+        if client is not None:
+            from pyumami.generation.cluster import close
+
+            close(client)
     rows = {name: min(done, key=lambda row: row["generate_s"]) for name, done in runs.items()}
     print(
         f"g g -> t t~, sqrt(s) = {SQRT_S:g} GeV, PDF {pdf.name}, mu = {SCALE} GeV, "
         f"{events} unweighted events, {args.threads} threads"
     )
     print(
-        f"{'':10s} {'weighted/s':>12s} {'unweighted/s':>13s} {'CPU us/w':>9s} "
+        f"{'':14s} {'weighted/s':>12s} {'unweighted/s':>13s} {'CPU us/w':>9s} "
         f"{'efficiency':>11s} {'sigma [pb]':>20s} {'setup [s]':>10s}"
     )
     for name, row in rows.items():
         sigma = f"{row['cross_section_pb']:.2f} +- {row['error_pb']:.2f}"
         print(
-            f"{name:10s} {row['weighted_per_s']:12.0f} {row['unweighted_per_s']:13.0f} "
+            f"{name:14s} {row['weighted_per_s']:12.0f} {row['unweighted_per_s']:13.0f} "
             f"{row['cpu_us_per_weighted']:9.2f} {row['efficiency']:11.4f} {sigma:>20s} "
             f"{row['setup_s']:10.2f}"
         )
@@ -155,7 +207,26 @@ def main() -> None:
         f"unweighted {ratio['unweighted_per_s']:.2f}; CPU per weighted event MadSpace / ours "
         f"{ratio['cpu_per_weighted_madspace_over_ours']:.2f}"
     )
-    print(json.dumps({"events": events, "threads": args.threads, **rows, "ratio": ratio}))
+    load = os.getloadavg()[0]
+    if client is not None:
+        name = f"ours {args.cluster}"
+        ratio["cluster_weighted_per_s"] = (
+            rows[name]["weighted_per_s"] / rows["madspace"]["weighted_per_s"]
+        )
+        ratio["cluster_unweighted_per_s"] = (
+            rows[name]["unweighted_per_s"] / rows["madspace"]["unweighted_per_s"]
+        )
+        print(
+            f"ratio {name} / MadSpace: weighted {ratio['cluster_weighted_per_s']:.2f}, "
+            f"unweighted {ratio['cluster_unweighted_per_s']:.2f} (cluster start-up "
+            f"{cluster_start:.1f} s, not timed; CPU column: the client only)"
+        )
+    print(f"load average (1 min) after the runs: {load:.2f} on {os.cpu_count()} cores")
+    print(
+        json.dumps(
+            {"events": events, "threads": args.threads, **rows, "ratio": ratio, "load": load}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -1,40 +1,49 @@
-"""Scaling benchmark of generation on Dask: no cluster vs ``local:1`` vs ``local:2``.
+"""Scaling benchmark of event generation on Dask: no cluster vs ``local:1`` vs ``local:2``.
 
-    .venv/bin/python bench/scale.py                   # g g -> t t~ at 13 TeV, ~1 min
-    .venv/bin/python bench/scale.py --events 20000 --repeats 1    # quicker
+    .venv/bin/python bench/scale.py          # g g -> t t~ at 13 TeV (minutes: see docs/cluster.md)
+    .venv/bin/python bench/scale.py --events 200000 --curve-sizes 20000,100000   # quicker
 
-One generator (reference library gg_ttx, the PDF set of bench/generation.py, fixed
-scale m_t, seed 1) is trained once on the client (8 x 20k events, timed apart); then the
-same ``--events`` unweighted events (same batch indices, so the same events: their
-checksum is printed per mode) are generated
+What is timed is the production path of ``pyumami generate``: the stream of unweighted
+events (:func:`~pyumami.generation.streaming.unweighted_batches`), its maximum weight W
+starting from an integration, as the CLI does. One generator (reference library gg_ttx,
+the PDF set of bench/generation.py, fixed scale m_t, seed 1) is trained once on the
+client (8 x 20k events) and integrated once (W and the cross section); then the same
+``--events`` unweighted events (same batch indices, so the same events: their checksum
+is printed per mode) are streamed
 
 - with no cluster (the reference: library on 2 threads, 2 batches computed ahead in
-  threads of the client process), and
+  threads of this process), and
 - on ``local:1`` and ``local:2``: 1 or 2 worker processes of one Dask thread each, every
   worker's library on ONE thread, so one worker uses one core and the ideal speed-up
-  local:1 -> local:2 is 2x on a machine with two idle cores.
+  local:1 -> local:2 is 2x on a machine with two idle cores. A task computes
+  consecutive batches of at least ``--task-events`` weighted events in all
+  (``cluster.TASK_EVENTS``), each batch reduced on its worker (only the events that can
+  pass, see docs/cluster.md).
 
-Each mode first runs two batches untimed (starts nothing new, but ships the frozen
-integrand and opens the libraries), then ``--repeats`` timed runs, alternating the modes;
-the fastest is kept (the machine may be shared; the load average is printed), with the
-CPU time this process spent in it per batch (in the "none" mode that is all the work;
-with a cluster, the client's and the in-process scheduler's share of a task).
+Each mode first streams two tasks' worth untimed (ships the frozen integrand, opens the
+libraries), then one timed run (long enough to be steady: the pipeline's fill and drain
+are one task each). Printed per mode: unweighted events/s, the CPU time this process
+spent per task (with a cluster: the client's and the in-process scheduler's share of a
+task; without one, all the work of a task's batches), how busy the workers were (their
+compute time over wall time x workers: the rest is the pipeline's idle time) and batches
+the client had to recompute (reduced too tightly on a worker).
 
-Per-task overhead: on ``local:1``, batches of ``--overhead-sizes`` events are timed
-(``--overhead-batches`` per size, in one integration, the pipeline full): the wall time
-per batch at the client minus the task's compute time on the worker is what Dask adds
-per task; the compute time of the smallest batch is the fixed cost of a batch in the
-integrand itself (t0), and the slope to the largest the cost per weighted event (c). Also printed: a
-Dask round trip of a no-op task, the throughput of no-op tasks, and the client's cost
-and the bytes on the wire per weighted event. The last line is JSON.
+Task-size curve (``--curve-sizes``, weighted events per task, batches of
+``--batch-size``): the same on ``local:1`` and ``local:2`` with ``--curve-tasks`` tasks
+per run for each size: the speed-up per size, the client's CPU per task, and what Dask
+adds per task on ``local:1`` (wall time per task minus its compute time on the worker,
+the pipeline full). Also printed: a no-op task's round trip, and per weighted event the
+client's CPU and the bytes on the wire, whole vs reduced batches. The last line is JSON.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 import pickle
 import sys
@@ -53,78 +62,113 @@ _generation = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_generation)
 SCALE, SQRT_S, pdf_set = _generation.SCALE, _generation.SQRT_S, _generation.pdf_set
 
+from pyumami.generation import cluster  # noqa: E402
 from pyumami.generation.cluster import close, connect  # noqa: E402
 from pyumami.generation.generator import Generator  # noqa: E402
-from pyumami.generation.integrand import WeightedSample  # noqa: E402
+from pyumami.generation.integrand import WeightedSample, batch_rng  # noqa: E402
+from pyumami.generation.streaming import unweighted_batches  # noqa: E402
+from pyumami.generation.unweighting import (  # noqa: E402
+    UNWEIGHTING_STREAM,
+    MaxWeight,
+    ReductionHint,
+    accept_reduced,
+    reduce_batch,
+)
 
 MODES = ("none", "local:1", "local:2")
 #: Threads of the library (and batches computed ahead) without a cluster.
 REFERENCE_THREADS = 2
-#: First batch index of the timed runs, the warm-ups, the overhead fit and the client
-#: cost (disjoint, so no result is reused from an earlier run).
-TIMED_FIRST, WARM_FIRST, OVERHEAD_FIRST, CLIENT_FIRST = 0, 10**6, 2 * 10**6, 3 * 10**6
+#: First batch index of the integration, the warm-ups, the timed runs, the curve and the
+#: client cost (disjoint, so no result is reused from an earlier run).
+INTEGRATION_FIRST, WARM_FIRST, TIMED_FIRST = 10**7, 2 * 10**7, 0
+CURVE_FIRST, CLIENT_FIRST = 3 * 10**7, 4 * 10**7
+#: Weighted events of the integration that starts W.
+INTEGRATION_EVENTS = 500_000
 
 
-def trained_generator(pdf, batch_size: int, threads: int) -> tuple[Generator, float]:
-    """The benchmark's generator, trained; training is deterministic (seed 1), so two
-    generators with different library threads hold the same grids."""
+def trained_generator(pdf, batch_size: int) -> tuple[Generator, float]:
+    """The benchmark's generator, trained (deterministic: seed 1)."""
     gen = Generator("g g > t t~", SQRT_S, libraries="gg_ttx", pdf=pdf, scale=SCALE, seed=1,
-                    threads=threads, workers=threads, batch_size=batch_size)  # fmt: skip
+                    threads=REFERENCE_THREADS, workers=REFERENCE_THREADS,
+                    batch_size=batch_size)  # fmt: skip
     start = time.perf_counter()
     gen.train(8, 20_000)
     return gen, time.perf_counter() - start
 
 
-def timed_generate(
-    gen: Generator, client, events: int, first: int
-) -> tuple[float, str, int, float]:
-    """Seconds to generate ``events`` unweighted events from batch ``first``, their
-    checksum, the weighted batches used and the CPU seconds of this process (the client,
-    and a LocalCluster's scheduler, which runs in it)."""
-    gen.client, gen.next_batch = client, first
-    cpu = os.times()
-    start = time.perf_counter()
-    result = gen.generate(events)
-    seconds = time.perf_counter() - start
-    used = os.times()
-    cpu_s = used.user + used.system - cpu.user - cpu.system
-    e = result.events.to_numpy()
-    digest = hashlib.sha256(np.asarray(e.momenta).tobytes() + np.asarray(e.weight).tobytes())
-    return seconds, digest.hexdigest()[:16], gen.next_batch - first, cpu_s
-
-
-def task_costs(gen: Generator, client, sizes: list[int], batches: int) -> dict:
-    """Per batch size, one integration of ``batches`` batches on ``client`` (the pipeline
-    full): the wall time per batch at the client and the median compute time of a task on
-    its worker (Dask's task stream). Their difference is what Dask adds per task (the
-    worker idles while results travel and new tasks arrive). The compute time of the
-    smallest batches is the fixed cost of a batch in the integrand itself (t0, ms); the
-    slope from there to the largest gives the cost per weighted event (c, us). (A
-    least-squares line would let one noisy size on a shared machine move t0.)"""
+def stream(gen: Generator, client, events: int, first: int, max_weight: MaxWeight) -> dict:
+    """Stream ``events`` unweighted events from batch ``first`` (W from a copy of
+    ``max_weight``): seconds, checksum, batches, CPU seconds of this process (the client,
+    and a LocalCluster's scheduler), batches recomputed here, and the workers' compute
+    seconds of the run's batches (Dask's task stream)."""
     from distributed import get_task_stream
 
-    gen.client = client
-    wall, compute = [], []
-    for size in sizes:
-        gen.next_batch = OVERHEAD_FIRST + size * batches
-        with get_task_stream(client) as stream:
-            start = time.perf_counter()
-            gen.integrate(max(2, batches * size), batch_size=size)
-            wall.append((time.perf_counter() - start) / batches)
-        # the median: on a shared machine a few tasks wait long for a core
-        compute.append(
-            float(np.median([s["stop"] - s["start"] for task in stream.data
-                             for s in task["startstops"] if s["action"] == "compute"]))
-        )  # fmt: skip
-    intercept = compute[0]
-    slope = (compute[-1] - compute[0]) / (sizes[-1] - sizes[0])
+    gen.client, gen.next_batch, recomputed = client, first, gen.recomputed
+    digest = hashlib.sha256()
+    cpu, main_cpu = os.times(), time.thread_time()
+    with get_task_stream(client) if client is not None else _Nothing() as tasks:
+        start = time.perf_counter()
+        for batch in unweighted_batches(gen, events, 1.0, copy.deepcopy(max_weight)):
+            digest.update(np.asarray(batch.momenta).tobytes() + np.asarray(batch.weight).tobytes())
+        seconds = time.perf_counter() - start
+    used, main_used = os.times(), time.thread_time()
+    computes = [] if client is None else [
+        s["stop"] - s["start"] for task in tasks.data if "pyumami-batch" in str(task["key"])
+        for s in task["startstops"] if s["action"] == "compute"]  # fmt: skip
+    batches = gen.next_batch - first
+    per_task = max(1, -(-cluster.TASK_EVENTS // gen.batch_size))  # batches of a task
     return {
-        "seconds_per_batch": wall,
-        "compute_seconds_per_batch": compute,
-        "dask_ms_per_task": [1e3 * (w - c) for w, c in zip(wall, compute, strict=True)],
-        "t0_ms": 1e3 * intercept,
-        "us_per_event": 1e6 * slope,
+        "seconds": seconds,
+        "checksum": digest.hexdigest()[:16],
+        "batches": batches,
+        "tasks": -(-batches // per_task),
+        "cpu_s": used.user + used.system - cpu.user - cpu.system,
+        "main_thread_cpu_s": main_used - main_cpu,
+        "recomputed": gen.recomputed - recomputed,
+        "compute_s": computes,
     }
+
+
+class _Nothing:
+    data: list = []
+
+    def __enter__(self) -> _Nothing:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        return None
+
+
+def busy(run: dict, workers: int) -> float:
+    """Share of the run's wall time x workers the workers spent computing its batches."""
+    return sum(run["compute_s"]) / (run["seconds"] * workers) if workers else float("nan")
+
+
+def curve(gen: Generator, clients: dict, max_weight: MaxWeight, sizes, tasks: int,
+          efficiency: float) -> list[dict]:  # fmt: skip
+    """Per task size (weighted events), ``tasks`` tasks streamed on local:1 and local:2."""
+    rows = []
+    default = cluster.TASK_EVENTS
+    try:
+        for k, size in enumerate(sizes):
+            cluster.TASK_EVENTS = size
+            events = max(1, int(efficiency * size * tasks))
+            runs = {mode: stream(gen, clients[mode], events, CURVE_FIRST + k * 10**5, max_weight)
+                    for mode in ("local:1", "local:2")}  # fmt: skip
+            one, two = runs["local:1"], runs["local:2"]
+            wall = one["seconds"] / one["tasks"]
+            compute = float(np.median(one["compute_s"]))
+            rows.append({
+                "size": size, "events": events,
+                "rate": {m: events / r["seconds"] for m, r in runs.items()},
+                "speedup": one["seconds"] / two["seconds"],
+                "client_ms_per_task": {m: 1e3 * r["cpu_s"] / r["tasks"] for m, r in runs.items()},
+                "compute_ms": 1e3 * compute, "dask_ms_per_task": 1e3 * (wall - compute),
+                "busy_local_2": busy(two, 2), "recomputed": one["recomputed"] + two["recomputed"],
+            })  # fmt: skip
+    finally:
+        cluster.TASK_EVENTS = default
+    return rows
 
 
 def dask_round_trip(client, tasks: int = 30) -> dict:
@@ -142,106 +186,128 @@ def dask_round_trip(client, tasks: int = 30) -> dict:
     return {"round_trip_ms": 1e3 * float(np.median(trips)), "bulk_ms_per_task": 1e3 * bulk}
 
 
-def client_cost(gen: Generator, batches: int) -> dict:
-    """What the client spends per weighted event of a result: unpickling it (as it
-    arrives from a worker) and the in-order unweighting; and its size on the wire."""
-    from pyumami.generation.integrand import batch_rng
-    from pyumami.generation.unweighting import Unweighter
-
+def client_cost(gen: Generator, max_weight: MaxWeight, batches: int) -> dict:
+    """Per weighted event, what the client of the stream spends on a batch as it arrives
+    from a worker (unpickle, merge W, accept) and its bytes on the wire: whole batches
+    (reduced here) vs batches reduced on the worker."""
     gen.client, gen.next_batch = None, CLIENT_FIRST
     samples = [s for _, s in gen._frozen_samples([gen.batch_size] * batches)]
-    wire = [pickle.dumps(WeightedSample(s.events.to_numpy(), s.slot, (), ())) for s in samples]
-    unweighter = Unweighter(gen.max_overweight)
-    start = time.perf_counter()
-    for index, blob in enumerate(wire):
-        unweighter.add(pickle.loads(blob).events, batch_rng(gen.seed, index, 1))
-    seconds = time.perf_counter() - start
-    events = sum(len(s.events) for s in samples)
-    return {"us_per_event": 1e6 * seconds / events, "bytes_per_event": sum(map(len, wire)) / events}
+    n = sum(len(s.events) for s in samples)
+    whole = [pickle.dumps(WeightedSample(s.events.to_numpy(), s.slot, (), ())) for s in samples]
+    reduced = []
+    ahead = copy.deepcopy(max_weight)
+    for index, s in enumerate(samples, CLIENT_FIRST):
+        hint = ahead.hint(3, UNWEIGHTING_STREAM, 1)  # the window of local:2
+        reduced.append(pickle.dumps(reduce_batch(s.events.to_numpy(),
+                                                 batch_rng(gen.seed, index, 1), hint)))  # fmt: skip
+        ahead.update(np.asarray(s.events.weight))
+    out = {}
+    for name, wire in (("whole", whole), ("reduced", reduced)):
+        w = copy.deepcopy(max_weight)
+        start = time.perf_counter()
+        for index, blob in enumerate(wire, CLIENT_FIRST):
+            item = pickle.loads(blob)
+            if name == "whole":
+                item = reduce_batch(item.events, batch_rng(gen.seed, index, 1),
+                                    ReductionHint.whole(UNWEIGHTING_STREAM, 1))  # fmt: skip
+            passed = accept_reduced(w, item)
+            assert passed is not None
+            item.events.take(passed[0])
+        out[name] = {"us_per_event": 1e6 * (time.perf_counter() - start) / n,
+                     "bytes_per_event": sum(map(len, wire)) / n}  # fmt: skip
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--events", type=int, default=120_000, help="unweighted events per run")
-    parser.add_argument("--batch-size", type=int, default=10_000, help="events per batch (task)")
-    parser.add_argument("--repeats", type=int, default=2, help="timed runs per mode (best kept)")
+    parser.add_argument("--events", type=int, default=4_000_000, help="unweighted events per run")
+    parser.add_argument("--batch-size", type=int, default=10_000, help="events per batch")
+    parser.add_argument("--task-events", type=int, default=cluster.TASK_EVENTS,
+                        help="weighted events per task (batches grouped)")  # fmt: skip
     parser.add_argument("--pdf", default=None, help="LHAPDF set name or path (default: shipped)")
-    parser.add_argument(
-        "--overhead-sizes", default="1,1000,5000,10000", help="batch sizes of the overhead fit"
-    )
-    parser.add_argument("--overhead-batches", type=int, default=30, help="batches per size")
+    parser.add_argument("--curve-sizes", default="10000,30000,100000,300000",
+                        help="batch sizes of the curve (comma-separated)")  # fmt: skip
+    parser.add_argument("--curve-tasks", type=int, default=16, help="tasks per curve run")
     args = parser.parse_args()
+    cluster.TASK_EVENTS = args.task_events
+    start_all = time.perf_counter()
     load_before = os.getloadavg()
     pdf = pdf_set(args.pdf)
-    gen, train_s = trained_generator(pdf, args.batch_size, REFERENCE_THREADS)
-    clients = {"none": None}
+    gen, train_s = trained_generator(pdf, args.batch_size)
+    max_weight = MaxWeight(gen.max_overweight)
+    gen.next_batch = INTEGRATION_FIRST
+    integration = gen.integrate(INTEGRATION_EVENTS, on_batch=lambda b: max_weight.update(b.weight))
+    efficiency = integration.cross_section_pb / max_weight.value
+    clients: dict = {"none": None}
     startup = {}
     for mode in MODES[1:]:
         start = time.perf_counter()
         clients[mode] = connect(mode, library_threads=1)
         startup[mode] = time.perf_counter() - start
+    logging.getLogger("distributed").setLevel(logging.WARNING)  # the clusters' closing
     try:
         for mode in MODES:  # ship the integrand, open the libraries
-            gen.client, gen.next_batch = clients[mode], WARM_FIRST
-            gen.integrate(2 * args.batch_size)
-        best = {m: float("inf") for m in MODES}
-        digests, batches, client_cpu = {}, {}, {}
-        for _ in range(args.repeats):
-            for mode in MODES:
-                seconds, digests[mode], batches[mode], cpu_s = timed_generate(
-                    gen, clients[mode], args.events, TIMED_FIRST
-                )
-                if seconds < best[mode]:
-                    best[mode], client_cpu[mode] = seconds, cpu_s
-        sizes = sorted(int(s) for s in args.overhead_sizes.split(","))
-        tasks = task_costs(gen, clients["local:1"], sizes, args.overhead_batches)
+            warm = 2 * max(args.batch_size, args.task_events)
+            stream(gen, clients[mode], int(efficiency * warm), WARM_FIRST, max_weight)
+        runs = {mode: stream(gen, clients[mode], args.events, TIMED_FIRST, max_weight)
+                for mode in MODES}  # fmt: skip
+        sizes = sorted(int(s) for s in args.curve_sizes.split(","))
+        rows = curve(gen, clients, max_weight, sizes, args.curve_tasks, efficiency)
         noop = dask_round_trip(clients["local:1"])
-        client = client_cost(gen, 8)
+        client = client_cost(gen, max_weight, 4)
     finally:
         for mode in MODES[1:]:
             close(clients[mode])
     load_after = os.getloadavg()
-    rate = {m: args.events / best[m] for m in MODES}
+    rate = {m: args.events / runs[m]["seconds"] for m in MODES}
     speedup = rate["local:2"] / rate["local:1"]
-    client_rate = 1e6 / client["us_per_event"]
-    print(f"g g -> t t~, sqrt(s) = {SQRT_S:g} GeV, PDF {pdf.name}, mu = {SCALE} GeV, "
-          f"{args.events} unweighted events, batches of {args.batch_size}; training on the "
-          f"client {train_s:.1f} s; {os.cpu_count()} cores, load average (1 min) "
-          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after")  # fmt: skip
-    print(f"{'mode':8s} {'library threads':>16s} {'unweighted/s':>13s} {'best [s]':>9s} "
-          f"{'startup [s]':>12s} {'batches':>8s} {'client CPU/batch [ms]':>22s}  checksum")  # fmt: skip
+    print(f"g g -> t t~, sqrt(s) = {SQRT_S:g} GeV, PDF {pdf.name}, mu = {SCALE} GeV; "
+          f"{args.events} unweighted events streamed per mode, batches of {args.batch_size}, "
+          f"tasks of >= {args.task_events} weighted events, "
+          f"efficiency {100 * efficiency:.1f}%; training on the client {train_s:.1f} s; "
+          f"{os.cpu_count()} cores, load average (1 min) {load_before[0]:.1f} before, "
+          f"{load_after[0]:.1f} after")  # fmt: skip
+    print(f"{'mode':8s} {'lib threads':>11s} {'unweighted/s':>13s} {'run [s]':>8s} "
+          f"{'startup [s]':>12s} {'tasks':>6s} {'client CPU/task [ms]':>21s} "
+          f"{'workers busy':>13s} {'recomputed':>11s}  checksum")  # fmt: skip
     for m in MODES:
-        threads = REFERENCE_THREADS if m == "none" else 1
-        print(f"{m:8s} {threads:16d} {rate[m]:13.0f} {best[m]:9.2f} "
-              f"{startup.get(m, 0.0):12.2f} {batches[m]:8d} "
-              f"{1e3 * client_cpu[m] / batches[m]:22.1f}  {digests[m]}")  # fmt: skip
+        r = runs[m]
+        workers = {"none": 0, "local:1": 1, "local:2": 2}[m]
+        print(f"{m:8s} {REFERENCE_THREADS if m == 'none' else 1:11d} {rate[m]:13.0f} "
+              f"{r['seconds']:8.2f} {startup.get(m, 0.0):12.2f} {r['tasks']:6d} "
+              f"{1e3 * r['cpu_s'] / r['tasks']:21.1f} "
+              f"{'' if m == 'none' else f'{100 * busy(r, workers):.0f} %':>13s} "
+              f"{r['recomputed']:11d}  {r['checksum']}")  # fmt: skip
+    main_ms = {m: 1e3 * r["main_thread_cpu_s"] / r["tasks"] for m, r in runs.items()}
+    print("of the client CPU per task, the main thread's (unweighting in order, checksum): "
+          + ", ".join(f"{m} {v:.1f} ms" for m, v in main_ms.items() if m != "none"))  # fmt: skip
     print(f"speed-up local:1 -> local:2 (one core per worker): {speedup:.2f}x; local:2 vs no "
           f"cluster: {rate['local:2'] / rate['none']:.2f}x; identical samples: "
-          f"{len(set(digests.values())) == 1}")  # fmt: skip
-    ms = ", ".join(f"{b}: {1e3 * w:.1f}/{1e3 * c:.1f}/{d:.1f}" for b, w, c, d in zip(
-        sizes, tasks["seconds_per_batch"], tasks["compute_seconds_per_batch"],
-        tasks["dask_ms_per_task"], strict=True))  # fmt: skip
-    print(f"local:1 per batch, ms wall/compute/Dask by batch size ({args.overhead_batches} "
-          f"batches each): {ms}")  # fmt: skip
-    print(f"a batch's compute = t0 + c b: t0 = {tasks['t0_ms']:.1f} ms (the integrand's fixed "
-          f"cost), c = {tasks['us_per_event']:.1f} us per weighted event; fixed cost + Dask "
-          f"({tasks['dask_ms_per_task'][0]:.1f} ms) equal the work at "
-          f"{(tasks['t0_ms'] + tasks['dask_ms_per_task'][0]) / tasks['us_per_event'] * 1e3:.0f}"
-          f" events, are 10 % of it at "
-          f"{9 * (tasks['t0_ms'] + tasks['dask_ms_per_task'][0]) / tasks['us_per_event'] * 1e3:.0f}"
-          f"; no-op task: round trip {noop['round_trip_ms']:.1f} ms, in bulk "
+          f"{len({r['checksum'] for r in runs.values()}) == 1}")  # fmt: skip
+    print(f"by task size ({args.curve_tasks} tasks per run, batches of {args.batch_size}): "
+          f"weighted events per task, unweighted/s local:1 / local:2, speed-up, client "
+          f"CPU/task [ms] local:1 / local:2, compute/task [ms], Dask per task [ms] "
+          f"(local:1), workers busy (local:2)")  # fmt: skip
+    for row in rows:
+        print(f"  {row['size']:7d} {row['rate']['local:1']:9.0f} / {row['rate']['local:2']:9.0f}"
+              f" {row['speedup']:5.2f}x {row['client_ms_per_task']['local:1']:7.1f} / "
+              f"{row['client_ms_per_task']['local:2']:7.1f} {row['compute_ms']:8.1f} "
+              f"{row['dask_ms_per_task']:7.1f} {100 * row['busy_local_2']:5.0f} %")  # fmt: skip
+    print(f"no-op task: round trip {noop['round_trip_ms']:.1f} ms, in bulk "
           f"{noop['bulk_ms_per_task']:.2f} ms each")  # fmt: skip
-    print(f"client per weighted event: {client['us_per_event']:.2f} us (unpickle + unweight), "
-          f"{client['bytes_per_event']:.0f} bytes on the wire: the client takes "
-          f"{client_rate:.3g} weighted events/s = "
-          f"{client_rate * client['bytes_per_event'] / 1e6:.0f} MB/s")  # fmt: skip
-    print(json.dumps({"client": client, "events": args.events, "batch_size": args.batch_size,
-                      "training_s": train_s, "unweighted_per_s": rate, "best_s": best,
-                      "startup_s": startup, "client_cpu_s": client_cpu, "speedup_1_to_2": speedup, "checksums": digests,
-                      "overhead": {"sizes": sizes, "batches": args.overhead_batches,
-                                   "local_1": tasks, "noop": noop},
+    print("client per weighted event (unpickle, merge W, accept): "
+          + ", ".join(f"{k} batches {v['us_per_event']:.3f} us, {v['bytes_per_event']:.0f} bytes"
+                      for k, v in client.items()))  # fmt: skip
+    print(f"total {time.perf_counter() - start_all:.0f} s")
+    print(json.dumps({"events": args.events, "batch_size": args.batch_size,
+                      "task_events": args.task_events,
+                      "efficiency": efficiency, "training_s": train_s, "unweighted_per_s": rate,
+                      "runs": {m: {k: v for k, v in r.items() if k != "compute_s"}
+                               for m, r in runs.items()},
+                      "startup_s": startup, "speedup_1_to_2": speedup, "curve": rows,
+                      "noop": noop, "client": client,
                       "load_average": {"before": load_before, "after": load_after}}))  # fmt: skip
 
 

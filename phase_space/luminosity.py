@@ -141,8 +141,10 @@ def boost_to_lab(p_cm: Array, x: Array) -> Array:
     layout, so a CPU matrix-element library reads the momenta without a copy.
     """
     xp = namespace(p_cm, x)
-    rapidity = _rapidity(x)
-    ch, sh = xp.cosh(rapidity), xp.sinh(rapidity)
+    # e^y = sqrt(x1 / x2): cosh y and sinh y without a logarithm and two exponentials
+    e_y = xp.sqrt(x[..., 0] / x[..., 1])
+    e_minus_y = 1.0 / e_y
+    ch, sh = 0.5 * (e_y + e_minus_y), 0.5 * (e_y - e_minus_y)
     nd = p_cm.ndim - 1  # of one component: (batch..., k)
     particle_first = (nd - 1, *range(nd - 1))
     e, px, py, pz = (xp.permute_dims(p_cm[..., mu], particle_first) for mu in range(4))

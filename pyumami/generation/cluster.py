@@ -3,10 +3,11 @@
 Training stays on the client (a few batches, each needing the previous grid). Once
 the grids and sampling fractions are frozen, the :class:`~.integrand.Integrand` is
 pickled once, its UMAMI libraries replaced by references (path, param card), and
-broadcast to every worker (``client.scatter(..., broadcast=True)``). A production
-batch is one task ``(run id, seed, batch index, size) -> EventBatch``; each worker
-process rebuilds the integrand once per run and opens each library once per process
-(module-level caches below), never per task.
+held on the cluster by one task that the production tasks depend on (Dask copies it
+to each worker once). A production task computes consecutive batches ``(run id, seed,
+first batch index, sizes) -> [EventBatch or ReducedBatch]``, at least TASK_EVENTS
+weighted events; each worker process rebuilds the integrand once per run and opens
+each library once per process (module-level caches below), never per task.
 
 A batch is a function of (seed, batch index) and the frozen state only, and the
 client consumes the results in batch-index order, so the cross section, the
@@ -30,25 +31,33 @@ import io
 import logging
 import os
 import pickle
-from collections import Counter, OrderedDict
-from collections.abc import Generator, Iterable
+import uuid
+from collections import Counter, OrderedDict, deque
+from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
 import cloudpickle
 
 from ..library import MatrixElementLibrary, load
 from .errors import GenerationError, SettingsError
-from .integrand import Integrand, WeightedSample
+from .integrand import Integrand, WeightedSample, batch_rng
+from .unweighting import ReducedBatch, ReductionHint, reduce_batch
 
 __all__ = ["BatchFailedError", "ClusterSpecError", "cluster_samples", "connect", "dashboard_link"]
 
 #: Seconds :func:`connect` waits for the first worker of a scheduler.
 WORKER_TIMEOUT_S = 60.0
-#: Batches submitted per worker thread: a thread finishing a batch finds the next one
+#: Tasks submitted per worker thread: a thread finishing a task finds the next one
 #: already there while its result travels to the client and the client submits a
-#: replacement (a round trip of 10-50 ms on a busy host, as long as a small batch);
-#: few enough that the batches computed ahead and cancelled at the end waste little.
-BATCHES_PER_THREAD = 2
+#: replacement; few enough that the batches computed ahead and cancelled at the end
+#: waste little.
+TASKS_PER_THREAD = 2
+#: Weighted events a task computes at least: consecutive batches are grouped into one
+#: task until it holds this many (each still its own batch, with its own random stream:
+#: the batch size defines the sample, the grouping does not), so that Dask's cost per
+#: task (5-10 ms of client CPU, docs/cluster.md) stays small against the task's work
+#: (~0.3 s for g g -> t t~ at 1.4 us per event) whatever the batch size.
+TASK_EVENTS = 200_000
 #: Dask threads of each ``local:N`` worker process.
 LOCAL_THREADS_PER_WORKER = 1
 #: Environment variable that fixes the threads of a worker's library (default: the
@@ -216,12 +225,40 @@ def _host(address: str) -> str:
     return address.rsplit(":", 1)[0].split("://")[-1]
 
 
-def _sample_batch(
-    run_id: str, payload: bytes, threads_on_host: dict[str, int], seed: int, index: int, n: int
-) -> WeightedSample:
-    """The task: weighted batch ``index`` on the host, without the training arrays."""
-    sample = _worker_integrand(run_id, payload, threads_on_host).sample(seed, index, n)
-    return WeightedSample(sample.events.to_numpy(), sample.slot, (), ())
+def _sample_batches(
+    run_id: str,
+    payload: bytes,
+    threads_on_host: dict[str, int],
+    seed: int,
+    first: int,
+    sizes: list[int],
+    hint: ReductionHint | None,
+) -> list[WeightedSample | ReducedBatch]:
+    """The task: weighted batches ``first, first + 1, ...`` of ``sizes`` events on the
+    host, without the training arrays, or reduced against ``hint`` (only what the
+    client's unweighting can need travels). An error names the batch it came from."""
+    results: list[WeightedSample | ReducedBatch] = []
+    for index, n in enumerate(sizes, first):
+        try:  # (the integrand is built, and its libraries opened, once per process)
+            sample = _worker_integrand(run_id, payload, threads_on_host).sample(seed, index, n)
+        except Exception as exc:
+            exc.add_note(f"{_BATCH_NOTE}{index}")
+            raise
+        events = sample.events.to_numpy()
+        if hint is None:
+            results.append(WeightedSample(events, sample.slot, (), ()))
+        else:
+            results.append(reduce_batch(events, batch_rng(seed, index, hint.stream), hint))
+    return results
+
+
+def _frozen_state(payload: bytes) -> bytes:
+    """The task holding the frozen integrand's pickle on the cluster."""
+    return payload
+
+
+#: How a task's error names its batch (an exception note, which travels with it).
+_BATCH_NOTE = "in pyumami batch "
 
 
 # ------------------------------------------------------------------ the client
@@ -240,14 +277,17 @@ def cluster_samples(
     first_index: int,
     sizes: Iterable[int],
     progress: bool = False,
-) -> Generator[tuple[int, WeightedSample], None, None]:
+    reduction: Callable[[int], ReductionHint] | None = None,
+) -> Generator[tuple[int, WeightedSample | ReducedBatch], None, None]:
     """(batch index, weighted sample) for batches ``first_index, first_index + 1, ...``
     of the frozen ``integrand``, computed on the cluster of ``client`` and yielded in
     batch-index order (a batch that finishes early waits for its predecessors).
 
     The samples hold the events (NumPy) but not the training arrays (``r`` and
-    ``channel_integrand`` are empty). Closing the iterator cancels the batches still
-    in flight.
+    ``channel_integrand`` are empty); with ``reduction``, each batch is instead reduced
+    on its worker (:func:`~.unweighting.reduce_batch`) against ``reduction(ahead)``,
+    asked when the batch is submitted, ``ahead`` batches before it is consumed.
+    Closing the iterator cancels the batches still in flight.
 
     Raises:
         BatchFailedError: a batch raised on its worker, or killed its workers.
@@ -257,12 +297,22 @@ def cluster_samples(
     integrand.freeze()
     payload = _dumps(integrand)
     run_id = hashlib.sha256(payload).hexdigest()[:16]
-    shared = client.scatter(payload, broadcast=True, hash=False)
+    # a task, not scattered data: the scheduler keeps its input and recomputes it when
+    # the worker holding it dies (scattered data, even broadcast, is lost with its last
+    # holder, and Dask's memory manager drops the extra copies of a broadcast)
+    # keys unique to this call: closing a stream cancels its keys asynchronously, and
+    # a later stream of the same run (the generation after the integration) submitting
+    # a batch under the same key would see that cancellation land on its own task
+    call = uuid.uuid4().hex
+    shared = client.submit(
+        _frozen_state, payload, key=f"pyumami-frozen-{run_id}-{call}", pure=False
+    )
     hosts = _threads_on_host(client)
-    window = BATCHES_PER_THREAD * max(1, sum(hosts.values()))
+    window = TASKS_PER_THREAD * max(1, sum(hosts.values()))
     todo = iter(sizes)
-    pending: dict[int, Any] = {}
-    done: dict[int, WeightedSample] = {}
+    pending: dict[int, Any] = {}  # by the first batch of the task
+    unconsumed: deque[range] = deque()  # the batches of tasks not yet all consumed
+    done: dict[int, WeightedSample | ReducedBatch] = {}
     next_index = upcoming = first_index
     # (not with_results=True: its fetches on the event loop raced the client's other
     # writes under load, an AssertionError in tornado that left the run waiting forever)
@@ -271,17 +321,24 @@ def cluster_samples(
 
     def submit() -> None:
         nonlocal upcoming
-        size = next(todo, None)
-        if size is None:
+        group: list[int] = []
+        while sum(group) < TASK_EVENTS and (size := next(todo, None)) is not None:
+            group.append(int(size))
+        if not group:
             return
+        last = upcoming + len(group) - 1
+        # the hint of the task's last batch: the most batches before it is consumed
+        hint = None if reduction is None else reduction(last - next_index)
+        kind = "whole" if hint is None else "reduced"
         future = client.submit(
-            _sample_batch, run_id, shared, hosts, seed, upcoming, int(size),
-            key=f"pyumami-batch-{run_id}-{seed}-{upcoming}-{int(size)}", pure=False,
+            _sample_batches, run_id, shared, hosts, seed, upcoming, group, hint,
+            key=f"pyumami-batch-{run_id}-{call[:8]}-{kind}-{seed}-{upcoming}-{len(group)}", pure=False,
         )  # fmt: skip
-        future.batch_index = upcoming
+        future.batches = range(upcoming, last + 1)
+        unconsumed.append(future.batches)
         pending[upcoming] = future
         completed.add(future)
-        upcoming += 1
+        upcoming = last + 1
 
     try:
         for _ in range(window):
@@ -291,17 +348,19 @@ def cluster_samples(
                 sample = done.pop(next_index)
                 next_index += 1
                 yield next_index - 1, sample
-                submit()
+                if next_index == unconsumed[0].stop:  # a task consumed: replace it
+                    unconsumed.popleft()
+                    submit()
             if not pending:
                 break
             future = next(completed)
-            index = future.batch_index
+            batches = future.batches
             if future.status != "finished":
-                raise _failure(future, index, run_id)
-            done[index] = future.result()
-            del pending[index]
+                raise _failure(future, batches, run_id)
+            done.update(zip(batches, future.result(), strict=True))
+            del pending[batches[0]]
             if bar is not None:
-                bar.update(1)
+                bar.update(len(batches))
     finally:
         for future in pending.values():
             future.cancel()
@@ -310,17 +369,23 @@ def cluster_samples(
             bar.close()
 
 
-def _failure(future: Any, index: int, run_id: str) -> BatchFailedError:
-    exc = future.exception()
-    kind = type(exc).__name__
+def _failure(future: Any, batches: range, run_id: str) -> BatchFailedError:
+    exc = future.exception() if future.status == "error" else None
+    kind = type(exc).__name__ if exc is not None else "TaskLost"
+    cause = str(exc) if exc is not None else f"the task ended as {future.status!r}"
+    notes = [n for n in getattr(exc, "__notes__", ()) if n.startswith(_BATCH_NOTE)]
+    if notes:
+        which = f"batch {notes[-1].removeprefix(_BATCH_NOTE)}"
+    elif len(batches) == 1:
+        which = f"batch {batches[0]}"
+    else:  # the worker died: any batch of the task
+        which = f"a batch of {batches[0]}-{batches[-1]} (one task)"
     hint = (
         "; a task that kills its worker every time (a crashing library) ends like this"
         if kind == "KilledWorker"
         else ""
     )
-    return BatchFailedError(
-        f"batch {index} of run {run_id} failed on the cluster: {kind}: {exc}{hint}"
-    )
+    return BatchFailedError(f"{which} of run {run_id} failed on the cluster: {kind}: {cause}{hint}")
 
 
 def _batch_bar(progress: bool) -> Any:

@@ -28,7 +28,15 @@ from .events import Cut, EventBatch
 from .integrand import Integrand, PartonDensities, WeightedSample, batch_rng
 from .process import Process
 from .scales import ScaleChoice
-from .unweighting import DEFAULT_MAX_OVERWEIGHT, MaxWeight, Unweighter, host_array
+from .unweighting import (
+    DEFAULT_MAX_OVERWEIGHT,
+    UNWEIGHTING_STREAM,
+    MaxWeight,
+    ReducedBatch,
+    ReductionHint,
+    Unweighter,
+    host_array,
+)
 
 __all__ = [
     "GenerationResult",
@@ -39,7 +47,8 @@ __all__ = [
     "integrate",
 ]
 
-_UNWEIGHTING_STREAM = 1
+#: Weighted events per batch unless given (see ``batch_size`` of :class:`Generator`).
+DEFAULT_BATCH_SIZE = 40_000
 #: training iterations whose events estimate the slots' maximum weights
 _POOLED_ITERATIONS = 3
 
@@ -104,8 +113,11 @@ class Generator:
         scale, alpha_s, cuts, single_channel, sqrt_s_hat_min: see :class:`Integrand`.
         seed: run seed; batch k draws from (seed, k) only.
         threads: CPU threads of each library (only with a spec; a Process brings its
-            libraries).
-        batch_size: default events per batch.
+            libraries; default: all cores). With two or more, a batch's library calls run
+            beside its phase space (:mod:`.parts`; results do not depend on it).
+        batch_size: default events per batch (the default fills both stages of
+            :mod:`.parts` on two threads with parts large enough to amortise the fixed cost
+            of a part's array calls).
         max_overweight: share of the cross section events above the maximum weight may carry.
         progress: show tqdm progress bars.
         xp: array namespace of the chain (None: NumPy; e.g. CuPy with a CUDA library).
@@ -133,7 +145,7 @@ class Generator:
         threads: int | None = None,
         single_channel: bool = False,
         sqrt_s_hat_min: float | None = None,
-        batch_size: int = 10_000,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         max_overweight: float = DEFAULT_MAX_OVERWEIGHT,
         progress: bool = False,
         vegas_bins: int = 64,
@@ -171,6 +183,7 @@ class Generator:
         self.max_overweight = float(max_overweight)
         self.progress = bool(progress)
         self.next_batch = 0
+        self.recomputed = 0  # batches reduced on a cluster too tightly, recomputed here
         self.history: list[IterationResult] = []
         # per training iteration, per slot: F of its events (what the fractions learn from)
         self._recent: deque[list[np.ndarray]] = deque(maxlen=_POOLED_ITERATIONS)
@@ -214,8 +227,17 @@ class Generator:
             self.history.append(results[-1])
         return results
 
-    def _frozen_samples(self, sizes: Iterable[int]) -> Iterator[tuple[int, WeightedSample]]:
+    def _frozen_samples(
+        self,
+        sizes: Iterable[int],
+        reduction: Callable[[int], ReductionHint] | None = None,
+    ) -> Iterator[tuple[int, WeightedSample | ReducedBatch]]:
         """(batch index, sample) for consecutive batch indices with the grids frozen.
+
+        On a cluster with ``reduction``, a batch comes back reduced on its worker
+        (:func:`~.unweighting.reduce_batch`) against ``reduction(ahead)``, the consumer's
+        hint for a batch consumed after ``ahead`` others; :meth:`_whole` gives any
+        batch whole.
 
         With ``workers`` > 1 the next batches are computed ahead in a thread pool (NumPy
         and the library release the GIL), overlapping one batch's phase space and PDFs
@@ -226,8 +248,9 @@ class Generator:
             from .cluster import cluster_samples
 
             on_cluster = cluster_samples(
-                self.client, self.integrand, self.seed, self.next_batch, sizes, self.progress
-            )
+                self.client, self.integrand, self.seed, self.next_batch, sizes, self.progress,
+                reduction,
+            )  # fmt: skip
             try:
                 for index, sample in on_cluster:
                     self.next_batch = index + 1
@@ -265,6 +288,14 @@ class Generator:
             finally:
                 for _, job in queue:
                     job.cancel()
+
+    def _whole(self, index: int, sample: WeightedSample | ReducedBatch) -> WeightedSample:
+        """Batch ``index`` whole: ``sample`` itself, or recomputed here when it came back
+        reduced (the same batch: it depends on the seed and its index only)."""
+        if isinstance(sample, WeightedSample):
+            return sample
+        self.recomputed += 1
+        return self.integrand.sample(self.seed, index, sample.n)
 
     def weighted_batches(self, n: int, batch_size: int | None = None) -> Iterator[EventBatch]:
         """Weighted events from the frozen grids, ``n`` in all, batch by batch."""
@@ -330,14 +361,18 @@ class Generator:
         batches = 0
         with self._counter(n, "unweighting") as bar:
             shown = 0
-            for index, sample in self._frozen_samples(itertools.repeat(size)):
-                unweighter.add(sample.events, batch_rng(self.seed, index, _UNWEIGHTING_STREAM))
+            samples = self._frozen_samples(itertools.repeat(size), unweighter.hint)
+            for index, sample in samples:
+                if not isinstance(sample, ReducedBatch) or unweighter.add_reduced(sample) is None:
+                    rng = batch_rng(self.seed, index, UNWEIGHTING_STREAM)
+                    unweighter.add(self._whole(index, sample).events, rng)
                 batches += 1
                 have = unweighter.expected()
                 bar.update(max(0, min(have, n) - shown))
                 shown = max(shown, min(have, n))
                 if have >= n or (max_batches is not None and batches >= max_batches):
                     break
+            samples.close()  # cancels the batches still in flight
         mean, err = unweighter.cross_section
         events = unweighter.finish(n, mean)
         return GenerationResult(

@@ -28,6 +28,7 @@ from ..abi import Device, InputKey, OutputKey
 from .errors import NoPhaseSpaceError, SettingsError
 from .events import Array, Cut, EventBatch
 from .multichannel import ChannelMap, SamplingFractions, sde_weights
+from .parts import evaluate_parts, part_bounds
 from .process import Channel, Process
 from .scales import CouplingChoice, ScaleChoice
 from .unweighting import host_array
@@ -43,11 +44,12 @@ PILOT_POINTS = 2000
 
 class PartonDensities(Protocol):
     """What the integrand needs of a PDF set (``pyumami.pdf.PDFSet``): batched x f(x, Q)
-    for a PDG id (21 = gluon), alpha_s(Q), and the grid's lower x limit."""
+    for a PDG id (21 = gluon) or an array of them (broadcasting against x and Q, as do
+    x and Q against each other), alpha_s(Q), and the grid's lower x limit."""
 
     x_min: float
 
-    def xfxQ(self, pid: int, x: Array, q: Array) -> Array: ...
+    def xfxQ(self, pid: int | Array, x: Array, q: Array | float) -> Array: ...
 
     def alphasQ(self, q: Array) -> Array: ...
 
@@ -79,6 +81,39 @@ class WeightedSample:
     slot: np.ndarray  # (n,) slot of every event
     r: tuple[Array, ...]  # per slot (n_slot, dim)
     channel_integrand: tuple[Array, ...]  # per slot (n_slot,), pb
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One subprocess of a prepared part: its rows ``seg``, which of them live (``mask``;
+    ``everyone``: all, and the inputs are views), the library inputs of the live ones
+    and the weight per unit |M|^2 (pb GeV^(2n-4)); inputs None without live events."""
+
+    subprocess: int
+    seg: slice
+    mask: Array
+    everyone: bool
+    momenta: Array | None
+    alpha_s: Array | None
+    random_hel: Array | None
+    random_col: Array | None
+    channel: Array | None
+    factor: Array | None
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A part of a batch up to its matrix elements (see :meth:`Integrand._prepare`)."""
+
+    momenta: Array
+    x: Array
+    scale: Array
+    alpha_s: Array
+    pdg: Array
+    sub_host: np.ndarray
+    chan_host: np.ndarray
+    calls: list[_Call]
+    batch_index: int
 
 
 class Integrand:
@@ -221,7 +256,11 @@ class Integrand:
         """Weighted events of batch ``batch_index`` (n of them, split over the slots by the
         sampling fractions, or by their training split with ``training``).
 
-        Events come slot by slot (so each subprocess's events are contiguous)."""
+        Events come slot by slot (so each subprocess's events are contiguous). The random
+        numbers are drawn first, in one fixed order; the batch is then evaluated in
+        contiguous parts, the library calls of one part beside the phase space of the
+        next on :attr:`threads` >= 2 (:mod:`.parts`). Every step after the draw is per
+        event, so the events do not depend on the number of threads."""
         if n < 1:
             raise SettingsError(f"a batch needs at least one event (got {n})")
         rng = batch_rng(seed, batch_index)
@@ -231,33 +270,72 @@ class Integrand:
             self._to_namespace(rng.random((int(k), slot.map.dim)))
             for k, slot in zip(counts, self.slots, strict=True)
         )
-        momenta, x, w_ps = [], [], []
-        for k, (slot, r) in enumerate(zip(self.slots, rs, strict=True)):
-            y, jac = slot.grid.forward(r)
-            p, xk, w = slot.map.forward(y)
-            momenta.append(p)
-            x.append(xk)
-            w_ps.append(w * jac / float(fractions[k]))
-        xp = array_api_compat.array_namespace(*momenta)
         slot_of = np.repeat(np.arange(len(self.slots), dtype=np.int32), counts)
         random_hel = self._to_namespace(rng.random(n))
         random_col = self._to_namespace(rng.random(n))
-        # Hadronic mappings return views of batch-contiguous (4, npar, n) arrays (UMAMI's
-        # layout, see phase_space.boost_to_lab): joined in that layout, a CPU library reads
-        # the batch without converting it.
-        joined = xp.concat([xp.permute_dims(p, (2, 1, 0)) for p in momenta], axis=-1)
-        events = self._weigh(
-            xp.permute_dims(joined, (2, 1, 0)), xp.concat(x, axis=0), xp.concat(w_ps, axis=0),
-            slot_of, random_hel, random_col, batch_index,
-        )  # fmt: skip
         bounds = np.concatenate([[0], np.cumsum(counts)])
+
+        def prepare(lo: int, hi: int) -> _Prepared:
+            return self._phase_space(
+                rs, bounds, fractions, lo, hi, slot_of, random_hel, random_col, batch_index
+            )
+
+        events = evaluate_parts(
+            prepare, self._matrix_elements, self._finish, part_bounds(n, self.threads)
+        )
         f_slot = tuple(
             events.weight[int(a) : int(b)] * float(fractions[k])
             for k, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
         )
         return WeightedSample(events, slot_of, rs, f_slot)
 
-    def _weigh(
+    @property
+    def threads(self) -> int:
+        """Threads a batch is evaluated on: the most of its CPU libraries' threads (so a
+        Dask worker whose library runs on one thread evaluates in one piece); 1 off NumPy,
+        where the array library parallelises."""
+        if self.xp is not None:
+            return 1
+        return max(
+            int(getattr(sub.library, "threads", 1)) if sub.library.device == Device.CPU else 1
+            for sub in self.process.subprocesses
+        )
+
+    def _phase_space(
+        self,
+        rs: tuple[Array, ...],
+        bounds: np.ndarray,
+        fractions: np.ndarray,
+        lo: int,
+        hi: int,
+        slot_of: np.ndarray,
+        random_hel: Array,
+        random_col: Array,
+        batch_index: int,
+    ) -> _Prepared:
+        """Events [lo, hi) of a batch whose slot k holds events [bounds[k], bounds[k + 1])
+        and drew the random numbers rs[k], up to their matrix elements."""
+        momenta, x, w_ps = [], [], []
+        for k, (slot, r) in enumerate(zip(self.slots, rs, strict=True)):
+            a, b = max(lo, int(bounds[k])), min(hi, int(bounds[k + 1]))
+            if a >= b:
+                continue
+            y, jac = slot.grid.forward(r[a - int(bounds[k]) : b - int(bounds[k]), ...])
+            p, xk, w = slot.map.forward(y)
+            momenta.append(p)
+            x.append(xk)
+            w_ps.append(w * jac / float(fractions[k]))
+        xp = array_api_compat.array_namespace(*momenta)
+        # Hadronic mappings return views of batch-contiguous (4, npar, n) arrays (UMAMI's
+        # layout, see phase_space.boost_to_lab): joined in that layout, a CPU library reads
+        # the batch without converting it.
+        joined = xp.concat([xp.permute_dims(p, (2, 1, 0)) for p in momenta], axis=-1)
+        return self._prepare(
+            xp.permute_dims(joined, (2, 1, 0)), xp.concat(x, axis=0), xp.concat(w_ps, axis=0),
+            slot_of[lo:hi], random_hel[lo:hi], random_col[lo:hi], batch_index,
+        )  # fmt: skip
+
+    def _prepare(
         self,
         momenta: Array,
         x: Array,
@@ -266,14 +344,19 @@ class Integrand:
         random_hel: Array,
         random_col: Array,
         batch_index: int,
-    ) -> EventBatch:
+    ) -> _Prepared:
+        """Everything of a (part of a) batch but its matrix elements: cuts, scales,
+        alpha_s, PDFs and, per subprocess, the library inputs and the pb per |M|^2."""
         xp = array_api_compat.array_namespace(momenta)
         sub_host = np.asarray([s.subprocess for s in self.slots], dtype=np.int32)[slot_of]
         chan_host = np.asarray([s.channel for s in self.slots], dtype=np.int32)[slot_of]
         pdg = xp.asarray(np.stack(self._pdg)[sub_host])
         alive = xp.isfinite(w_ps) & (w_ps > 0.0)
         if self.hadronic and self.pdf is not None:
-            alive = alive & xp.all(x >= self.pdf.x_min, axis=1) & xp.all(x <= 1.0, axis=1)
+            # column by column: a reduction along the short axis of x costs ~10x more
+            x1, x2 = x[:, 0], x[:, 1]
+            x_min = self.pdf.x_min
+            alive = alive & (x1 >= x_min) & (x2 >= x_min) & (x1 <= 1.0) & (x2 <= 1.0)
         if self.sqrt_s_hat_min is not None and self.hadronic:
             alive = alive & (x[:, 0] * x[:, 1] * self.sqrt_s**2 >= self.sqrt_s_hat_min**2)
         if self.cuts is not None:
@@ -284,47 +367,88 @@ class Integrand:
             alpha_s = xp.broadcast_to(self.coupling(scale[:1]), scale.shape)
         else:
             alpha_s = self.coupling(scale)
-        weights, helicities, colors = [], [], []
+        calls = []
         for i, sub in enumerate(self.process.subprocesses):
             rows = np.nonzero(sub_host == i)[0]
             seg = slice(int(rows[0]), int(rows[-1]) + 1) if rows.size else slice(0, 0)
             size = seg.stop - seg.start
+            mask = alive[seg]
+            n_alive = int(xp.sum(xp.astype(mask, xp.int64))) if size else 0
+            if not n_alive:
+                calls.append(_Call(i, seg, mask, False, None, None, None, None, None, None))
+                continue
+            # where every event lives (no cuts, the usual case) slices are views:
+            # no boolean gathers of the batch, no scatter of the results
+            everyone = n_alive == size
+
+            def pick(a: Array, seg: slice = seg, mask: Array = mask, every: bool = everyone):
+                return a[seg, ...] if every else a[seg, ...][mask]
+
+            xi = pick(x)
+            s_hat = xi[:, 0] * xi[:, 1] * self.sqrt_s**2
+            # a fixed scale goes as a number: the PDF folds its grid to it once
+            mu_f = pick(scale) if self.scale.value is None else self.scale.value
+            lumi = self._parton_luminosity(sub.incoming, xi, mu_f)
+            calls.append(
+                _Call(
+                    i,
+                    seg,
+                    mask,
+                    everyone,
+                    pick(momenta),
+                    pick(alpha_s),
+                    pick(random_hel),
+                    pick(random_col),
+                    pick(xp.asarray(chan_host)),
+                    GEV2_TO_PB * pick(w_ps) * lumi / (2.0 * s_hat),
+                )
+            )
+        return _Prepared(momenta, x, scale, alpha_s, pdg, sub_host, chan_host, calls, batch_index)
+
+    def _matrix_elements(self, part: _Prepared) -> list[dict[str, Array] | None]:
+        """The library calls of a prepared part, one per subprocess with live events."""
+        xp = array_api_compat.array_namespace(part.momenta)
+        return [
+            None
+            if call.momenta is None
+            else self._matrix_element(
+                self.process.subprocesses[call.subprocess],
+                call.subprocess,
+                call.momenta,
+                call.alpha_s,
+                call.random_hel,
+                call.random_col,
+                xp,
+            )
+            for call in part.calls
+        ]
+
+    def _finish(self, part: _Prepared, outs: list[dict[str, Array] | None]) -> EventBatch:
+        """The events of a prepared part from its matrix elements."""
+        xp = array_api_compat.array_namespace(part.momenta)
+        weights, helicities, colors = [], [], []
+        for call, out in zip(part.calls, outs, strict=True):
+            size = call.seg.stop - call.seg.start
             weight = xp.zeros(size, dtype=xp.float64)
             helicity = xp.full(size, -1, dtype=xp.int32)
             color = xp.full(size, -1, dtype=xp.int32)
-            mask = alive[seg]
-            n_alive = int(xp.sum(xp.astype(mask, xp.int64))) if size else 0
-            if n_alive:
-                # where every event lives (no cuts, the usual case) slices are views:
-                # no boolean gathers of the batch, no scatter of the results
-                everyone = n_alive == size
-
-                def pick(a: Array, seg: slice = seg, mask: Array = mask, every: bool = everyone):
-                    return a[seg, ...] if every else a[seg, ...][mask]
-
-                channel = pick(xp.asarray(chan_host))
-                out = self._matrix_element(
-                    sub, i, pick(momenta), pick(alpha_s), pick(random_hel), pick(random_col), xp
-                )
+            if out is not None:
                 me = out["matrix_element"]
                 if "diagram_amp2" in out:
-                    me = me * sde_weights(out["diagram_amp2"], channel, self._diagrams[i])
-                xi = pick(x)
-                s_hat = xi[:, 0] * xi[:, 1] * self.sqrt_s**2
-                # a fixed scale goes as a number: the PDF folds its grid to it once
-                mu_f = pick(scale) if self.scale.value is None else self.scale.value
-                lumi = self._parton_luminosity(sub.incoming, xi, mu_f)
-                value = GEV2_TO_PB * pick(w_ps) * lumi * me / (2.0 * s_hat)
-                if everyone:
+                    me = me * sde_weights(
+                        out["diagram_amp2"], call.channel, self._diagrams[call.subprocess]
+                    )
+                value = call.factor * me
+                if call.everyone:
                     weight = value
                 else:
-                    weight[mask] = value
+                    weight[call.mask] = value
                 for key, target in (("helicity_index", helicity), ("color_index", color)):
                     if key in out:
-                        if everyone:
+                        if call.everyone:
                             target[...] = xp.astype(out[key], xp.int32)
                         else:
-                            target[mask] = xp.astype(out[key], xp.int32)
+                            target[call.mask] = xp.astype(out[key], xp.int32)
             weights.append(weight)
             helicities.append(helicity)
             colors.append(color)
@@ -334,18 +458,18 @@ class Integrand:
             key for sub in self.process.subprocesses for key in sub.library.supported_outputs
         }
         return EventBatch(
-            momenta=momenta,
+            momenta=part.momenta,
             weight=weight,
-            pdg=pdg,
-            subprocess=xp.asarray(sub_host),
-            channel=xp.asarray(chan_host),
-            x1=x[:, 0],
-            x2=x[:, 1],
-            scale=scale,
-            alpha_s=alpha_s,
+            pdg=part.pdg,
+            subprocess=xp.asarray(part.sub_host),
+            channel=xp.asarray(part.chan_host),
+            x1=part.x[:, 0],
+            x2=part.x[:, 1],
+            scale=part.scale,
+            alpha_s=part.alpha_s,
             helicity=xp.concat(helicities) if OutputKey.HELICITY_INDEX in outputs else None,
             color=xp.concat(colors) if OutputKey.COLOR_INDEX in outputs else None,
-            batch_index=int(batch_index),
+            batch_index=int(part.batch_index),
         )
 
     def _matrix_element(
@@ -392,9 +516,12 @@ class Integrand:
         xp = array_api_compat.array_namespace(x)
         if self.pdf is None:
             return xp.ones(x.shape[0], dtype=xp.float64)
-        fa = xp.asarray(self.pdf.xfxQ(incoming[0], x[:, 0], scale)) / x[:, 0]
-        fb = xp.asarray(self.pdf.xfxQ(incoming[1], x[:, 1], scale)) / x[:, 1]
-        return fa * fb
+        # both beams in one call (one interpolation set-up for the pair): the PDG ids
+        # broadcast against x (n, 2), a per-event scale against its rows
+        pid = incoming[0] if incoming[0] == incoming[1] else xp.asarray(incoming, dtype=xp.int64)
+        q = scale if isinstance(scale, float | int) else scale[:, None]
+        xf = xp.asarray(self.pdf.xfxQ(pid, x, q))
+        return xf[:, 0] * xf[:, 1] / (x[:, 0] * x[:, 1])
 
     def freeze(self) -> None:
         for slot in self.slots:

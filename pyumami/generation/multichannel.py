@@ -15,6 +15,7 @@ are chosen for the unweighting (``p_c`` ~ the maximum weight of ``F_c``,
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import array_api_compat
 import numpy as np
@@ -88,20 +89,27 @@ def sde_weights(amp2: Array, channel: Array, diagrams: Sequence[Sequence[int]]) 
     diagram of any channel contributes (all |A_d|^2 = 0), every channel gets 1 / n_channels."""
     xp = array_api_compat.array_namespace(amp2)
     n_channels = len(diagrams)
-    per_channel = xp.stack(
-        [
-            xp.sum(xp.take(amp2, xp.asarray(list(d)), axis=1), axis=-1)
-            if d
-            else xp.zeros(amp2.shape[0], dtype=xp.float64)
-            for d in diagrams
-        ],
-        axis=-1,
-    )
-    total = xp.sum(per_channel, axis=-1)
-    onehot = xp.astype(channel[:, None] == xp.arange(n_channels)[None, :], xp.float64)
-    mine = xp.sum(per_channel * onehot, axis=-1)
+    # one column per channel, summed in diagram order; whole-column operations only
+    # (no (n, channels) temporaries: a process may have a hundred channels)
+    per_channel = [_column_sum(xp, amp2, d) for d in diagrams]
+    total = per_channel[0]
+    for column in per_channel[1:]:
+        total = total + column
+    mine = xp.zeros_like(total)
+    for c, column in enumerate(per_channel):
+        mine = xp.where(channel == c, column, mine)
     safe = xp.where(total > 0.0, total, 1.0)
     return xp.where(total > 0.0, mine / safe, 1.0 / n_channels)
+
+
+def _column_sum(xp: Any, amp2: Array, diagrams: Sequence[int]) -> Array:
+    """sum_{d in diagrams} |A_d|^2 per event (zeros for no diagram)."""
+    if not diagrams:
+        return xp.zeros(amp2.shape[0], dtype=xp.float64)
+    total = amp2[:, diagrams[0]]
+    for d in diagrams[1:]:
+        total = total + amp2[:, d]
+    return total
 
 
 class SamplingFractions:

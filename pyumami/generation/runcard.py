@@ -81,7 +81,7 @@ class RunCard:
     iterations: int = 10
     train_batch: int = 10000
     integration_events: int = 100000
-    batch_size: int = 10000
+    batch_size: int = 40000
     json: bool = False
 
     @classmethod

@@ -22,12 +22,16 @@ import numpy as np
 
 from .events import EventBatch
 from .integrand import batch_rng
-from .unweighting import MaxWeight
+from .unweighting import (
+    UNWEIGHTING_STREAM,
+    MaxWeight,
+    ReducedBatch,
+    ReductionHint,
+    accept_reduced,
+    reduce_batch,
+)
 
 __all__ = ["StreamStatistics", "unweighted_batches"]
-
-#: Random stream of a batch reserved for the unweighting (the sampler uses 0).
-_UNWEIGHTING_STREAM = 1
 
 
 @dataclass
@@ -80,27 +84,37 @@ def unweighted_batches(
         bar = tqdm(total=n, desc="unweighting")
     # batches in batch-index order (computed ahead in threads or on a cluster), so W
     # and the stream do not depend on where or when a batch was computed
-    samples = generator._frozen_samples(itertools.repeat(generator.batch_size))
+    # on a cluster, a batch comes back reduced to the events that can pass (one uniform
+    # number per event), against W then
+    samples = generator._frozen_samples(
+        itertools.repeat(generator.batch_size),
+        lambda ahead: max_weight.hint(ahead, UNWEIGHTING_STREAM, 1),
+    )
     try:
         for index, sample in samples if stats.accepted < n else ():
-            events = sample.events.to_numpy()
-            w = np.asarray(events.weight, dtype=np.float64)
-            big_w = max_weight.update(w)
+            passed = (
+                accept_reduced(max_weight, sample) if isinstance(sample, ReducedBatch) else None
+            )
+            if passed is None:  # a local batch, or one reduced too tightly
+                rng = batch_rng(generator.seed, index, UNWEIGHTING_STREAM)
+                whole = ReductionHint.whole(UNWEIGHTING_STREAM, 1)
+                sample = reduce_batch(generator._whole(index, sample).events, rng, whole, True)
+                passed = accept_reduced(max_weight, sample)
+                assert passed is not None  # a whole batch always merges
+            positions, big_w = passed
             stats.max_weight_pb = big_w
-            rng = batch_rng(generator.seed, index, _UNWEIGHTING_STREAM)
-            passed = np.nonzero((w > 0.0) & (rng.random(w.size) * big_w < w))[0]
-            accepted = passed
-            trials = w.size
-            if passed.size > n - stats.accepted:
+            accepted = positions
+            trials = sample.n
+            if positions.size > n - stats.accepted:
                 # a batch is ordered by channel: the last one gives a random subset of
                 # its accepted events, not its first ones, and counts its trials pro rata
-                accepted = np.sort(rng.permutation(passed)[: n - stats.accepted])
-                trials = round(w.size * accepted.size / passed.size)
+                accepted = np.sort(sample.rng.permutation(positions)[: n - stats.accepted])
+                trials = round(sample.n * accepted.size / positions.size)
             stats.trials += trials
             if accepted.size == 0:
                 continue
-            ratio = np.maximum(1.0, w[accepted] / big_w)
-            kept = events.take(accepted)
+            ratio = np.maximum(1.0, sample.weight[accepted] / big_w)
+            kept = sample.take(accepted).to_numpy()
             stats.accepted += accepted.size
             if bar is not None:
                 bar.update(accepted.size)

@@ -11,6 +11,13 @@ min(1, w / W_final) / min(1, w / W_then), so every kept event has passed
 min(1, w / W_final) overall. An accepted event's weight is proportional to
 max(1, w / W) (over-weight events keep their excess), normalised to the cross
 section.
+
+A batch can also be *reduced* where it was computed (:func:`reduce_batch`, on a Dask
+worker): its sums, its largest weights and only the events that can still be accepted
+(with their uniform numbers and the random generator's state after them) travel to the
+consumer, which merges them in batch order (:meth:`Unweighter.add_reduced`,
+:func:`accept_reduced`) with the same bits as from the whole batch, or reports that the
+reduction was too tight (then the consumer takes the whole batch).
 """
 
 from __future__ import annotations
@@ -24,10 +31,29 @@ import numpy as np
 from .errors import SettingsError
 from .events import Array, EventBatch
 
-__all__ = ["DEFAULT_MAX_OVERWEIGHT", "MaxWeight", "Unweighter", "concatenate_batches", "host_array"]
+__all__ = [
+    "DEFAULT_MAX_OVERWEIGHT",
+    "MaxWeight",
+    "ReducedBatch",
+    "ReductionHint",
+    "Unweighter",
+    "accept_reduced",
+    "concatenate_batches",
+    "host_array",
+    "reduce_batch",
+]
 
 #: Default share of the cross section that events above the maximum may carry.
 DEFAULT_MAX_OVERWEIGHT = 1e-3
+#: Random stream of a batch reserved for its unweighting (the sampler uses 0).
+UNWEIGHTING_STREAM = 1
+#: A reduced batch keeps the events that pass against FLOOR_SHARE x the current W: W
+#: rarely falls that far while a batch is in flight, and the events kept beyond the
+#: accepted ones are about (1 / FLOOR_SHARE - 1) of them.
+FLOOR_SHARE = 0.8
+#: A reduced batch keeps the largest weights the maximum-weight estimate could need for
+#: TOTAL_MARGIN x the summed weight expected when the batch is consumed.
+TOTAL_MARGIN = 4.0
 
 
 class MaxWeight:
@@ -38,29 +64,182 @@ class MaxWeight:
             raise SettingsError(f"max_overweight must lie in [0, 1) (got {max_overweight})")
         self.eps = float(max_overweight)
         self.total = 0.0
+        self.batches = 0  # batches added (for the expected total of later ones)
         self._top = np.zeros(0)  # largest weights, descending
 
     def update(self, weights: np.ndarray) -> float:
         """Add positive weights; return the current maximum estimate."""
         w = np.asarray(weights, dtype=np.float64)
         w = w[w > 0.0]
-        self.total += float(w.sum())
-        merged = np.sort(np.concatenate([self._top, w]))[::-1]
+        merged = self._merged(w, float(w.sum()), complete=True)
+        assert merged is not None  # a complete batch always merges
+        self.total, self._top = merged
+        self.batches += 1
+        return self.value
+
+    def _merged(
+        self, top: np.ndarray, positive_sum: float, complete: bool
+    ) -> tuple[float, np.ndarray] | None:
+        """(total, largest weights) after adding a batch whose positive weights sum to
+        ``positive_sum`` and whose largest are ``top`` (all of them if ``complete``); None
+        when the missing smaller ones could change the result (nothing is changed)."""
+        total = self.total + positive_sum
+        merged = np.sort(np.concatenate([self._top, top]))[::-1]
         # keep the prefix whose sum is below eps * total, with a margin for the growth
         # of the total (a too short list can only make W larger, never smaller)
         cumulative = np.cumsum(merged)
-        keep = 2 * int(np.searchsorted(cumulative, self.eps * self.total, side="right")) + 256
-        self._top = merged[:keep]
-        return self.value
+        k = int(np.searchsorted(cumulative, self.eps * total, side="right"))
+        keep = 2 * k + 256
+        if not complete:
+            # the merged list is exact down to the batch's smallest weight sent
+            exact = top.size + int(np.count_nonzero(self._top >= top[-1])) if top.size else 0
+            if k >= exact or keep > exact:
+                return None
+        return total, merged[:keep]
+
+    def hint(self, ahead: int, stream: int, draws: int) -> ReductionHint:
+        """What a batch consumed after ``ahead`` others needs to be reduced (see
+        :func:`reduce_batch`) against this estimate: W x FLOOR_SHARE, and the summed
+        weight then, from the mean per batch so far (infinite before any batch: the
+        whole batch is kept)."""
+        per_batch = self.total / self.batches if self.batches else float("inf")
+        expected = TOTAL_MARGIN * (self.total + (ahead + 1) * per_batch)
+        return ReductionHint(FLOOR_SHARE * self.value, expected, self.eps, stream, draws)
 
     @property
     def value(self) -> float:
         """W: the events with w > W carry at most eps of the summed weight."""
-        if self._top.size == 0:
-            return 0.0
-        cumulative = np.cumsum(self._top)
-        k = int(np.searchsorted(cumulative, self.eps * self.total, side="right"))
-        return float(self._top[min(k, self._top.size - 1)])
+        return _max_weight_of(self._top, self.total, self.eps)
+
+    def add_reduced(self, reduced: ReducedBatch) -> float | None:
+        """Add a reduced batch's weights and return W, as :meth:`update` with the whole
+        batch would; None (nothing changed) when its largest weights do not suffice or
+        W fell below the floor it was reduced against."""
+        merged = self._merged(reduced.top, reduced.positive_sum, reduced.complete)
+        if merged is None:
+            return None
+        big_w = _max_weight_of(merged[1], merged[0], self.eps)
+        if big_w < reduced.floor:
+            return None
+        self.total, self._top = merged
+        self.batches += 1
+        return big_w
+
+
+def _max_weight_of(top: np.ndarray, total: float, eps: float) -> float:
+    if top.size == 0:
+        return 0.0
+    cumulative = np.cumsum(top)
+    k = int(np.searchsorted(cumulative, eps * total, side="right"))
+    return float(top[min(k, top.size - 1)])
+
+
+@dataclass(frozen=True)
+class ReductionHint:
+    """The consumer's state a batch is reduced against (:func:`reduce_batch`).
+
+    Attributes:
+        floor: lower bound of the W the batch will be unweighted with (pb); events with
+            u * floor >= w can never be accepted and are dropped.
+        total: upper estimate of the summed positive weight when the batch is consumed
+            (pb; inf keeps every weight).
+        eps: the over-weight fraction of the maximum-weight estimate.
+        stream: random stream of the batch used for the unweighting.
+        draws: uniform numbers drawn per event, in order (the first decides acceptance).
+    """
+
+    floor: float
+    total: float
+    eps: float
+    stream: int
+    draws: int
+
+    @classmethod
+    def whole(cls, stream: int, draws: int) -> ReductionHint:
+        """A hint that keeps the whole batch (its reduction always merges)."""
+        return cls(0.0, float("inf"), 0.0, stream, draws)
+
+
+@dataclass
+class ReducedBatch:
+    """What a consumer needs of a weighted batch for its maximum weight and unweighting.
+
+    Attributes:
+        n: weighted events; sum_w, sum_w2: their weights' sum and sum of squares (pb).
+        positive_sum: summed positive weight (pb); top: the largest positive weights,
+            descending; complete: top holds all of them.
+        floor: the W lower bound of the hint (pb).
+        index: positions in the batch of the kept events (ascending): those with w > 0
+            and u * floor < w; weight, uniforms: their weights and uniform numbers.
+        events: the kept events (the batch's namespace), or the whole batch where the
+            reduction did not travel (``whole_events``): read them through :meth:`take`.
+        rng: the batch's unweighting generator after all its uniform numbers.
+    """
+
+    n: int
+    sum_w: float
+    sum_w2: float
+    positive_sum: float
+    top: np.ndarray
+    complete: bool
+    floor: float
+    index: np.ndarray
+    weight: np.ndarray
+    uniforms: tuple[np.ndarray, ...]
+    events: EventBatch
+    rng: np.random.Generator
+    whole_events: bool = False
+
+    def take(self, positions: np.ndarray) -> EventBatch:
+        """The kept events at ``positions`` (indices into ``index``, ``weight``, ...)."""
+        return _take(self.events, self.index[positions] if self.whole_events else positions)
+
+
+def reduce_batch(
+    batch: EventBatch, rng: np.random.Generator, hint: ReductionHint, local: bool = False
+) -> ReducedBatch:
+    """The part of ``batch`` a consumer with state ``hint`` can need; ``rng`` is the batch's
+    own unweighting stream (all ``hint.draws`` uniform numbers per event are drawn).
+    ``local``: the reduction is consumed where it was made, so the events are not copied
+    (a whole batch's kept events are nearly all of them); same bits either way."""
+    w = np.asarray(host_array(batch.weight), dtype=np.float64)
+    positive = w[w > 0.0]
+    positive_sum = float(positive.sum())
+    top = np.sort(positive)[::-1]
+    complete = True
+    if np.isfinite(hint.total):
+        k = int(np.searchsorted(np.cumsum(top), hint.eps * hint.total, side="right"))
+        # the merged list keeps 2 k + 256; the batch's own share of it is at most that
+        complete = 2 * k + 512 >= top.size
+        top = top if complete else top[: 2 * k + 512]
+    uniforms = tuple(rng.random(w.size) for _ in range(hint.draws))
+    index = np.nonzero((w > 0.0) & (uniforms[0] * hint.floor < w))[0]
+    return ReducedBatch(
+        n=int(w.size),
+        sum_w=float(w.sum()),
+        sum_w2=float((w * w).sum()),
+        positive_sum=positive_sum,
+        top=np.ascontiguousarray(top),
+        complete=complete,
+        floor=hint.floor,
+        index=index,
+        weight=w[index],
+        uniforms=tuple(u[index] for u in uniforms),
+        events=batch if local else _take(batch, index),
+        rng=rng,
+        whole_events=local,
+    )
+
+
+def accept_reduced(max_weight: MaxWeight, reduced: ReducedBatch) -> tuple[np.ndarray, float] | None:
+    """(positions in ``reduced`` of the accepted events, W) for the events of a batch
+    that pass u * W < w against W updated with the batch; None (W unchanged) when the
+    reduction does not suffice. Same events and W as from the whole batch."""
+    big_w = max_weight.add_reduced(reduced)
+    if big_w is None:
+        return None
+    # kept events have w > 0, and a dropped one has u * W >= u * floor >= w
+    return np.nonzero(reduced.uniforms[0] * big_w < reduced.weight)[0], big_w
 
 
 @dataclass
@@ -88,22 +267,37 @@ class Unweighter:
         self._c = _Candidates()
 
     def add(self, batch: EventBatch, rng: np.random.Generator) -> int:
-        w = np.asarray(host_array(batch.weight), dtype=np.float64)
-        self.n_trials += w.size
-        self.sum_w += float(w.sum())
-        self.sum_w2 += float((w * w).sum())
-        big_w = self.max_weight.update(w)
-        u = rng.random(w.size)
-        u_final = rng.random(w.size)
-        accepted = (w > 0.0) & (u * big_w < w)
+        accepted = self.add_reduced(reduce_batch(batch, rng, self.hint(), local=True))
+        assert accepted is not None  # a whole batch always merges
+        return accepted
+
+    def hint(self, ahead: int | None = None) -> ReductionHint:
+        """The reduction of a batch consumed after ``ahead`` others (None: the next one,
+        kept whole) for :meth:`add_reduced`; it draws two uniform numbers per event
+        (acceptance now, and for the final pass)."""
+        if ahead is None:
+            return ReductionHint.whole(UNWEIGHTING_STREAM, 2)
+        return self.max_weight.hint(ahead, UNWEIGHTING_STREAM, 2)
+
+    def add_reduced(self, reduced: ReducedBatch) -> int | None:
+        """Accept events of a reduced batch (:meth:`hint`) against the current W, as
+        :meth:`add` would from the whole batch; None (nothing changed) when the
+        reduction does not suffice (add the whole batch instead)."""
+        passed = accept_reduced(self.max_weight, reduced)
+        if passed is None:
+            return None
+        positions, big_w = passed
+        self.n_trials += reduced.n
+        self.sum_w += reduced.sum_w
+        self.sum_w2 += reduced.sum_w2
         # a batch is ordered by slot: candidates in random order, so that the final
         # pass, which keeps the first n, takes a random subset of the last batch
-        idx = rng.permutation(np.nonzero(accepted)[0])
+        idx = reduced.rng.permutation(positions)
         if idx.size:
-            self._c.batches.append(_take(batch, idx))
-            self._c.weight.append(w[idx])
+            self._c.batches.append(reduced.take(idx))
+            self._c.weight.append(reduced.weight[idx])
             self._c.w_at.append(np.full(idx.size, big_w))
-            self._c.u.append(u_final[idx])
+            self._c.u.append(reduced.uniforms[1][idx])
         return int(idx.size)
 
     def _keep(self) -> tuple[np.ndarray, np.ndarray]:

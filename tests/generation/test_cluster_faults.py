@@ -41,10 +41,16 @@ def _run(client, library="gg_ttx") -> tuple:
             np.asarray(events.momenta).tobytes(), np.asarray(events.weight).tobytes())  # fmt: skip
 
 
+def _batches(key) -> list[int]:
+    """The batch indices of a task key (...-FIRST-COUNT)."""
+    first, count = (int(part) for part in str(key).rsplit("-", 2)[1:])
+    return list(range(first, first + count))
+
+
 def _batches_on(client) -> dict[str, list[int]]:
     """Batch indices each worker is processing now."""
     return {
-        worker: [int(str(key).rsplit("-", 2)[1]) for key in keys if "pyumami-batch" in str(key)]
+        worker: [b for key in keys if "pyumami-batch" in str(key) for b in _batches(key)]
         for worker, keys in client.processing().items()
     }
 
@@ -76,9 +82,10 @@ def test_a_worker_killed_mid_run_changes_nothing(client) -> None:
     assert disturbed == undisturbed
     # the batches in flight on the killed worker were finished by another worker process
     done_by = {
-        int(str(t["key"]).rsplit("-", 2)[1]): t["worker"]
+        index: t["worker"]
         for t in stream.data
         if "pyumami-batch" in str(t["key"]) and t.get("status") == "OK"
+        for index in _batches(t["key"])
     }
     for index in killed["batches"]:
         assert index in done_by and done_by[index] != killed["worker"]

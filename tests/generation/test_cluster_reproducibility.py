@@ -14,6 +14,7 @@ import pytest
 distributed = pytest.importorskip("distributed")
 
 from pyumami.cli import main  # noqa: E402
+from pyumami.generation import cluster, unweighting  # noqa: E402
 from pyumami.generation.cluster import (  # noqa: E402
     LIBRARY_THREADS_ENV,
     ClusterSpecError,
@@ -24,6 +25,8 @@ from pyumami.generation.cluster import (  # noqa: E402
 )
 from pyumami.generation.errors import SettingsError  # noqa: E402
 from pyumami.generation.generator import Generator  # noqa: E402
+from pyumami.generation.streaming import unweighted_batches  # noqa: E402
+from pyumami.generation.unweighting import MaxWeight  # noqa: E402
 
 #: A small g g -> t t~ run at fixed energy: 2 training iterations, 4 integration batches,
 #: unweighting over several batches (each batch a task on the cluster).
@@ -71,20 +74,44 @@ def test_cli_outputs_are_identical_for_0_1_2_workers(clients, tmp_path, capsys) 
     assert runs[0][0]["events"] == 300
 
 
-def test_python_api_is_identical_with_and_without_a_client(clients) -> None:
-    def run(client) -> tuple:
-        gen = Generator("g g > t t~", 1000.0, libraries="gg_ttx", seed=11, threads=1,
-                        batch_size=1500, client=client)  # fmt: skip
-        gen.train(2, 2000)
-        integration = gen.integrate(6000)
-        result = gen.generate(200)
-        events = result.events.to_numpy()
-        return (integration.cross_section_pb, integration.error_pb, result.cross_section_pb,
-                result.max_weight_pb, np.asarray(events.momenta).tobytes(),
-                np.asarray(events.weight).tobytes(), gen.next_batch)  # fmt: skip
+def _api_run(client) -> tuple:
+    gen = Generator("g g > t t~", 1000.0, libraries="gg_ttx", seed=11, threads=1,
+                    batch_size=600, client=client)  # fmt: skip
+    gen.train(2, 2000)
+    max_weight = MaxWeight(1e-3)  # W of the stream, from the integration (as the CLI does)
+    integration = gen.integrate(6000, on_batch=lambda b: max_weight.update(b.weight))
+    result = gen.generate(1000)
+    events = result.events.to_numpy()
+    stream = list(unweighted_batches(gen, 1000, 1.0, max_weight))
+    return (integration.cross_section_pb, integration.error_pb, result.cross_section_pb,
+            result.max_weight_pb, np.asarray(events.momenta).tobytes(),
+            np.asarray(events.weight).tobytes(), max_weight.value, gen.next_batch,
+            np.concatenate([b.momenta for b in stream]).tobytes()), gen.recomputed  # fmt: skip
 
-    reference = run(None)
-    assert run(clients[2]) == reference
+
+@pytest.mark.parametrize("task_events", [1, cluster.TASK_EVENTS])
+def test_python_api_is_identical_with_and_without_a_client(
+    clients, monkeypatch, task_events
+) -> None:
+    """One batch per task, or as many as a task takes by default (all of them here)."""
+    reference, _ = _api_run(None)
+    monkeypatch.setattr(cluster, "TASK_EVENTS", task_events)
+    assert _api_run(clients[2]) == (reference, 0)
+
+
+def test_batches_reduced_too_tightly_are_recomputed_with_the_same_bits(
+    clients, monkeypatch
+) -> None:
+    """With the floor at W itself and no margin on the summed weight, a batch reduced on a
+    worker often misses events or weights its unweighting needs (W moved meanwhile); the
+    client then computes it whole, and nothing changes."""
+    reference, _ = _api_run(None)
+    monkeypatch.setattr(cluster, "TASK_EVENTS", 1)  # every batch reduced against its hint
+    monkeypatch.setattr(unweighting, "FLOOR_SHARE", 1.0)
+    monkeypatch.setattr(unweighting, "TOTAL_MARGIN", 0.01)
+    result, recomputed = _api_run(clients[2])
+    assert result == reference
+    assert recomputed > 0
 
 
 @pytest.mark.parametrize("spec", ["local:0", "local:x", "cluster-host:8786"])
