@@ -1,13 +1,15 @@
 """Gradient throughput: |M|^2 alone versus |M|^2 with its gradients, in one run.
 
     .venv/bin/python bench/gradients.py [--process gg_ttx] [--batch 4096] [--repeats 5]
+                                        [--cpu-time]
 
 On one thread, double precision, on the library's own path (the widest SIMD
-instruction set; the dual-number passes run on the same lanes) and, in a child
+instruction set; the gradient passes run on the same lanes) and, in a child
 process with REFME_SIMD=scalar, on the scalar path, measures evaluations per second
-of: |M|^2 alone; |M|^2 + d|M|^2/dp (all 4 npar components); |M|^2 + d|M|^2/dm_t
-alone (one dual direction); |M|^2 + the parameter gradient (every parameter the
-library differentiates, one pass); and prints the ratios to |M|^2 alone. Then the
+of: |M|^2 alone; |M|^2 + d|M|^2/dp (all 4 npar components; reverse mode where the
+process offers it); the same in forward mode (REFME_MOMENTUM_GRADIENT=forward);
+|M|^2 + d|M|^2/dm_t alone (one dual direction); |M|^2 + the parameter gradient (every
+parameter the library differentiates, one pass); and prints the ratios to |M|^2 alone. Then the
 time from a fresh interpreter's ``import`` to the first jitted ``jax.grad`` of
 |M|^2(RamboOnDiet(r)) (no compile step beyond the C++ build). Rounds are interleaved
 so every variant sees the same load; the best round is shown. Not a test: nothing
@@ -21,6 +23,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
 
@@ -44,24 +47,44 @@ print(time.perf_counter() - t0)
 """
 
 
-def rates(process: str, batch: int, repeats: int) -> dict[str, float]:
+def forward_mode(run: Callable[[], object]) -> Callable[[], object]:
+    """``run`` with the momentum gradient's forward-mode passes (the library reads
+    REFME_MOMENTUM_GRADIENT at each call)."""
+
+    def forward() -> object:
+        before = os.environ.get("REFME_MOMENTUM_GRADIENT")
+        os.environ["REFME_MOMENTUM_GRADIENT"] = "forward"
+        try:
+            return run()
+        finally:
+            if before is None:
+                del os.environ["REFME_MOMENTUM_GRADIENT"]
+            else:
+                os.environ["REFME_MOMENTUM_GRADIENT"] = before
+
+    return forward
+
+
+def rates(process: str, batch: int, repeats: int, cpu_time: bool = False) -> dict[str, float]:
     with pyumami.load(ref_me.library_path(process), threads=1) as lib:
         mapping = RamboOnDiet(lib.masses[2:], 1000.0)
         p, _ = mapping.forward(np.random.default_rng(1).random((batch, mapping.dim)))
         variants = {
             "ME": lambda: lib(p, alpha_s=0.118),
             "ME + dME/dp": lambda: lib.gradient(p, "momenta", alpha_s=0.118),
+            "ME + dME/dp, fwd": forward_mode(lambda: lib.gradient(p, "momenta", alpha_s=0.118)),
             "ME + dME/dMT": lambda: lib.gradient(p, "MT", alpha_s=0.118),
             "ME + dME/dparams": lambda: lib.evaluate(
                 p, alpha_s=0.118, outputs=("matrix_element", "parameter_gradient")
             ),
         }
         best = dict.fromkeys(variants, 0.0)
+        clock = time.process_time if cpu_time else time.perf_counter
         for _ in range(repeats):
             for name, run in variants.items():
-                start = time.perf_counter()
+                start = clock()
                 run()
-                best[name] = max(best[name], batch / (time.perf_counter() - start))
+                best[name] = max(best[name], batch / (clock() - start))
         return best
 
 
@@ -70,12 +93,18 @@ def main() -> None:
     parser.add_argument("--process", default="gg_ttx")
     parser.add_argument("--batch", type=int, default=4096)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--cpu-time",
+        action="store_true",
+        help="rates from this process's CPU time instead of wall-clock time (one thread: "
+        "the same on an idle machine, steadier on a loaded one)",
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(repr(rates(args.process, args.batch, args.repeats)))
+        print(repr(rates(args.process, args.batch, args.repeats, args.cpu_time)))
         return
-    simd = rates(args.process, args.batch, args.repeats)
+    simd = rates(args.process, args.batch, args.repeats, args.cpu_time)
     scalar_run = subprocess.run(
         [
             sys.executable,
@@ -87,6 +116,7 @@ def main() -> None:
             str(args.batch),
             "--repeats",
             str(args.repeats),
+            *(["--cpu-time"] if args.cpu_time else []),
         ],
         env={**os.environ, "REFME_SIMD": "scalar"},
         capture_output=True,
@@ -94,7 +124,8 @@ def main() -> None:
         check=True,
     )
     scalar = eval(scalar_run.stdout.strip())  # noqa: S307 - our own child's repr of floats
-    print(f"{args.process}, batch {args.batch}, 1 thread, double, best of {args.repeats}")
+    clock = "CPU time" if args.cpu_time else "wall-clock time"
+    print(f"{args.process}, batch {args.batch}, 1 thread, double, best of {args.repeats} ({clock})")
     print(
         f"{'evaluation':<20} {'SIMD path /s':>14} {'ratio':>7} {'scalar path /s':>15} {'ratio':>7}"
     )

@@ -2,8 +2,8 @@
 
 A library that offers the gradient extension outputs of umami.h
 (``momentum_gradient``, ``parameter_gradient``; our reference libraries
-compute them with forward-mode dual numbers through the same C++ core as the
-matrix element) is differentiated exactly. Any other library can be
+compute them through the same C++ core as the matrix element, in reverse mode or
+with forward-mode dual numbers: docs/gradients.md) is differentiated exactly. Any other library can be
 differentiated approximately by central finite differences, on request only
 (``finite_differences=True``): shifted momenta and shifted parameters
 (through ``umami_set_parameter``), documented as approximate.

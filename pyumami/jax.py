@@ -1,8 +1,8 @@
 """JAX wrappers of UMAMI matrix elements: ``jax.jit``, ``jax.vmap`` and ``jax.grad``.
 
 The matrix element runs in the compiled library through ``jax.pure_callback``;
-its derivative comes from the library's gradient outputs (exact, forward-mode
-dual numbers in our reference libraries) through ``jax.custom_vjp``, so JAX
+its derivative comes from the library's gradient outputs (exact: adjoints or dual
+numbers in our reference libraries) through ``jax.custom_vjp``, so JAX
 never traces the physics: there is no compile step beyond the C++ build.
 
     >>> import jax, pyumami, pyumami.jax, ref_me        # doctest: +SKIP

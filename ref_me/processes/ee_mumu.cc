@@ -67,6 +67,32 @@ struct EeMuMu {
         jamp[0] = -amp[0] - amp[1];
     }
 
+    // Reverse mode (adjoint.h, gradient.h): the steps of amplitudes() backwards.
+    static REFME_HD ExternalKind external_kind(int i) {
+        return i == 1 || i == 2 ? ExternalKind::SpinorIn : ExternalKind::SpinorOut;
+    }
+
+    template <class F>
+    static REFME_HD void amplitudes_adjoint(const Wf<F>* const (&w)[kParticles],
+                                            const Couplings<F>& c, const Cx<F> (&jamp_bar)[kColors],
+                                            Wf<F>* const (&w_bar)[kParticles]) {
+        const Wf<F>& ep = *w[0];
+        const Wf<F>& em = *w[1];
+        const Wf<F>& mp = *w[2];
+        const Wf<F>& mm = *w[3];
+        const Chiral<F> photon = vector_coupling(c.gc_3);
+        const Chiral<F> zll = ffv2_ffv4_coupling(c.gc_50, c.gc_59);
+        const Wf<F> a = ffv_offshell_vector(em, ep, photon, 0.0, 0.0);
+        const Wf<F> z = ffv_offshell_vector(em, ep, zll, c.mz, c.wz);
+        Wf<F> a_bar, z_bar;
+        zero_adjoint(a_bar);
+        zero_adjoint(z_bar);
+        ffv_amplitude_adjoint(mp, mm, a, photon, -jamp_bar[0], *w_bar[2], *w_bar[3], a_bar);
+        ffv_amplitude_adjoint(mp, mm, z, zll, -jamp_bar[0], *w_bar[2], *w_bar[3], z_bar);
+        ffv_offshell_vector_adjoint(em, ep, photon, 0.0, 0.0, a_bar, *w_bar[1], *w_bar[0]);
+        ffv_offshell_vector_adjoint(em, ep, zll, c.mz, c.wz, z_bar, *w_bar[1], *w_bar[0]);
+    }
+
     template <class F>
     static REFME_HD F colour_sum(const Cx<F> (&jamp)[kColors]) {
         constexpr double cf[kColors][kColors] = {{1.0}};

@@ -95,6 +95,46 @@ struct GgTtx {
         jamp[1] = -times_i(amp[0]) - amp[2];
     }
 
+    // Reverse mode (adjoint.h, gradient.h): the steps above backwards.
+    static REFME_HD ExternalKind external_kind(int i) {
+        return i < 2    ? ExternalKind::Vector
+               : i == 2 ? ExternalKind::SpinorOut
+                        : ExternalKind::SpinorIn;
+    }
+
+    template <class F>
+    static REFME_HD void amplitudes_at_adjoint(const Wf<F> (&)[kParticles][2], const Currents<F>& k,
+                                               int row, const Couplings<F>&,
+                                               const Cx<F> (&jamp_bar)[kColors], Currents<F>& kb,
+                                               Wf<F> (&)[kParticles][2]) {
+        const int g1 = (row >> 3) & 1, g2 = (row >> 2) & 1, t = (row >> 1) & 1, tb = row & 1;
+        contract_adjoint(k.ttg[t << 1 | tb], k.gs[g1 << 1 | g2], times_i(jamp_bar[0] - jamp_bar[1]),
+                         kb.ttg[t << 1 | tb], kb.gs[g1 << 1 | g2]);
+        contract_adjoint(k.tb_g2[g2 << 1 | tb], k.t_off[g1 << 1 | t], -jamp_bar[0],
+                         kb.tb_g2[g2 << 1 | tb], kb.t_off[g1 << 1 | t]);
+        contract_adjoint(k.t_g2[g2 << 1 | t], k.tb_off[g1 << 1 | tb], -jamp_bar[1],
+                         kb.t_g2[g2 << 1 | t], kb.tb_off[g1 << 1 | tb]);
+    }
+
+    template <class F>
+    static REFME_HD void currents_adjoint(const Wf<F> (&ext)[kParticles][2], const Couplings<F>& c,
+                                          const Currents<F>&, const Currents<F>& kb,
+                                          Wf<F> (&eb)[kParticles][2]) {
+        const Chiral<F> gtt = vector_coupling(c.gc_11);
+        for (int h = 0; h < 4; ++h) {
+            const int a = h >> 1, b = h & 1;
+            vvv1_offshell_adjoint(ext[0][a], ext[1][b], c.gc_10, 0.0, 0.0, kb.gs[h], eb[0][a],
+                                  eb[1][b]);
+            ffv_offshell_fo_adjoint(ext[2][b], ext[0][a], gtt, c.mt, c.wt, kb.t_off[h], eb[2][b],
+                                    eb[0][a]);
+            ffv_offshell_fi_adjoint(ext[3][b], ext[0][a], gtt, c.mt, c.wt, kb.tb_off[h], eb[3][b],
+                                    eb[0][a]);
+            ffv_open_vector_adjoint(ext[3][b], ext[2][a], gtt, kb.ttg[h], eb[3][b], eb[2][a]);
+            ffv_open_fo_adjoint(ext[3][b], ext[1][a], gtt, kb.tb_g2[h], eb[3][b], eb[1][a]);
+            ffv_open_fi_adjoint(ext[2][b], ext[1][a], gtt, kb.t_g2[h], eb[2][b], eb[1][a]);
+        }
+    }
+
     template <class F>
     static REFME_HD F colour_sum(const Cx<F> (&jamp)[kColors]) {
         constexpr double cf[kColors][kColors] = {{16.0, -2.0}, {-2.0, 16.0}};

@@ -71,6 +71,25 @@ struct QqTtx {
         jamp[1] = 0.5 * amp[0];
     }
 
+    // Reverse mode (adjoint.h, gradient.h): the steps of amplitudes() backwards.
+    static REFME_HD ExternalKind external_kind(int i) {
+        return i == 0 || i == 3 ? ExternalKind::SpinorIn : ExternalKind::SpinorOut;
+    }
+
+    template <class F>
+    static REFME_HD void amplitudes_adjoint(const Wf<F>* const (&w)[kParticles],
+                                            const Couplings<F>& c, const Cx<F> (&jamp_bar)[kColors],
+                                            Wf<F>* const (&w_bar)[kParticles]) {
+        const Chiral<F> g = vector_coupling(c.gc_11);
+        const Wf<F> gluon = ffv_offshell_vector(*w[0], *w[1], g, 0.0, 0.0);
+        Wf<F> gluon_bar;
+        zero_adjoint(gluon_bar);
+        ffv_amplitude_adjoint(*w[3], *w[2], gluon, g,
+                              (-1.0 / 6.0) * jamp_bar[0] + 0.5 * jamp_bar[1], *w_bar[3], *w_bar[2],
+                              gluon_bar);
+        ffv_offshell_vector_adjoint(*w[0], *w[1], g, 0.0, 0.0, gluon_bar, *w_bar[0], *w_bar[1]);
+    }
+
     template <class F>
     static REFME_HD F colour_sum(const Cx<F> (&jamp)[kColors]) {
         constexpr double cf[kColors][kColors] = {{9.0, 3.0}, {3.0, 9.0}};

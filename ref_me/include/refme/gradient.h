@@ -1,6 +1,8 @@
-// refme/gradient.h -- gradients of |M|^2 through the same templated core, with
-// forward-mode dual numbers (dual.h): pyumami's vendor outputs of umami.h,
-// PYUMAMI_OUT_MOMENTUM_GRADIENT and the parameter derivatives.
+// refme/gradient.h -- gradients of |M|^2 through the same templated core: pyumami's
+// vendor outputs of umami.h, PYUMAMI_OUT_MOMENTUM_GRADIENT and the parameter
+// derivatives. Parameter derivatives with forward-mode dual numbers (dual.h); the
+// momentum gradient in reverse mode (adjoint.h, ReverseMomentumGradient) where the
+// process provides its reverse sequence, else forward mode too (MomentumGradient).
 //
 // The passes run on the lanes of F, as the matrix element does: F = Vec<L> in the
 // SIMD objects (L events per Dual<Vec<L>, N>), double for the scalar path and for the
@@ -20,9 +22,13 @@
 #ifndef REFME_GRADIENT_H
 #define REFME_GRADIENT_H
 
+#include <stdlib.h>
+#include <string.h>
+
 #include <type_traits>
 #include <utility>
 
+#include "adjoint.h"
 #include "dual.h"
 #include "process.h"
 
@@ -182,7 +188,8 @@ REFME_HD inline Dual<F, N> momentum_pass(size_t e, const Batch& b, const EvalCon
     return matrix_element_over<P, F, D>(e, b, cfg, p, b.alpha_s ? per_event : fixed);
 }
 
-// The momentum gradient on the lanes of F. Events from a hadron collider have both
+// The momentum gradient in forward mode on the lanes of F (processes without a reverse
+// sequence, and REFME_MOMENTUM_GRADIENT=forward). Events from a hadron collider have both
 // beams on the z axis: their 4 transverse directions come from a rotated pass of 4
 // directions and the lab pass takes the other 4 npar - 4. Any other block takes
 // every direction in the lab frame, plus, where some lane has a momentum on the axis,
@@ -260,6 +267,190 @@ struct MomentumGradient {
     }
 };
 
+// Whether P provides the reverse sequence of its amplitudes (adjoint.h): the kind of each
+// external wavefunction, and either (helicity recycling)
+//   template <class F> static void amplitudes_at_adjoint(ext, table, row, c, jamp_bar,
+//                                                        table_bar, ext_bar);
+//   template <class F> static void currents_adjoint(ext, c, table, table_bar, ext_bar);
+// or (one helicity row at a time)
+//   template <class F> static void amplitudes_adjoint(w, c, jamp_bar, w_bar);
+// each adding the adjoints of its inputs from those of its outputs.
+template <class P, class F, class = void>
+struct RecyclingAdjoint : std::false_type {};
+template <class P, class F>
+struct RecyclingAdjoint<
+    P, F,
+    std::void_t<decltype(&P::template currents_adjoint<F>),
+                decltype(&P::template amplitudes_at_adjoint<F>), decltype(&P::external_kind)>>
+    : RecyclesHelicities<P, F> {};
+template <class P, class F, class = void>
+struct RowAdjoint : std::false_type {};
+template <class P, class F>
+struct RowAdjoint<
+    P, F, std::void_t<decltype(&P::template amplitudes_adjoint<F>), decltype(&P::external_kind)>>
+    : std::true_type {};
+template <class P, class F>
+struct HasAdjoint : std::bool_constant<RecyclingAdjoint<P, F>::value || RowAdjoint<P, F>::value> {};
+
+// REFME_MOMENTUM_GRADIENT=forward: the forward-mode passes for every process (to
+// compare both modes; the reverse pass is the default where a process offers it).
+// Read at each call (once per range of events), so a host can switch between calls.
+inline bool forward_momentum_gradient_forced() {
+    const char* mode = getenv("REFME_MOMENTUM_GRADIENT");
+    return mode && strcmp(mode, "forward") == 0;
+}
+
+// The momentum gradient in reverse mode, one pass: the external wavefunctions over
+// Dual<F, 4> (each seeded on its own particle's four components; their value parts are
+// the wavefunctions of the plain evaluation), the helicity sum over F exactly as
+// sum_helicities computes it (so |M|^2 keeps its bits), and after each row the adjoint
+// of its colour sum and amplitudes, accumulated into the adjoints of the table of
+// currents; then the adjoints of the currents, and the chain rule through the external
+// wavefunctions' derivatives. A momentum on the z axis (beams) takes its transverse
+// derivatives from the rotation of its wavefunctions (axis_transverse_derivative).
+template <class P, class F>
+struct ReverseMomentumGradient {
+    using Q = Core<P>;
+    using D4 = Dual<F, 4>;
+    using Mask = decltype(F() < F());
+    static constexpr int np = P::kParticles;
+    static constexpr bool recycle = RecyclingAdjoint<P, F>::value;
+    using Table = typename std::conditional_t<recycle, P, NoCurrents>::template Currents<F>;
+    static_assert(std::is_trivially_copyable_v<Table>, "the adjoint table is zeroed bytewise");
+    // External wavefunctions depend on the couplings through the masses only, which
+    // do not depend on ALPHA_S: the card's couplings serve every event.
+    CouplingsOf<P, D4> external_couplings;
+    CouplingsOf<P, F> fixed;
+
+    explicit ReverseMomentumGradient(const EvalConfig<P>& cfg)
+        : external_couplings(card_couplings<P, D4>(cfg)), fixed(card_couplings<P, F>(cfg)) {}
+
+    static Wf<F> value(const Wf<D4>& w) {
+        Wf<F> out;
+        for (int k = 0; k < 4; ++k) {
+            out.p[k] = w.p[k].v;
+            out.c[k] = Cx<F>{w.c[k].re.v, w.c[k].im.v};
+        }
+        return out;
+    }
+
+    // Adds Re(sum_h ext_bar . d ext / d p_nu) for the four components nu of one particle.
+    static void chain(const Wf<D4> (&ext4)[2], const Wf<F> (&bar)[2], F (&grad)[4]) {
+        for (int nu = 0; nu < 4; ++nu) {
+            F s = 0.0;
+            for (int h = 0; h < 2; ++h)
+                for (int k = 0; k < 4; ++k)
+                    s += (bar[h].c[k].re * ext4[h].c[k].re.d[nu] -
+                          bar[h].c[k].im * ext4[h].c[k].im.d[nu]) +
+                         bar[h].p[k] * ext4[h].p[k].d[nu];
+            grad[nu] = s;
+        }
+    }
+
+    // The transverse derivatives of a particle on the z axis, in the lanes `on_axis`.
+    static void axis_chain(ExternalKind kind, const Wf<D4> (&ext4)[2], const Wf<F> (&ext)[2],
+                           const Wf<F> (&bar)[2], const F& pz, const Mask& on_axis, F (&grad)[4]) {
+        const F safe_pz = where(on_axis, pz, F(1.0));
+        for (int t = 1; t < 3; ++t) {
+            F s = 0.0;
+            for (int h = 0; h < 2; ++h) {
+                Cx<F> dc[4];
+                axis_transverse_derivative(kind, ext[h].c, safe_pz, t, dc);
+                for (int k = 0; k < 4; ++k)
+                    s += (bar[h].c[k].re * dc[k].re - bar[h].c[k].im * dc[k].im) +
+                         bar[h].p[k] * ext4[h].p[k].d[t];
+            }
+            grad[t] = where(on_axis, s, grad[t]);
+        }
+    }
+
+    void block(size_t e, const Batch& b, const GradientBatch& g, const EvalConfig<P>& cfg) const {
+        using LF = Lanes<F>;
+        F p[np][4];
+        for (int ip = 0; ip < np; ++ip)
+            for (int c = 0; c < 4; ++c)
+                p[ip][c] = LF::load(b.momenta + e + b.stride * (ip + np * c));
+        Mask mirrored = F(0.0) != F(0.0);  // no lane
+        if (Flavors<P>::count > 1 && b.flavor) {
+            double flag[LF::size];
+            for (int k = 0; k < LF::size; ++k)
+                flag[k] = Flavors<P>::mirrored(b.flavor[e + k]) ? 1.0 : 0.0;
+            mirrored = LF::load(flag) != 0.0;
+            for (int c = 0; c < 4; ++c) {
+                const F first = p[0][c];
+                p[0][c] = where(mirrored, p[1][c], first);
+                p[1][c] = where(mirrored, first, p[1][c]);
+            }
+        }
+        const CouplingsOf<P, F> c =
+            b.alpha_s ? Q::template couplings<F>(cfg.sm, strong_coupling(LF::load(b.alpha_s + e)))
+                      : fixed;
+        Wf<D4> ext4[np][2];
+        Wf<F> ext[np][2], bar[np][2];
+        for (int i = 0; i < np; ++i) {
+            D4 pd[4];
+            for (int k = 0; k < 4; ++k) pd[k] = D4::variable(p[i][k], k);
+            ext4[i][0] = Q::template external<D4>(i, pd, P::first_helicity(i), external_couplings);
+            ext4[i][1] = Q::template external<D4>(i, pd, -P::first_helicity(i), external_couplings);
+            for (int h = 0; h < 2; ++h) {
+                ext[i][h] = value(ext4[i][h]);
+                zero_adjoint(bar[i][h]);
+            }
+        }
+        const F scale = F(1.0 / P::kAverage);
+        F total = 0.0;
+        if constexpr (recycle) {
+            Table table, table_bar;
+            P::template currents<F>(ext, c, table);
+            memset(static_cast<void*>(&table_bar), 0, sizeof(Table));
+            for (int n = 0; n < cfg.n_good; ++n) {
+                const int row = cfg.good[n];
+                Cx<F> amp[P::kDiagrams], jamp[P::kColors], jamp_bar[P::kColors];
+                P::template amplitudes_at<F>(ext, table, row, c, amp, jamp);
+                F q;
+                colour_sum_adjoint<Q, P::kColors>(jamp, scale, q, jamp_bar);
+                total += q;
+                P::template amplitudes_at_adjoint<F>(ext, table, row, c, jamp_bar, table_bar, bar);
+            }
+            P::template currents_adjoint<F>(ext, c, table, table_bar, bar);
+        } else {
+            for (int n = 0; n < cfg.n_good; ++n) {
+                const int row = cfg.good[n];
+                const Wf<F>* w[np];
+                Wf<F>* w_bar[np];
+                for (int i = 0; i < np; ++i) {
+                    const int h = (row >> (np - 1 - i)) & 1;
+                    w[i] = &ext[i][h];
+                    w_bar[i] = &bar[i][h];
+                }
+                Cx<F> amp[P::kDiagrams], jamp[P::kColors], jamp_bar[P::kColors];
+                Q::template amplitudes<F>(w, c, amp, jamp);
+                F q;
+                colour_sum_adjoint<Q, P::kColors>(jamp, scale, q, jamp_bar);
+                total += q;
+                P::template amplitudes_adjoint<F>(w, c, jamp_bar, w_bar);
+            }
+        }
+        if (b.matrix_element) LF::store(b.matrix_element + e, total / P::kAverage);
+        F grad[np][4];
+        for (int i = 0; i < np; ++i) {
+            chain(ext4[i], bar[i], grad[i]);
+            // (pz = 0 too: a particle at rest keeps the lab function's derivatives)
+            const Mask on_axis = (p[i][1] == 0.0) & (p[i][2] == 0.0) & (p[i][3] != 0.0);
+            if (any_lane(on_axis))
+                axis_chain(P::external_kind(i), ext4[i], ext[i], bar[i], p[i][3], on_axis, grad[i]);
+        }
+        for (int k = 0; k < 4; ++k) {
+            const F first = grad[0][k];
+            grad[0][k] = where(mirrored, grad[1][k], first);
+            grad[1][k] = where(mirrored, first, grad[1][k]);
+        }
+        for (int ip = 0; ip < np; ++ip)
+            for (int k = 0; k < 4; ++k)
+                LF::store(g.momenta + e + b.stride * (ip + np * k), grad[ip][k]);
+    }
+};
+
 // The parameter derivatives asked for (g.parameters[k] or g.all_parameters set) on the
 // lanes of F, over D = Dual<F, N>: direction n is parameter which[n].
 template <class P, class F, int N>
@@ -314,8 +505,17 @@ inline void gradient_blocks(const Batch& b, const GradientBatch& g, const EvalCo
                             size_t e, size_t blocks) {
     constexpr size_t lanes = Lanes<F>::size;
     if (g.momenta) {
-        const MomentumGradient<P, F> m(cfg);
-        for (size_t k = 0; k < blocks; ++k) m.block(e + lanes * k, b, g, cfg);
+        const bool reverse = HasAdjoint<P, F>::value && !forward_momentum_gradient_forced();
+        if constexpr (HasAdjoint<P, F>::value) {
+            if (reverse) {
+                const ReverseMomentumGradient<P, F> m(cfg);
+                for (size_t k = 0; k < blocks; ++k) m.block(e + lanes * k, b, g, cfg);
+            }
+        }
+        if (!reverse) {
+            const MomentumGradient<P, F> m(cfg);
+            for (size_t k = 0; k < blocks; ++k) m.block(e + lanes * k, b, g, cfg);
+        }
     }
     int asked[kGradientParameterCount], n_asked = 0;
     for (int k = 0; k < kGradientParameterCount; ++k)
