@@ -17,6 +17,7 @@ import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Generator as GeneratorIterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -231,7 +232,7 @@ class Generator:
         self,
         sizes: Iterable[int],
         reduction: Callable[[int], ReductionHint] | None = None,
-    ) -> Iterator[tuple[int, WeightedSample | ReducedBatch]]:
+    ) -> GeneratorIterator[tuple[int, WeightedSample | ReducedBatch], None, None]:
         """(batch index, sample) for consecutive batch indices with the grids frozen.
 
         On a cluster with ``reduction``, a batch comes back reduced on its worker
