@@ -7,7 +7,8 @@ BUILD ?= build
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 # One job per core unless the caller chose (`make -j1`): the libraries are independent
 # objects (three per process: baseline, AVX2, AVX-512) and a serial build takes ~20 min.
-ifeq ($(filter -j%,$(MAKEFLAGS)),)
+# (top level only: a sub-make shares its parent's jobs)
+ifeq ($(MAKELEVEL)$(filter -j%,$(MAKEFLAGS)),0)
 MAKEFLAGS += -j$(NPROC)
 endif
 

@@ -125,18 +125,7 @@ REFME_HD inline double gradient_frame(int row, int col) {
 template <class P, class F, class D>
 REFME_HD inline D matrix_element_over(size_t e, const Batch& b, const EvalConfig<P>& cfg,
                                       D (&p)[P::kParticles][4], const CouplingsOf<P, D>& c) {
-    using LF = Lanes<F>;
-    if (Flavors<P>::count > 1 && b.flavor) {
-        double flag[LF::size];
-        for (int k = 0; k < LF::size; ++k)
-            flag[k] = Flavors<P>::mirrored(b.flavor[e + k]) ? 1.0 : 0.0;
-        const auto mirrored = LF::load(flag) != 0.0;
-        for (int i = 0; i < 4; ++i) {
-            const D first = p[0][i];
-            p[0][i] = where(mirrored, p[1][i], first);
-            p[1][i] = where(mirrored, first, p[1][i]);
-        }
-    }
+    mirror_beams<P, F>(e, b, p);
     HelicitySum<P, D> s;
     sum_helicities<P, D>(p, c, cfg.good, cfg.n_good, false, false, s);
     return s.total / P::kAverage;
@@ -370,18 +359,7 @@ struct ReverseMomentumGradient {
         for (int ip = 0; ip < np; ++ip)
             for (int c = 0; c < 4; ++c)
                 p[ip][c] = LF::load(b.momenta + e + b.stride * (ip + np * c));
-        Mask mirrored = F(0.0) != F(0.0);  // no lane
-        if (Flavors<P>::count > 1 && b.flavor) {
-            double flag[LF::size];
-            for (int k = 0; k < LF::size; ++k)
-                flag[k] = Flavors<P>::mirrored(b.flavor[e + k]) ? 1.0 : 0.0;
-            mirrored = LF::load(flag) != 0.0;
-            for (int c = 0; c < 4; ++c) {
-                const F first = p[0][c];
-                p[0][c] = where(mirrored, p[1][c], first);
-                p[1][c] = where(mirrored, first, p[1][c]);
-            }
-        }
+        const Mask mirrored = mirror_beams<P, F>(e, b, p);
         const CouplingsOf<P, F> c =
             b.alpha_s ? Q::template couplings<F>(cfg.sm, strong_coupling(LF::load(b.alpha_s + e)))
                       : fixed;
@@ -440,11 +418,7 @@ struct ReverseMomentumGradient {
             if (any_lane(on_axis))
                 axis_chain(P::external_kind(i), ext4[i], ext[i], bar[i], p[i][3], on_axis, grad[i]);
         }
-        for (int k = 0; k < 4; ++k) {
-            const F first = grad[0][k];
-            grad[0][k] = where(mirrored, grad[1][k], first);
-            grad[1][k] = where(mirrored, first, grad[1][k]);
-        }
+        if (Flavors<P>::count > 1 && b.flavor) swap_beams(mirrored, grad);
         for (int ip = 0; ip < np; ++ip)
             for (int k = 0; k < 4; ++k)
                 LF::store(g.momenta + e + b.stride * (ip + np * k), grad[ip][k]);

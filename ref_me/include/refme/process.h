@@ -272,6 +272,38 @@ REFME_HD inline void write_selections(size_t e, int k, const Batch& b, const Eva
     }
 }
 
+// Swaps rows 0 and 1 of x (the incoming particles' four-vectors, or their gradients) in
+// the lanes `mirrored`.
+template <class M, class T, int N>
+REFME_HD inline void swap_beams(const M& mirrored, T (&x)[N][4]) {
+    for (int c = 0; c < 4; ++c) {
+        const T first = x[0][c];
+        x[0][c] = where(mirrored, x[1][c], first);
+        x[1][c] = where(mirrored, first, x[1][c]);
+    }
+}
+
+// Events e .. e + lanes - 1 of F whose flavour has the incoming partons in swapped order
+// (Flavors::mirrored) get their incoming momenta p swapped (over any number type T, the
+// dual numbers with their seeds too); returns those lanes (none without flavours, and
+// then nothing is done).
+template <class P, class F, class T>
+REFME_HD inline auto mirror_beams(size_t e, const Batch& b, T (&p)[P::kParticles][4])
+    -> decltype(F() < F()) {
+    using LF = Lanes<F>;
+    if constexpr (Flavors<P>::count == 1) {  // (a plain `if` leaves nvcc an unreachable loop)
+        return F(0.0) != F(0.0);
+    } else {
+        if (!b.flavor) return F(0.0) != F(0.0);
+        double flag[LF::size];
+        for (int k = 0; k < LF::size; ++k)
+            flag[k] = Flavors<P>::mirrored(b.flavor[e + k]) ? 1.0 : 0.0;
+        const auto mirrored = LF::load(flag) != 0.0;
+        swap_beams(mirrored, p);
+        return mirrored;
+    }
+}
+
 // Events e .. e + lanes - 1 (absolute indices into the buffers), one per lane of F.
 // `fixed` are the couplings at the card's alpha_s, used when no ALPHA_S is given.
 template <class P, class F>
@@ -282,17 +314,7 @@ REFME_HD inline void evaluate_block(size_t e, const Batch& b, const EvalConfig<P
     F p[np][4];
     for (int ip = 0; ip < np; ++ip)
         for (int c = 0; c < 4; ++c) p[ip][c] = LF::load(b.momenta + e + b.stride * (ip + np * c));
-    if (Flavors<P>::count > 1 && b.flavor) {
-        double flag[LF::size];
-        for (int k = 0; k < LF::size; ++k)
-            flag[k] = Flavors<P>::mirrored(b.flavor[e + k]) ? 1.0 : 0.0;
-        const auto mirrored = LF::load(flag) != 0.0;
-        for (int c = 0; c < 4; ++c) {
-            const F first = p[0][c];
-            p[0][c] = where(mirrored, p[1][c], first);
-            p[1][c] = where(mirrored, first, p[1][c]);
-        }
-    }
+    mirror_beams<P, F>(e, b, p);
     const CouplingsOf<P, F> c =
         b.alpha_s ? Core<P>::template couplings<F>(cfg.sm, strong_coupling(LF::load(b.alpha_s + e)))
                   : fixed;
