@@ -429,10 +429,11 @@ class Integrand:
         weights, helicities, colors = [], [], []
         for call, out in zip(part.calls, outs, strict=True):
             size = call.seg.stop - call.seg.start
-            weight = xp.zeros(size, dtype=xp.float64)
             helicity = xp.full(size, -1, dtype=xp.int32)
             color = xp.full(size, -1, dtype=xp.int32)
-            if out is not None:
+            if out is None:
+                weight = xp.zeros(size, dtype=xp.float64)
+            else:
                 me = out["matrix_element"]
                 if "diagram_amp2" in out:
                     me = me * sde_weights(
@@ -442,6 +443,7 @@ class Integrand:
                 if call.everyone:
                     weight = value
                 else:
+                    weight = xp.zeros(size, dtype=xp.float64)
                     weight[call.mask] = value
                 for key, target in (("helicity_index", helicity), ("color_index", color)):
                     if key in out:

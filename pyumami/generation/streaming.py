@@ -98,7 +98,9 @@ def unweighted_batches(
             if passed is None:  # a local batch, or one reduced too tightly
                 rng = batch_rng(generator.seed, index, UNWEIGHTING_STREAM)
                 whole = ReductionHint.whole(UNWEIGHTING_STREAM, 1)
-                sample = reduce_batch(generator._whole(index, sample).events, rng, whole, True)
+                sample = reduce_batch(
+                    generator._whole(index, sample).events, rng, whole, local=True
+                )
                 passed = accept_reduced(max_weight, sample)
                 assert passed is not None  # a whole batch always merges
             positions, big_w = passed

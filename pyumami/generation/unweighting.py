@@ -167,7 +167,7 @@ class ReducedBatch:
     Attributes:
         n: weighted events; sum_w, sum_w2: their weights' sum and sum of squares (pb).
         positive_sum: summed positive weight (pb); top: the largest positive weights,
-            descending; complete: top holds all of them.
+            descending (in any order where complete); complete: top holds all of them.
         floor: the W lower bound of the hint (pb).
         index: positions in the batch of the kept events (ascending): those with w > 0
             and u * floor < w; weight, uniforms: their weights and uniform numbers.
@@ -205,9 +205,12 @@ def reduce_batch(
     w = np.asarray(host_array(batch.weight), dtype=np.float64)
     positive = w[w > 0.0]
     positive_sum = float(positive.sum())
-    top = np.sort(positive)[::-1]
+    # a complete list is sorted where it is merged (MaxWeight._merged): only a truncated
+    # one needs its order here
+    top = positive
     complete = True
     if np.isfinite(hint.total):
+        top = np.sort(positive)[::-1]
         k = int(np.searchsorted(np.cumsum(top), hint.eps * hint.total, side="right"))
         # the merged list keeps 2 k + 256; the batch's own share of it is at most that
         complete = 2 * k + 512 >= top.size
@@ -265,7 +268,6 @@ class Unweighter:
         self.sum_w = 0.0
         self.sum_w2 = 0.0
         self._c = _Candidates()
-        self._n_candidates = 0
 
     def add(self, batch: EventBatch, rng: np.random.Generator) -> int:
         accepted = self.add_reduced(reduce_batch(batch, rng, self.hint(), local=True))
@@ -299,7 +301,6 @@ class Unweighter:
             self._c.weight.append(reduced.weight[idx])
             self._c.w_at.append(np.full(idx.size, big_w))
             self._c.u.append(reduced.uniforms[1][idx])
-            self._n_candidates += int(idx.size)
         return int(idx.size)
 
     def _keep(self) -> tuple[np.ndarray, np.ndarray]:
@@ -321,7 +322,7 @@ class Unweighter:
     def candidates(self) -> int:
         """Events accepted so far against the W of their time: the final pass keeps a
         subset of them, so fewer than ``n`` candidates cannot give ``n`` events."""
-        return self._n_candidates
+        return sum(int(w.size) for w in self._c.weight)
 
     @property
     def cross_section(self) -> tuple[float, float]:

@@ -85,3 +85,19 @@ def test_unweighted_events_follow_the_weighted_distribution():
     assert abs(mean - 1.0) < 4 * err
     assert np.sum(events.weight) == pytest.approx(mean)
     assert unweighter.efficiency == pytest.approx(1 / 3, rel=0.02)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 8), st.sampled_from([0.0, 1e-3, 0.1]))
+def test_the_final_pass_keeps_a_subset_of_the_candidates(seed, batches, eps):
+    """generate counts the events the final pass keeps only once the candidates reach n:
+    valid because the count never exceeds the candidates accepted so far (each the
+    number ``add`` returned), whatever W does between batches."""
+    rng = np.random.default_rng(seed)
+    unweighter = Unweighter(eps)
+    accepted = 0
+    for k in range(batches):
+        w = rng.exponential(size=int(rng.integers(1, 500))) ** 3 * (rng.random() + 0.1)
+        accepted += unweighter.add(batch(w, rng.random(w.size), k), np.random.default_rng(k))
+        assert unweighter.candidates == accepted
+        assert unweighter.expected() <= unweighter.candidates
