@@ -40,12 +40,12 @@ struct EeMuMu {
     }
 
     template <class F>
-    static REFME_HD Wf<F> external(int i, const F (&p)[4], int hel, const Couplings<F>&) {
+    static REFME_HD Wf<F> external(int i, const Momentum<F> (&p)[4], int hel, const Couplings<F>&) {
         switch (i) {
-            case 0: return oxxxxx(p, 0.0, hel, -1);   // incoming e+
-            case 1: return ixxxxx(p, 0.0, hel, +1);   // incoming e-
-            case 2: return ixxxxx(p, 0.0, hel, -1);   // outgoing mu+
-            default: return oxxxxx(p, 0.0, hel, +1);  // outgoing mu-
+            case 0: return oxxxxx<F>(p, 0.0, hel, -1);   // incoming e+
+            case 1: return ixxxxx<F>(p, 0.0, hel, +1);   // incoming e-
+            case 2: return ixxxxx<F>(p, 0.0, hel, -1);   // outgoing mu+
+            default: return oxxxxx<F>(p, 0.0, hel, +1);  // outgoing mu-
         }
     }
 

@@ -51,12 +51,13 @@ struct QqTtx {
     }
 
     template <class F>
-    static REFME_HD Wf<F> external(int i, const F (&p)[4], int hel, const Couplings<F>& c) {
+    static REFME_HD Wf<F> external(int i, const Momentum<F> (&p)[4], int hel,
+                                   const Couplings<F>& c) {
         switch (i) {
-            case 0: return ixxxxx(p, 0.0, hel, +1);    // incoming quark
-            case 1: return oxxxxx(p, 0.0, hel, -1);    // incoming antiquark
-            case 2: return oxxxxx(p, c.mt, hel, +1);   // outgoing t
-            default: return ixxxxx(p, c.mt, hel, -1);  // outgoing t~
+            case 0: return ixxxxx<F>(p, 0.0, hel, +1);    // incoming quark
+            case 1: return oxxxxx<F>(p, 0.0, hel, -1);    // incoming antiquark
+            case 2: return oxxxxx<F>(p, c.mt, hel, +1);   // outgoing t
+            default: return ixxxxx<F>(p, c.mt, hel, -1);  // outgoing t~
         }
     }
 

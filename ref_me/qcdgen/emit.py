@@ -425,13 +425,13 @@ struct {p.traits} {{
     }}
 
     template <class F>
-    static REFME_HD Wf<F> external(int i, const F (&p)[4], int hel, const Couplings<F>& c) {{
+    static REFME_HD Wf<F> external(int i, const Momentum<F> (&p)[4], int hel, const Couplings<F>& c) {{
         switch (i) {{
-            case 2: return oxxxxx(p, c.mt, hel, +1);  // outgoing t
-            case 3: return ixxxxx(p, c.mt, hel, -1);  // outgoing t~
+            case 2: return oxxxxx<F>(p, c.mt, hel, +1);  // outgoing t
+            case 3: return ixxxxx<F>(p, c.mt, hel, -1);  // outgoing t~
             case 0:
-            case 1: return vxxxxx(p, 0.0, hel, -1);   // incoming gluons
-            default: return vxxxxx(p, 0.0, hel, +1);  // outgoing gluons
+            case 1: return vxxxxx<F>(p, 0.0, hel, -1);   // incoming gluons
+            default: return vxxxxx<F>(p, 0.0, hel, +1);  // outgoing gluons
         }}
     }}
 

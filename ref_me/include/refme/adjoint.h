@@ -157,7 +157,7 @@ REFME_HD inline void fermion_line_adjoint(const Wf<F>& x, const Wf<F>& v, const 
         gamma_fi(x, vs, g, y);
         fo_gamma(big_g, ks, unit_coupling<F>(), h);
     }
-    const Cx<F> f = i_over_denominator(k, m, w);
+    const Cx<F> f = i_over_denominator<F>(k, m, w);
     Cx<F> s = cx_of<F>(0.0);
     for (int c = 0; c < 4; ++c) {
         h[c] = f * (h[c] + m * out_bar.c[c]);
@@ -216,7 +216,7 @@ REFME_HD inline void ffv_offshell_vector_adjoint(const Wf<F>& fi, const Wf<F>& f
                                                  Wf<F>& fo_bar) {
     F q[4];
     for (int k = 0; k < 4; ++k) q[k] = -(fi.p[k] + fo.p[k]);
-    const Cx<F> f = detail::i_over_denominator(q, m, w);
+    const Cx<F> f = detail::i_over_denominator<F>(q, m, w);
     const bool massive = any_lane(m != 0.0);
     Cx<F> gq = cx_of<F>(0.0), qj = cx_of<F>(0.0);
     Cx<F> j[4];  // contravariant J^mu
@@ -273,7 +273,7 @@ REFME_HD inline void vvv1_offshell_adjoint(const Wf<F>& v2, const Wf<F>& v3, con
     const Cx<F> v23 = detail::dot(v2.c, v3.c);
     const Cx<F> t3 = detail::dot(v3.c, d21);
     const Cx<F> t2 = detail::dot(v2.c, d13);
-    const Cx<F> f0 = detail::i_over_denominator(p1, m, w);
+    const Cx<F> f0 = detail::i_over_denominator<F>(p1, m, w);
     const Cx<F> f = g * f0;
     Cx<F> a = cx_of<F>(0.0), b = cx_of<F>(0.0), c = cx_of<F>(0.0);
     for (int mu = 0; mu < 4; ++mu) {

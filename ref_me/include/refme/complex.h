@@ -24,6 +24,11 @@ template <class F>
 REFME_HD constexpr Cx<F> cx_of(const nd<F>& re, const nd<F>& im = nd<F>(0.0)) {
     return Cx<F>{re, im};
 }
+// A Cx<P> as Cx<F> (P converting to F: a constant as a dual number, number.h's Momentum).
+template <class F, class P>
+REFME_HD constexpr Cx<F> to_cx(const Cx<P>& a) {
+    return Cx<F>{F(a.re), F(a.im)};
+}
 
 template <class F>
 REFME_HD constexpr Cx<F> operator+(const Cx<F>& a, const Cx<F>& b) {

@@ -22,6 +22,14 @@
 #ifndef REFME_ISA
 #define REFME_ISA isa_base
 #endif
+// Small operations whose operands and result would otherwise go through memory (a call
+// costs several times their arithmetic for SIMD vectors and dual numbers).
+#ifdef __CUDACC__
+#define REFME_ALWAYS_INLINE __forceinline__
+#else
+#define REFME_ALWAYS_INLINE __attribute__((always_inline)) inline
+#endif
+
 #define REFME_BEGIN_NAMESPACE \
     namespace refme {         \
     inline namespace REFME_ISA {

@@ -30,6 +30,7 @@
 
 #include "adjoint.h"
 #include "dual.h"
+#include "parameter_dual.h"
 #include "process.h"
 
 namespace refme {
@@ -124,7 +125,8 @@ REFME_HD inline double gradient_frame(int row, int col) {
 // evaluate_block, so derivative n stays that of the event's own component.
 template <class P, class F, class D>
 REFME_HD inline D matrix_element_over(size_t e, const Batch& b, const EvalConfig<P>& cfg,
-                                      D (&p)[P::kParticles][4], const CouplingsOf<P, D>& c) {
+                                      Momentum<D> (&p)[P::kParticles][4],
+                                      const CouplingsOf<P, D>& c) {
     mirror_beams<P, F>(e, b, p);
     HelicitySum<P, D> s;
     sum_helicities<P, D>(p, c, cfg.good, cfg.n_good, false, false, s);
@@ -429,7 +431,7 @@ struct ReverseMomentumGradient {
 // lanes of F, over D = Dual<F, N>: direction n is parameter which[n].
 template <class P, class F, int N>
 struct ParameterGradient {
-    using D = Dual<F, N>;
+    using D = ParameterDual<F, N>;
     int which[N];
     bool seeds_alpha_s = false;
     int alpha_s_direction = 0;
@@ -454,10 +456,10 @@ struct ParameterGradient {
                bool write_value) const {
         using LF = Lanes<F>;
         constexpr int np = P::kParticles;
-        D p[np][4];
+        F p[np][4];  // constants: Momentum<D> = F
         for (int ip = 0; ip < np; ++ip)
             for (int c = 0; c < 4; ++c)
-                p[ip][c] = D(LF::load(b.momenta + e + b.stride * (ip + np * c)));
+                p[ip][c] = LF::load(b.momenta + e + b.stride * (ip + np * c));
         CouplingsOf<P, D> per_event;
         if (b.alpha_s) {
             D alpha_s(LF::load(b.alpha_s + e));

@@ -11,7 +11,8 @@
 //   template <class F, class R> static REFME_HD Couplings<F> couplings(const SmParametersT<R>&,
 //                                                                      const F& g_s);
 //       (R = double, or F itself when the parameters are differentiated: gradient.h)
-//   template <class F> static REFME_HD Wf<F> external(int particle, const F (&p)[4],
+//   template <class F> static REFME_HD Wf<F> external(int particle,
+//                                                     const Momentum<F> (&p)[4],
 //                                                     int helicity, const Couplings<F>&);
 //   template <class F> static REFME_HD void amplitudes(const Wf<F>* const (&w)[kParticles],
 //                                                      const Couplings<F>&,
@@ -179,9 +180,9 @@ struct RecyclesHelicities<P, F, std::void_t<typename P::template Currents<F>>>
 // Sums rows good[0 .. n_good-1] of the helicity table. The external wavefunctions are
 // computed once per particle and helicity sign and shared by all rows.
 template <class P, class F>
-REFME_HD inline void sum_helicities(const F (&p)[P::kParticles][4], const CouplingsOf<P, F>& c,
-                                    const int* good, int n_good, bool want_amp2, bool want_jamp2,
-                                    HelicitySum<P, F>& out) {
+REFME_HD inline void sum_helicities(const Momentum<F> (&p)[P::kParticles][4],
+                                    const CouplingsOf<P, F>& c, const int* good, int n_good,
+                                    bool want_amp2, bool want_jamp2, HelicitySum<P, F>& out) {
     using Q = Core<P>;
     constexpr int np = P::kParticles;
     Wf<F> ext[np][2];

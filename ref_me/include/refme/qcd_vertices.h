@@ -49,7 +49,7 @@ REFME_HD inline Wf<F> vvvv_offshell(const Wf<F>& x, const Wf<F>& y, const Wf<F>&
     for (int k = 0; k < 4; ++k) out.p[k] = x.p[k] + y.p[k] + z.p[k];
     const Cx<F> xz = detail::dot(x.c, z.c);
     const Cx<F> xy = detail::dot(x.c, y.c);
-    const Cx<F> f = g * detail::i_over_denominator(out.p, 0.0, 0.0);
+    const Cx<F> f = g * detail::i_over_denominator<F>(out.p, 0.0, 0.0);
     for (int mu = 0; mu < 4; ++mu) out.c[mu] = f * (y.c[mu] * xz - z.c[mu] * xy);
     return out;
 }
@@ -67,7 +67,7 @@ REFME_HD inline Cx<F> vvvv_amplitude(const Wf<F>& l, const Wf<F>& x, const Wf<F>
 // + (v2.v3) (P3 - P2)_mu]. The vertex is cyclic, so any leg can be the open one.
 template <class F>
 REFME_HD inline OpenLeg<F> vvv1_open(const Wf<F>& v2, const Wf<F>& v3, const Cx<F>& g) {
-    F a[4], b[4], d[4];
+    Momentum<F> a[4], b[4], d[4];
     for (int k = 0; k < 4; ++k) {
         a[k] = (v2.p[k] + v2.p[k]) + v3.p[k];
         b[k] = v2.p[k] + (v3.p[k] + v3.p[k]);

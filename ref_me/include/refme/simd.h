@@ -6,13 +6,14 @@
 // Makefile compiles each process once per instruction set). Every operation is
 // the IEEE operation of each lane, with the same rounding as the scalar code
 // (translation units are compiled with -ffp-contract=off: no fused multiply-add),
-// so a lane gives exactly the bits of the double path.
+// so a lane gives exactly the bits of the double path; mul_add is the one exception,
+// fused where the instruction set has FMA, as number.h's mul_add of double.
 #ifndef REFME_SIMD_H
 #define REFME_SIMD_H
 
 #include <string.h>
 
-#if defined(__AVX__) || defined(__AVX512F__)
+#if defined(__AVX__) || defined(__AVX512F__) || defined(__FMA__)
 #include <immintrin.h>
 #endif
 
@@ -85,6 +86,17 @@ struct Vec {
     friend VMask<L> operator==(Vec a, Vec b) { return VMask<L>{a.v == b.v}; }
     friend VMask<L> operator!=(Vec a, Vec b) { return VMask<L>{a.v != b.v}; }
     friend Vec where(VMask<L> m, Vec a, Vec b) { return Vec(m.m ? a.v : b.v); }
+    // a * b + c: fused (one rounding) where the instruction set has it, see number.h.
+    friend REFME_ALWAYS_INLINE Vec mul_add(Vec a, Vec b, Vec c) {
+#if defined(__AVX512F__)
+        if constexpr (L == 8) return Vec(_mm512_fmadd_pd(a.v, b.v, c.v));
+#endif
+#if defined(__FMA__)
+        if constexpr (L == 4) return Vec(_mm256_fmadd_pd(a.v, b.v, c.v));
+        if constexpr (L == 2) return Vec(_mm_fmadd_pd(a.v, b.v, c.v));
+#endif
+        return Vec(a.v * b.v + c.v);
+    }
 
     friend Vec sqrt(Vec a) {
 #if defined(__AVX512F__)

@@ -15,6 +15,8 @@
 // Propagator denominators are p^2 - M (M - i W) for every massive line, s- or
 // t-channel alike (MadGraph with `zerowidth_tchannel F`); massive vector
 // propagators are in unitary gauge.
+// Momenta are over Momentum<F> (number.h): in a parameter-gradient pass, the sums of
+// momenta, slashed momenta and p^2 are plain numbers, mixed into the dual arithmetic.
 #ifndef REFME_VERTICES_H
 #define REFME_VERTICES_H
 
@@ -62,7 +64,7 @@ REFME_HD inline SlashBlocks<F> slash(const Cx<F>* v) {
     return s;
 }
 
-// The same for a real momentum.
+// The same for a real momentum (over its own type).
 template <class F>
 REFME_HD inline SlashBlocks<F> slash_real(const F* q) {
     const Cx<F> v[4] = {cx_of<F>(q[0]), cx_of<F>(q[1]), cx_of<F>(q[2]), cx_of<F>(q[3])};
@@ -78,8 +80,9 @@ REFME_HD inline F minkowski2(const F* q) {
 // Massless and widthless (gluon, photon: the card's values, the same in every lane, and
 // after inlining usually the literal 0.0) it is i / q^2: one real division instead of a
 // complex one.
+// F named at the call: the momentum q is over Momentum<F>.
 template <class F>
-REFME_HD inline Cx<F> i_over_denominator(const F* q, const nd<F>& m, const nd<F>& w) {
+REFME_HD inline Cx<F> i_over_denominator(const Momentum<F>* q, const nd<F>& m, const nd<F>& w) {
     if (!any_lane(m != 0.0) && !any_lane(w != 0.0)) return cx_of<F>(0.0, 1.0 / minkowski2(q));
     const Cx<F> den = cx_of<F>(minkowski2(q) - m * m, m * w);
     return cx_of<F>(0.0, 1.0) / den;
@@ -89,8 +92,8 @@ template <class F>
 REFME_HD inline Cx<F> dot(const Cx<F>* a, const Cx<F>* b) {
     return a[0] * b[0] - a[1] * b[1] - a[2] * b[2] - a[3] * b[3];
 }
-template <class F>
-REFME_HD inline Cx<F> dot(const Cx<F>* a, const F* b) {
+template <class F, class P>
+REFME_HD inline Cx<F> dot(const Cx<F>* a, const P* b) {
     return b[0] * a[0] - b[1] * a[1] - b[2] * a[2] - b[3] * a[3];
 }
 
@@ -155,11 +158,6 @@ struct OpenLeg {
 
 // Always inlined: four products, which a call (operands and result through memory)
 // would cost several times over; the generated amplitudes call it 159 times per row.
-#ifdef __CUDACC__
-#define REFME_ALWAYS_INLINE __forceinline__
-#else
-#define REFME_ALWAYS_INLINE __attribute__((always_inline)) inline
-#endif
 template <class F>
 REFME_HD REFME_ALWAYS_INLINE Cx<F> contract(const OpenLeg<F>& o, const Wf<F>& leg) {
     return (o.c[0] * leg.c[0] + o.c[1] * leg.c[1]) + (o.c[2] * leg.c[2] + o.c[3] * leg.c[3]);
@@ -200,7 +198,7 @@ REFME_HD inline Wf<F> ffv_offshell_vector(const Wf<F>& fi, const Wf<F>& fo, cons
                                           const nd<F>& m, const nd<F>& w) {
     Wf<F> out;
     for (int k = 0; k < 4; ++k) out.p[k] = fi.p[k] + fo.p[k];
-    const F q[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
+    const Momentum<F> q[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
     Cx<F> j[4];  // covariant J_mu, then contravariant J^mu
     detail::covariant_current(fi, fo, g, j);
     for (int mu = 1; mu < 4; ++mu) j[mu] = -j[mu];
@@ -209,7 +207,7 @@ REFME_HD inline Wf<F> ffv_offshell_vector(const Wf<F>& fi, const Wf<F>& fo, cons
         const F om = 1.0 / (m * m);
         for (int mu = 0; mu < 4; ++mu) j[mu] -= (q[mu] * om) * qj;
     }
-    const Cx<F> f = -detail::i_over_denominator(q, m, w);
+    const Cx<F> f = -detail::i_over_denominator<F>(q, m, w);
     for (int mu = 0; mu < 4; ++mu) out.c[mu] = f * j[mu];
     return out;
 }
@@ -223,8 +221,8 @@ REFME_HD inline Wf<F> ffv_offshell_fo(const Wf<F>& fo, const Wf<F>& v, const Chi
     for (int k = 0; k < 4; ++k) out.p[k] = fo.p[k] + v.p[k];
     Cx<F> r[4];
     detail::fo_gamma(fo, detail::slash(v.c), g, r);
-    const detail::SlashBlocks<F> qs = detail::slash_real(out.p);
-    const Cx<F> f = detail::i_over_denominator(out.p, m, w);
+    const detail::SlashBlocks<Momentum<F>> qs = detail::slash_real(out.p);
+    const Cx<F> f = detail::i_over_denominator<F>(out.p, m, w);
     for (int c = 0; c < 2; ++c) {
         out.c[c] = f * (r[2] * qs.l[0][c] + r[3] * qs.l[1][c] + m * r[c]);
         out.c[2 + c] = f * (r[0] * qs.u[0][c] + r[1] * qs.u[1][c] + m * r[2 + c]);
@@ -239,11 +237,11 @@ REFME_HD inline Wf<F> ffv_offshell_fi(const Wf<F>& fi, const Wf<F>& v, const Chi
                                       const nd<F>& m, const nd<F>& w) {
     Wf<F> out;
     for (int k = 0; k < 4; ++k) out.p[k] = fi.p[k] + v.p[k];
-    const F pm[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
+    const Momentum<F> pm[4] = {-out.p[0], -out.p[1], -out.p[2], -out.p[3]};
     Cx<F> gv[4];
     detail::gamma_fi(fi, detail::slash(v.c), g, gv);
-    const detail::SlashBlocks<F> ps = detail::slash_real(pm);
-    const Cx<F> f = detail::i_over_denominator(pm, m, w);
+    const detail::SlashBlocks<Momentum<F>> ps = detail::slash_real(pm);
+    const Cx<F> f = detail::i_over_denominator<F>(pm, m, w);
     for (int r = 0; r < 2; ++r) {
         out.c[r] = f * (ps.u[r][0] * gv[2] + ps.u[r][1] * gv[3] + m * gv[r]);
         out.c[2 + r] = f * (ps.l[r][0] * gv[0] + ps.l[r][1] * gv[1] + m * gv[2 + r]);
@@ -258,7 +256,7 @@ template <class F>
 REFME_HD inline Wf<F> vvv1_offshell(const Wf<F>& v2, const Wf<F>& v3, const Cx<F>& g,
                                     const nd<F>& m, const nd<F>& w) {
     Wf<F> out;
-    F p1[4], d21[4], d13[4], d32[4];
+    Momentum<F> p1[4], d21[4], d13[4], d32[4];
     for (int k = 0; k < 4; ++k) {
         out.p[k] = v2.p[k] + v3.p[k];
         p1[k] = -out.p[k];
@@ -271,7 +269,7 @@ REFME_HD inline Wf<F> vvv1_offshell(const Wf<F>& v2, const Wf<F>& v3, const Cx<F
     const Cx<F> v23 = detail::dot(v2.c, v3.c);
     const Cx<F> t3 = detail::dot(v3.c, d21);
     const Cx<F> t2 = detail::dot(v2.c, d13);
-    const Cx<F> f = g * detail::i_over_denominator(p1, m, w);
+    const Cx<F> f = g * detail::i_over_denominator<F>(p1, m, w);
     for (int mu = 0; mu < 4; ++mu) out.c[mu] = f * (d32[mu] * v23 + v2.c[mu] * t3 + v3.c[mu] * t2);
     return out;
 }

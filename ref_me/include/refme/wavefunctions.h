@@ -17,6 +17,9 @@
 // transverse momentum) are evaluated as where() of both branches, lane by lane.
 // The mass must be the same in every lane (it comes from the card): whether a
 // particle is massless selects the formula for all lanes at once.
+// The momenta are over Momentum<F> (number.h): F itself, or the plain type in a
+// parameter-gradient pass, where what depends on the momentum alone is computed
+// without derivatives. So F is named at the call: ixxxxx<F>(p, m, nhel, nsf).
 #ifndef REFME_WAVEFUNCTIONS_H
 #define REFME_WAVEFUNCTIONS_H
 
@@ -28,8 +31,8 @@ REFME_BEGIN_NAMESPACE
 
 template <class F>
 struct Wf {
-    F p[4];      // ALOHA-signed momentum, GeV
-    Cx<F> c[4];  // spinor components (chiral basis) or contravariant vector components
+    Momentum<F> p[4];  // ALOHA-signed momentum, GeV
+    Cx<F> c[4];        // spinor components (chiral basis) or contravariant vector components
 };
 using Wavefunction = Wf<double>;
 
@@ -57,10 +60,11 @@ REFME_HD inline void massless_chi(const F* p, int nhel, int nsf, int sy, Cx<F>& 
 }
 
 // The massive two-component pieces of HELAS: omega = (sqrt(E + |p|), m / omega_0)
-// weighted by the helicity signs sf, and chi (the sign of py as in massless_chi).
-template <class F>
-REFME_HD inline void massive_chi(const F* p, const F& pp, const F& fmass, int nh, int nsf, int sy,
-                                 F (&sfomega)[2], Cx<F> (&chi)[2]) {
+// weighted by the helicity signs sf, and chi (the sign of py as in massless_chi; over
+// the momenta's type P, as it does not depend on the mass).
+template <class F, class P>
+REFME_HD inline void massive_chi(const P* p, const P& pp, const F& fmass, int nh, int nsf, int sy,
+                                 F (&sfomega)[2], Cx<P> (&chi)[2]) {
     const int ip = (1 + nh) / 2;
     const int im = (1 - nh) / 2;
     const double sf[2] = {(1 + nsf + (1 - nsf) * nh) * 0.5, (1 + nsf - (1 - nsf) * nh) * 0.5};
@@ -69,10 +73,10 @@ REFME_HD inline void massive_chi(const F* p, const F& pp, const F& fmass, int nh
     omega[1] = fmass / omega[0];
     sfomega[0] = sf[0] * omega[ip];
     sfomega[1] = sf[1] * omega[im];
-    const F pp3 = fmax2(pp + p[3], 0.0);
-    chi[0] = cx_of<F>(sqrt(pp3 * 0.5 / pp));
+    const P pp3 = fmax2(pp + p[3], 0.0);
+    chi[0] = cx_of<P>(sqrt(pp3 * 0.5 / pp));
     chi[1] =
-        where(pp3 == 0.0, cx_of<F>(-nh), cx_of<F>(nh * p[1], sy * p[2]) / sqrt(2.0 * pp * pp3));
+        where(pp3 == 0.0, cx_of<P>(-nh), cx_of<P>(nh * p[1], sy * p[2]) / sqrt(2.0 * pp * pp3));
 }
 
 // |p| capped at E, as HELAS.
@@ -85,12 +89,13 @@ REFME_HD inline F capped_momentum(const F* p) {
 // Spinor of a fermion line entering the diagram's fermion flow: u for an incoming
 // fermion (nsf = +1), v for an outgoing antifermion (nsf = -1).
 template <class F>
-REFME_HD inline Wf<F> ixxxxx(const F* p, const nd<F>& fmass, int nhel, int nsf) {
+REFME_HD inline Wf<F> ixxxxx(const Momentum<F>* p, const nd<F>& fmass, int nhel, int nsf) {
+    using P = Momentum<F>;
     Wf<F> w;
     for (int k = 0; k < 4; ++k) w.p[k] = -nsf * p[k];
     const int nh = nhel * nsf;
     if (any_lane(fmass != 0.0)) {
-        const F pp = detail::capped_momentum(p);
+        const P pp = detail::capped_momentum(p);
         const int ip = (1 + nh) / 2;
         const int im = (1 - nh) / 2;
         // At rest: helicity along z; sqm[1] carries the sign of a negative mass.
@@ -100,15 +105,16 @@ REFME_HD inline Wf<F> ixxxxx(const F* p, const nd<F>& fmass, int nhel, int nsf) 
         const Cx<F> rest[4] = {cx_of<F>(ip * sqm[ip]), cx_of<F>(im * nsf * sqm[ip]),
                                cx_of<F>(ip * nsf * sqm[im]), cx_of<F>(im * sqm[im])};
         F sfomega[2];
-        Cx<F> chi[2];
+        Cx<P> chi[2];
         detail::massive_chi(p, pp, F(fmass), nh, nsf, +1, sfomega, chi);
         const Cx<F> moving[4] = {sfomega[0] * chi[im], sfomega[0] * chi[ip], sfomega[1] * chi[im],
                                  sfomega[1] * chi[ip]};
         for (int k = 0; k < 4; ++k) w.c[k] = where(pp == 0.0, rest[k], moving[k]);
     } else {
         // Massless: one chirality only.
-        Cx<F> chi0, chi1;
-        detail::massless_chi(p, nhel, nsf, +1, chi0, chi1);
+        Cx<P> chi0_p, chi1_p;
+        detail::massless_chi(p, nhel, nsf, +1, chi0_p, chi1_p);
+        const Cx<F> chi0 = to_cx<F>(chi0_p), chi1 = to_cx<F>(chi1_p);
         const Cx<F> zero = cx_of<F>(0.0);
         if (nh == 1) {
             w.c[0] = zero;
@@ -128,12 +134,13 @@ REFME_HD inline Wf<F> ixxxxx(const F* p, const nd<F>& fmass, int nhel, int nsf) 
 // Barred spinor of a fermion line leaving the fermion flow: ubar for an outgoing
 // fermion (nsf = +1), vbar for an incoming antifermion (nsf = -1).
 template <class F>
-REFME_HD inline Wf<F> oxxxxx(const F* p, const nd<F>& fmass, int nhel, int nsf) {
+REFME_HD inline Wf<F> oxxxxx(const Momentum<F>* p, const nd<F>& fmass, int nhel, int nsf) {
+    using P = Momentum<F>;
     Wf<F> w;
     for (int k = 0; k < 4; ++k) w.p[k] = nsf * p[k];
     const int nh = nhel * nsf;
     if (any_lane(fmass != 0.0)) {
-        const F pp = detail::capped_momentum(p);
+        const P pp = detail::capped_momentum(p);
         F sqm[2];
         sqm[0] = sqrt(fabs(fmass));
         sqm[1] = where(fmass < 0.0, -sqm[0], sqm[0]);
@@ -147,14 +154,15 @@ REFME_HD inline Wf<F> oxxxxx(const F* p, const nd<F>& fmass, int nhel, int nsf) 
         const int ip = (1 + nh) / 2;
         const int im = (1 - nh) / 2;
         F sfomega[2];
-        Cx<F> chi[2];
+        Cx<P> chi[2];
         detail::massive_chi(p, pp, F(fmass), nh, nsf, -1, sfomega, chi);
         const Cx<F> moving[4] = {sfomega[1] * chi[im], sfomega[1] * chi[ip], sfomega[0] * chi[im],
                                  sfomega[0] * chi[ip]};
         for (int k = 0; k < 4; ++k) w.c[k] = where(pp == 0.0, rest[k], moving[k]);
     } else {
-        Cx<F> chi0, chi1;
-        detail::massless_chi(p, nhel, nsf, -1, chi0, chi1);
+        Cx<P> chi0_p, chi1_p;
+        detail::massless_chi(p, nhel, nsf, -1, chi0_p, chi1_p);
+        const Cx<F> chi0 = to_cx<F>(chi0_p), chi1 = to_cx<F>(chi1_p);
         const Cx<F> zero = cx_of<F>(0.0);
         if (nh == 1) {
             w.c[0] = chi0;
@@ -173,21 +181,22 @@ REFME_HD inline Wf<F> oxxxxx(const F* p, const nd<F>& fmass, int nhel, int nsf) 
 
 // Polarisation vector (contravariant components) of an external vector boson.
 template <class F>
-REFME_HD inline Wf<F> vxxxxx(const F* p, const nd<F>& vmass, int nhel, int nsv) {
+REFME_HD inline Wf<F> vxxxxx(const Momentum<F>* p, const nd<F>& vmass, int nhel, int nsv) {
+    using P = Momentum<F>;
     Wf<F> w;
     for (int k = 0; k < 4; ++k) w.p[k] = nsv * p[k];
     const double sqh = sqrt(0.5);
     const double hel = nhel;
-    const F pt2 = p[1] * p[1] + p[2] * p[2];
+    const P pt2 = p[1] * p[1] + p[2] * p[2];
     if (any_lane(vmass != 0.0)) {
         const double nsvahl = nsv * fabs(hel);
-        const F pp = detail::fmin2(p[0], sqrt(pt2 + p[3] * p[3]));
-        const F pt = detail::fmin2(pp, sqrt(pt2));
+        const P pp = detail::fmin2(p[0], sqrt(pt2 + p[3] * p[3]));
+        const P pt = detail::fmin2(pp, sqrt(pt2));
         const double hel0 = 1.0 - fabs(hel);
         const Cx<F> rest[4] = {cx_of<F>(0.0), cx_of<F>(-hel * sqh), cx_of<F>(0.0, nsvahl * sqh),
                                cx_of<F>(hel0)};
         const F emp = p[0] / (vmass * pp);
-        const F pzpt = p[3] / (pp * pt) * sqh * hel;
+        const P pzpt = p[3] / (pp * pt) * sqh * hel;
         const Cx<F> along_z[2] = {cx_of<F>(-hel * sqh),
                                   cx_of<F>(0.0, nsvahl * where(p[3] < 0.0, F(-sqh), F(sqh)))};
         const Cx<F> transverse[2] = {
@@ -199,15 +208,15 @@ REFME_HD inline Wf<F> vxxxxx(const F* p, const nd<F>& vmass, int nhel, int nsv) 
                                  cx_of<F>(hel0 * p[3] * emp + hel * pt / pp * sqh)};
         for (int k = 0; k < 4; ++k) w.c[k] = where(pp == 0.0, rest[k], moving[k]);
     } else {
-        const F pp = p[0];
-        const F pt = sqrt(pt2);
-        const F pzpt = p[3] / (pp * pt) * sqh * hel;
+        const P pp = p[0];
+        const P pt = sqrt(pt2);
+        const P pzpt = p[3] / (pp * pt) * sqh * hel;
         w.c[0] = cx_of<F>(0.0);
         w.c[3] = cx_of<F>(hel * pt / pp * sqh);
-        w.c[1] =
-            where(pt == 0.0, cx_of<F>(-hel * sqh), cx_of<F>(-p[1] * pzpt, -nsv * p[2] / pt * sqh));
-        w.c[2] = where(pt == 0.0, cx_of<F>(0.0, nsv * where(p[3] < 0.0, F(-sqh), F(sqh))),
-                       cx_of<F>(-p[2] * pzpt, nsv * p[1] / pt * sqh));
+        w.c[1] = to_cx<F>(
+            where(pt == 0.0, cx_of<P>(-hel * sqh), cx_of<P>(-p[1] * pzpt, -nsv * p[2] / pt * sqh)));
+        w.c[2] = to_cx<F>(where(pt == 0.0, cx_of<P>(0.0, nsv * where(p[3] < 0.0, P(-sqh), P(sqh))),
+                                cx_of<P>(-p[2] * pzpt, nsv * p[1] / pt * sqh)));
     }
     return w;
 }
