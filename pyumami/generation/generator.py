@@ -53,6 +53,10 @@ __all__ = [
 
 #: Weighted events per batch unless given (see ``batch_size`` of :class:`Generator`).
 DEFAULT_BATCH_SIZE = 40_000
+#: Events expected from the batches consumed and in flight, over those asked for, up to
+#: which worker processes compute batches ahead (a batch beyond the end of a run is
+#: computed for nothing; one short of it makes the last batch run alone).
+AHEAD_MARGIN = 1.03
 #: training iterations whose events estimate the slots' maximum weights
 _POOLED_ITERATIONS = 3
 
@@ -117,8 +121,10 @@ class Generator:
         scale, alpha_s, cuts, single_channel, sqrt_s_hat_min: see :class:`Integrand`.
         seed: run seed; batch k draws from (seed, k) only.
         threads: CPU threads of each library (only with a spec; a Process brings its
-            libraries; default: all cores). With two or more, a batch's library calls run
-            beside its phase space (:mod:`.parts`; results do not depend on it).
+            libraries; default: all cores). With two or more, the frozen batches run on
+            worker processes (``processes``), and a batch computed in this process (the
+            training's) has its library calls beside its phase space (:mod:`.parts`);
+            results depend on neither.
         batch_size: default events per batch (the default fills both stages of
             :mod:`.parts` on two threads with parts large enough to amortise the fixed cost
             of a part's array calls).
@@ -250,13 +256,16 @@ class Generator:
         self,
         sizes: Iterable[int],
         reduction: Callable[[int], ReductionHint] | None = None,
+        wanted: Callable[[int], bool] | None = None,
     ) -> GeneratorIterator[tuple[int, WeightedSample | ReducedBatch], None, None]:
         """(batch index, sample) for consecutive batch indices with the grids frozen.
 
-        On a cluster with ``reduction``, a batch comes back reduced on its worker
-        (:func:`~.unweighting.reduce_batch`) against ``reduction(ahead)``, the consumer's
-        hint for a batch consumed after ``ahead`` others; :meth:`_whole` gives any
-        batch whole.
+        On worker processes or a cluster with ``reduction``, a batch comes back reduced
+        where it was computed (:func:`~.unweighting.reduce_batch`) against
+        ``reduction(ahead)``, the consumer's hint for a batch consumed after ``ahead``
+        others; :meth:`_whole` gives any batch whole. ``wanted(ahead)``: whether the
+        consumer expects to need such a batch (worker processes compute no more ahead
+        than that; see :meth:`.WorkerProcesses.samples`).
 
         With ``workers`` > 1 the next batches are computed ahead in a thread pool (NumPy
         and the library release the GIL), overlapping one batch's phase space and PDFs
@@ -279,7 +288,7 @@ class Generator:
             return
         if self.processes > 1:
             on_workers = self._worker_pool().samples(
-                self.integrand, self.seed, self.next_batch, sizes, reduction
+                self.integrand, self.seed, self.next_batch, sizes, reduction, wanted
             )
             try:
                 for index, sample in on_workers:
@@ -421,11 +430,17 @@ class Generator:
         self.integrand.freeze()
         size = batch_size or self.batch_size
         unweighter = Unweighter(self.max_overweight)
-        batches = 0
+        batches = have = 0
         kept_share = 1.0  # of the candidates, at the last exact count (for the progress bar)
+
+        def wanted(ahead: int) -> bool:
+            if max_batches is not None and batches + ahead >= max_batches:
+                return False
+            return batches == 0 or have * (1.0 + ahead / batches) < AHEAD_MARGIN * n
+
         with self._counter(n, "unweighting") as bar:
             shown = 0
-            samples = self._frozen_samples(itertools.repeat(size), unweighter.hint)
+            samples = self._frozen_samples(itertools.repeat(size), unweighter.hint, wanted)
             for index, sample in samples:
                 if not isinstance(sample, ReducedBatch) or unweighter.add_reduced(sample) is None:
                     rng = batch_rng(self.seed, index, UNWEIGHTING_STREAM)

@@ -40,10 +40,10 @@ from .unweighting import ReducedBatch, ReductionHint
 
 __all__ = ["WorkerProcesses", "available", "default_processes"]
 
-#: Batches submitted beyond one per worker: a worker finishing a batch finds the next
-#: one queued; few, since the batches still in flight when a run has its events are
-#: dropped.
-EXTRA_BATCHES = 1
+#: Batches queued per worker beyond the one it computes: a worker finishing a batch
+#: finds the next one while the consumer, which takes batches in index order, may still
+#: wait for an earlier one. Queued batches of a closed stream cost nothing (skipped).
+QUEUED_PER_WORKER = 1
 
 Sample = WeightedSample | ReducedBatch
 
@@ -152,12 +152,17 @@ class WorkerProcesses:
         first_index: int,
         sizes: Iterable[int],
         reduction: Callable[[int], ReductionHint] | None = None,
+        wanted: Callable[[int], bool] | None = None,
     ) -> Generator[tuple[int, Sample], None, None]:
         """(batch index, sample) for batches ``first_index, first_index + 1, ...`` of
         ``sizes`` events of the frozen ``integrand``, in batch-index order. Samples come
         without the training arrays; with ``reduction``, each batch is reduced against
         ``reduction(ahead)``, asked when it is submitted, ``ahead`` batches before it is
-        consumed. Closing the iterator drops the batches still queued.
+        consumed. ``wanted(ahead)``: whether the consumer still expects to need a batch
+        consumed after ``ahead`` others (asked before each submission but the one that
+        keeps a batch in flight; not wanted now, it is asked again after the next batch
+        is consumed), so that the workers do not compute batches beyond the run's end.
+        Closing the iterator drops the batches still queued.
 
         Raises:
             BatchFailedError: a batch raised in its worker, or its worker died.
@@ -169,23 +174,30 @@ class WorkerProcesses:
         queue: deque[tuple[int, Future[Sample | None]]] = deque()
         upcoming = first_index
 
-        def submit() -> None:
+        def submit() -> bool:
             nonlocal upcoming
+            if queue and wanted is not None and not wanted(len(queue)):
+                return False
             size = next(todo, None)
             if size is None:
-                return
+                return False
             hint = None if reduction is None else reduction(len(queue))
             queue.append((upcoming, self._submit(stream, payload, seed, upcoming, int(size), hint)))
             upcoming += 1
+            return True
 
+        window = self.processes * (1 + QUEUED_PER_WORKER)
         try:
-            for _ in range(self.processes + EXTRA_BATCHES):
-                submit()
+            # one batch per worker until the consumer has taken one: before that its hints
+            # know no maximum weight, and a batch reduced against them travels whole
+            while len(queue) < self.processes and submit():
+                pass
             while queue:
                 index, job = queue.popleft()
-                sample = self._result(index, job)
-                submit()
-                yield index, sample
+                yield index, self._result(index, job)
+                # (after the consumer took the batch: its hints and needs are up to date)
+                while len(queue) < window and submit():
+                    pass
         finally:
             self._closed[stream % STREAM_SLOTS] = 1  # the workers skip what is still queued
             for _, job in queue:
