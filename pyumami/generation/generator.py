@@ -523,9 +523,9 @@ def integrate(
 ) -> IntegrationResult:
     """Train (``iterations`` batches of ``train_batch``) and integrate with ``n`` events;
     ``options`` as for :class:`Generator`."""
-    gen = Generator(process, sqrt_s, **options)
-    gen.train(iterations, train_batch)
-    return gen.integrate(n)
+    with Generator(process, sqrt_s, **options) as gen:
+        gen.train(iterations, train_batch)
+        return gen.integrate(n)
 
 
 def generate(
@@ -538,6 +538,6 @@ def generate(
     **options,
 ) -> GenerationResult:
     """Train and return ``n_events`` unweighted events; ``options`` as for :class:`Generator`."""
-    gen = Generator(process, sqrt_s, **options)
-    gen.train(iterations, train_batch)
-    return gen.generate(n_events)
+    with Generator(process, sqrt_s, **options) as gen:
+        gen.train(iterations, train_batch)
+        return gen.generate(n_events)

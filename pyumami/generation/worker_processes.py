@@ -76,7 +76,10 @@ def _start_worker(closed: Any, libraries: Sequence[tuple[str, str | None]], thre
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the consumer handles Ctrl-C
     _closed, _library_threads = closed, threads
     for path, param_card in libraries:  # opened now, beside the consumer's training
-        open_library(path, param_card, threads)
+        try:
+            open_library(path, param_card, threads)
+        except Exception:  # noqa: BLE001 - reported, with its batch, by the first batch needing it
+            pass
 
 
 def _batch(

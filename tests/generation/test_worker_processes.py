@@ -158,3 +158,15 @@ def test_close_stops_the_workers(frozen) -> None:
     assert next(pool.samples(frozen, 3, 0, [100]))[0] == 0
     pool.close()
     assert not any(child.is_alive() for child in children)
+
+
+def test_a_library_the_workers_cannot_open_at_start_does_not_break_them(frozen, tmp_path):
+    """Libraries are opened as the workers start; one that cannot be opened then (here a
+    file that is no library) does not break the workers: batches that do not need it
+    run (one that needs it would report the error with its batch, as any failure)."""
+    bad = tmp_path / "libnothing.so"
+    bad.write_bytes(b"not a shared object")
+    with WorkerProcesses(2, libraries=[(str(bad), None)]) as pool:
+        index, sample = next(pool.samples(frozen, 3, 4, [300]))
+    assert index == 4
+    assert np.array_equal(sample.events.weight, frozen.sample(3, 4, 300).events.weight)
