@@ -350,7 +350,7 @@ class Unweighter:
         source_of = np.searchsorted(edges, idx, side="right") - 1
         bounds = np.searchsorted(source_of, np.arange(len(self._c.sources) + 1))
         parts = [
-            _take(events, positions[idx[a:b] - edges[k]])
+            (events, positions[idx[a:b] - edges[k]])
             for k, ((events, positions), a, b) in enumerate(
                 zip(self._c.sources, bounds[:-1], bounds[1:], strict=True)
             )
@@ -359,7 +359,9 @@ class Unweighter:
         if not parts:  # no candidate kept: an empty batch with the first one's fields
             events, positions = self._c.sources[0]
             return _take(events, positions[:0])
-        return concatenate_batches(parts)
+        if all(isinstance(events.weight, np.ndarray) for events, _ in parts):
+            return _take_joined(parts)
+        return concatenate_batches([_take(events, positions) for events, positions in parts])
 
     def finish(self, n: int, cross_section_pb: float | None = None) -> EventBatch:
         """Final pass against the final W; the first ``n`` kept events, each weighted
@@ -402,6 +404,28 @@ def _take(batch: EventBatch, idx: np.ndarray) -> EventBatch:
         batch,
         **{name: xp.take(getattr(batch, name), index, axis=0) for name in _array_fields(batch)},
     )
+
+
+def _take_joined(parts: list[tuple[EventBatch, np.ndarray]]) -> EventBatch:
+    """``concatenate_batches`` of the events ``positions`` of each NumPy batch, gathered
+    straight into the joined arrays (one copy of the events, not two)."""
+    names = set.intersection(*(set(_array_fields(b)) for b, _ in parts))
+    arrays: dict[str, Any] = {name: None for name in ("helicity", "color") if name not in names}
+    total = sum(int(positions.size) for _, positions in parts)
+    for name in names:
+        first = getattr(parts[0][0], name)
+        dtype = np.result_type(*(getattr(batch, name) for batch, _ in parts))
+        out = np.empty((total, *first.shape[1:]), dtype=dtype)
+        start = 0
+        for batch, positions in parts:
+            values, rows = getattr(batch, name), out[start : start + positions.size]
+            if values.dtype == dtype:
+                np.take(values, positions, axis=0, out=rows)
+            else:
+                rows[...] = values[positions]
+            start += positions.size
+        arrays[name] = out
+    return replace(parts[0][0], **arrays)
 
 
 def concatenate_batches(batches: list[EventBatch]) -> EventBatch:
