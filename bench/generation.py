@@ -3,7 +3,8 @@
     .venv/bin/python bench/generation.py                 # g g -> t t~ at 13 TeV, 2 threads
     .venv/bin/python bench/generation.py --events 100000 --threads 2 --pdf NAME_OR_PATH
     .venv/bin/python bench/generation.py --quick         # 2000 events (seconds)
-    .venv/bin/python bench/generation.py --workers 2     # ours with 2 batches computed ahead
+    .venv/bin/python bench/generation.py --processes 1   # ours in one process (no workers)
+    .venv/bin/python bench/generation.py --processes 1 --workers 2  # ... 2 batches ahead in threads
     .venv/bin/python bench/generation.py --cluster local:2   # also ours on 2 Dask workers
     .venv/bin/python bench/generation.py --batch-size 20000  # ours with another batch size
 
@@ -11,11 +12,14 @@ Both generators use the reference library gg_ttx (2 threads), the same LHAPDF gr
 (the shipped default set; where it is not built yet, a toy lhagrid1 set written to a
 temporary directory by tests/generation/hadronic.py) and the fixed scale m_t = 173 GeV.
 Ours trains (8 x 20k VEGAS iterations, multi-channel) and then generates ``--events``
-unweighted events with its default batch size (``--batch-size`` to change it); MadSpace runs its survey and then generates the same number. Timed:
+unweighted events with its default batch size (``--batch-size`` to change it) and its
+default worker processes (one per thread; ``--processes`` to change it); MadSpace runs
+its survey and then generates the same number. Timed:
 the generation phase of each (training / survey reported separately); the two alternate
 ``--repeats`` times and each keeps its fastest run (the machine may be shared). Printed per
 generator: weighted and unweighted events per second, the CPU time per weighted event
-(all threads of the process; on a shared machine the steadier measure), the unweighting
+(all threads of the process and of our worker processes; on a shared machine the
+steadier measure), the unweighting
 efficiency (ours: <w> / W_max, the expected acceptance; MadSpace: unweighted / weighted),
 the cross section; then ours / MadSpace ratios, the load average over the last minute
 (on a shared machine, read the wall-clock numbers next to it) and one JSON line.
@@ -59,10 +63,13 @@ def ours(
     workers: int | None,
     batch_size: int | None,
     client=None,
+    processes: int | None = None,
 ) -> dict:
     from pyumami.generation.generator import Generator
 
     options = {} if workers is None else {"workers": workers}
+    if processes is not None:
+        options["processes"] = processes
     if client is not None:
         options["client"] = client
     if batch_size is not None:
@@ -81,11 +88,14 @@ def ours(
     start = time.perf_counter()
     gen.train(8, 20_000)
     train = time.perf_counter() - start
-    start, cpu = time.perf_counter(), time.process_time()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     result = gen.generate(events)
     seconds = time.perf_counter() - start
-    cpu = time.process_time() - cpu
+    cpu = _cpu_seconds() - cpu
+    workers = gen.processes
+    gen.close()
     return {
+        "processes": workers,
         "cpu_us_per_weighted": 1e6 * cpu / result.n_weighted,
         "setup_s": train,
         "generate_s": seconds,
@@ -96,6 +106,22 @@ def ours(
         "error_pb": result.error_pb,
         "batch_size": gen.batch_size,
     }
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its live worker processes (Linux /proc; elsewhere
+    this process only)."""
+    import multiprocessing
+
+    total = time.process_time()
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for child in multiprocessing.active_children():
+        try:
+            fields = Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+    return total
 
 
 def madspace(pdf, events: int, threads: int) -> dict:
@@ -131,7 +157,16 @@ def main() -> None:
     parser.add_argument("--single-channel", action="store_true", help="ours with one channel")
     parser.add_argument("--quick", action="store_true", help="2000 events")
     parser.add_argument(
-        "--workers", type=int, default=None, help="ours: batches computed ahead (default: ours)"
+        "--workers",
+        type=int,
+        default=None,
+        help="ours with one process: batches computed ahead in threads (default: ours)",
+    )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=None,
+        help="ours: worker processes for the frozen batches (default: ours, one per thread)",
     )
     parser.add_argument(
         "--batch-size", type=int, default=None, help="ours: events per batch (default: ours)"
@@ -159,7 +194,15 @@ def main() -> None:
     try:
         for _ in range(args.repeats):  # alternating, so that all see the same machine load
             runs["ours"].append(
-                ours(pdf, events, args.threads, args.single_channel, args.workers, args.batch_size)
+                ours(
+                    pdf,
+                    events,
+                    args.threads,
+                    args.single_channel,
+                    args.workers,
+                    args.batch_size,
+                    processes=args.processes,
+                )  # fmt: skip
             )
             runs["madspace"].append(madspace(pdf, events, args.threads))
             if client is not None:
@@ -182,7 +225,8 @@ def main() -> None:
     rows = {name: min(done, key=lambda row: row["generate_s"]) for name, done in runs.items()}
     print(
         f"g g -> t t~, sqrt(s) = {SQRT_S:g} GeV, PDF {pdf.name}, mu = {SCALE} GeV, "
-        f"{events} unweighted events, {args.threads} threads"
+        f"{events} unweighted events, {args.threads} threads, ours on "
+        f"{rows['ours']['processes']} process(es)"
     )
     print(
         f"{'':14s} {'weighted/s':>12s} {'unweighted/s':>13s} {'CPU us/w':>9s} "

@@ -8,6 +8,8 @@ opened, ...), so callers can catch either. Messages name the cause and the fix.
 
 from __future__ import annotations
 
+from typing import Any
+
 from . import abi
 
 __all__ = [
@@ -158,6 +160,18 @@ class StatusError(UmamiError, RuntimeError):
         if hint:
             message += f"; {hint}"
         super().__init__(message)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its message and attributes, not by calling __init__ with the message:
+        # so the error crosses process boundaries (worker processes, Dask workers) intact
+        return (_rebuilt_exception, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuilt_exception(cls: type[BaseException], args: tuple, state: dict) -> BaseException:
+    error = cls.__new__(cls)
+    BaseException.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class InitializationError(StatusError):

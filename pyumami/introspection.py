@@ -126,9 +126,17 @@ class MetaAnswer:
         return self.status == Status.SUCCESS
 
 
+# The C types of the queries, parsed once at import (before any worker process forks):
+# cffi parses a type string the first time each process meets it (milliseconds each).
+_INT4 = ffi.typeof("int[4]")
+_STRINGS_OUT = ffi.typeof("char ***")
+_FLAGS_OUT = ffi.typeof("const bool **")
+_INT_OUT = ffi.typeof("int *")
+
+
 def read_meta_int(lib: Any, key: int) -> MetaAnswer:
     """An int-valued metadata key (DEVICE, the counts)."""
-    out = ffi.new("int[4]", [0x5EADBEEF] * 4)
+    out = ffi.new(_INT4, [0x5EADBEEF] * 4)
     status = int(lib.umami_get_meta(int(key), out))
     return MetaAnswer(status, int(out[0]) if status == Status.SUCCESS else None)
 
@@ -139,7 +147,7 @@ def read_gradient_parameters(lib: Any) -> tuple[str, ...]:
     count = read_meta_int(lib, VendorMetaKey.GRADIENT_PARAMETER_COUNT)
     if not count.ok or not count.value or count.value < 0:
         return ()
-    names = ffi.new("char ***")
+    names = ffi.new(_STRINGS_OUT)
     if (
         int(lib.umami_get_meta(int(VendorMetaKey.GRADIENT_PARAMETER_NAMES), names))
         != Status.SUCCESS
@@ -343,8 +351,8 @@ def query_flags(lib: Any, symbol: str) -> tuple[int, frozenset[int]] | None:
         query = getattr(lib, symbol)
     except AttributeError:
         return None
-    flags = ffi.new("const bool **")
-    count = ffi.new("int *", -1)
+    flags = ffi.new(_FLAGS_OUT)
+    count = ffi.new(_INT_OUT, -1)
     status = int(query(flags, count))
     if status != Status.SUCCESS:
         return status, frozenset()
@@ -538,6 +546,14 @@ def _key_name(keys: type[enum.IntEnum], key: int) -> str:
     return keys(key).name if key in keys._value2member_map_ else str(key)
 
 
+# The C types of a call, parsed once at import (as above; ~20 ms for these).
+_INPUT_KEYS = ffi.typeof("UmamiInputKey[]")
+_OUTPUT_KEYS = ffi.typeof("UmamiOutputKey[]")
+_INPUT_POINTERS = ffi.typeof("void const *[]")
+_OUTPUT_POINTERS = ffi.typeof("void *[]")
+_VOID_POINTER = ffi.typeof("void *")
+
+
 def call_matrix_element(
     lib: Any,
     handle: Any,
@@ -550,12 +566,14 @@ def call_matrix_element(
     """One ``umami_matrix_element`` call; ``inputs``/``outputs`` map keys to
     pointers (anything ``ffi.cast("void *", ...)`` accepts); returns the raw status.
     The pointed-to memory must stay alive until it returns."""
-    in_keys = ffi.new("UmamiInputKey[]", [int(k) for k in inputs] or [0])
+    in_keys = ffi.new(_INPUT_KEYS, [int(k) for k in inputs] or [0])
     in_ptrs = ffi.new(
-        "void const *[]", [ffi.cast("void *", p) for p in inputs.values()] or [ffi.NULL]
+        _INPUT_POINTERS, [ffi.cast(_VOID_POINTER, p) for p in inputs.values()] or [ffi.NULL]
     )
-    out_keys = ffi.new("UmamiOutputKey[]", [int(k) for k in outputs] or [0])
-    out_ptrs = ffi.new("void *[]", [ffi.cast("void *", p) for p in outputs.values()] or [ffi.NULL])
+    out_keys = ffi.new(_OUTPUT_KEYS, [int(k) for k in outputs] or [0])
+    out_ptrs = ffi.new(
+        _OUTPUT_POINTERS, [ffi.cast(_VOID_POINTER, p) for p in outputs.values()] or [ffi.NULL]
+    )
     return int(
         lib.umami_matrix_element(
             handle,

@@ -81,6 +81,10 @@ def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
         "--threads", type=int, help="CPU threads for the matrix elements (default: all)"
     )
     parser.add_argument(
+        "--processes", type=int, help="worker processes computing the frozen batches, sharing "
+        "the threads (default: one per thread; 1: this process; results do not depend on it)"
+    )  # fmt: skip
+    parser.add_argument(
         "--cluster", help="run the batches on Dask: local:N (N worker processes here) or "
         "tcp://HOST:PORT of a running scheduler (docs/cluster.md; results do not depend on it)"
     )  # fmt: skip
@@ -164,6 +168,7 @@ def _check_numbers(card: RunCard, command: str) -> None:
             "--sqrt-s must be a positive energy in GeV",
         ),
         (card.threads is None or card.threads >= 1, "--threads must be >= 1"),
+        (card.processes is None or card.processes >= 1, "--processes must be >= 1"),
         (card.iterations >= 0, "--iterations must be >= 0"),
         (card.train_batch >= 1, "--train-batch must be >= 1"),
         (card.integration_events >= 2, "--integration-events must be >= 2"),
@@ -262,6 +267,7 @@ def _setup(card: RunCard, command: str) -> _Setup:
             process, card.sqrt_s, pdf=pdf, scale=card.scale, alpha_s=card.alpha_s,
             cuts=cuts if len(cuts) else None, seed=card.seed, single_channel=card.single_channel,
             batch_size=card.batch_size, max_overweight=card.overweight_fraction, progress=True,
+            processes=1 if card.cluster else card.processes,
         )  # fmt: skip
     except (GenerationError, UmamiError, KeyError) as exc:
         raise _SettingsFailure(
@@ -312,7 +318,7 @@ def _print_cross_section(result: Any) -> None:
 
 
 def _run_integrate(setup: _Setup) -> int:
-    from .cluster import BatchFailedError
+    from .errors import BatchFailedError
 
     start = time.perf_counter()
     try:
@@ -373,7 +379,7 @@ def _lhe_writer(setup: _Setup, out: Path, integration: Any, max_weight_pb: float
 
 def _run_generate(setup: _Setup) -> int:
     from ..errors import UmamiError
-    from .cluster import BatchFailedError
+    from .errors import BatchFailedError
     from .histograms import HistogramSet, plot
     from .records import NpyRecordWriter
     from .streaming import StreamStatistics, unweighted_batches
@@ -477,6 +483,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run_generate(setup) if command == "generate" else _run_integrate(setup)
     finally:
+        setup.generator.close()
         for library in setup.generator.process.libraries:
             library.close()
         if setup.client is not None:

@@ -27,21 +27,17 @@ uses its share of the host's cores, or ``PYUMAMI_LIBRARY_THREADS``);
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
-import pickle
 import uuid
 from collections import Counter, OrderedDict, deque
 from collections.abc import Callable, Generator, Iterable
 from typing import Any
 
-import cloudpickle
-
-from ..library import MatrixElementLibrary, load
-from .errors import GenerationError, SettingsError
-from .integrand import Integrand, WeightedSample, batch_rng
-from .unweighting import ReducedBatch, ReductionHint, reduce_batch
+from .errors import BatchFailedError, SettingsError
+from .integrand import Integrand, WeightedSample
+from .shipping import BATCH_NOTE, dumps, loads, shipped_batch
+from .unweighting import ReducedBatch, ReductionHint
 
 __all__ = ["BatchFailedError", "ClusterSpecError", "cluster_samples", "connect", "dashboard_link"]
 
@@ -66,20 +62,14 @@ LIBRARY_THREADS_ENV = "PYUMAMI_LIBRARY_THREADS"
 #: Integrands kept per worker process (one per run; old runs are dropped).
 _CACHED_RUNS = 4
 
-# Worker-process caches: the libraries by (path, param card, threads) and the frozen
-# integrands by run id. Module level, so they live as long as the worker process.
-_LIBRARIES: dict[tuple[str, str | None, int], MatrixElementLibrary] = {}
+# Worker-process cache of the frozen integrands by run id (module level, so it lives as
+# long as the worker process; shipping.py keeps the libraries).
 _INTEGRANDS: OrderedDict[str, Integrand] = OrderedDict()
 
 
 class ClusterSpecError(SettingsError):
     """A cluster spec that is neither ``local:N`` nor a scheduler address, or a
     scheduler that cannot be reached."""
-
-
-class BatchFailedError(GenerationError):
-    """A production batch failed on the cluster (the library raised, or the task
-    killed its workers repeatedly); the message names the batch and the cause."""
 
 
 def connect(spec: str, library_threads: int | None = None) -> Any:
@@ -154,47 +144,11 @@ def dashboard_link(client: Any) -> str | None:
     return client.dashboard_link if "dashboard" in services else None
 
 
-# ------------------------------------------------------------------ shipping
-class _LibraryPickler(cloudpickle.Pickler):
-    """Pickles an integrand with every library as a reference (path, param card):
-    a library is a process-local handle, reopened on the worker. (cloudpickle, so
-    cuts given as lambdas travel too.)"""
-
-    def persistent_id(self, obj: Any) -> Any:
-        if isinstance(obj, MatrixElementLibrary):
-            return ("umami-library", obj.path, obj.param_card)
-        return None
-
-
-class _LibraryUnpickler(pickle.Unpickler):
-    def __init__(self, data: bytes, threads: int) -> None:
-        super().__init__(io.BytesIO(data))
-        self.threads = threads
-
-    def persistent_load(self, pid: Any) -> Any:
-        _, path, param_card = pid
-        return _worker_library(path, param_card, self.threads)
-
-
-def _dumps(integrand: Integrand) -> bytes:
-    buffer = io.BytesIO()
-    _LibraryPickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(integrand)
-    return buffer.getvalue()
-
-
-def _worker_library(path: str, param_card: str | None, threads: int) -> MatrixElementLibrary:
-    """The library at ``path`` opened once per worker process."""
-    key = (path, param_card, threads)
-    library = _LIBRARIES.get(key)
-    if library is None or library.closed:
-        library = _LIBRARIES[key] = load(path, param_card, threads=threads)
-    return library
-
-
+# ------------------------------------------------------------------ workers
 def _worker_integrand(run_id: str, payload: bytes, threads_on_host: dict[str, int]) -> Integrand:
     integrand = _INTEGRANDS.get(run_id)
     if integrand is None:
-        integrand = _LibraryUnpickler(payload, _library_threads(threads_on_host)).load()
+        integrand = loads(payload, _library_threads(threads_on_host))
         _INTEGRANDS[run_id] = integrand
         while len(_INTEGRANDS) > _CACHED_RUNS:
             _INTEGRANDS.popitem(last=False)
@@ -237,28 +191,17 @@ def _sample_batches(
     """The task: weighted batches ``first, first + 1, ...`` of ``sizes`` events on the
     host, without the training arrays, or reduced against ``hint`` (only what the
     client's unweighting can need travels). An error names the batch it came from."""
-    results: list[WeightedSample | ReducedBatch] = []
-    for index, n in enumerate(sizes, first):
-        try:  # (the integrand is built, and its libraries opened, once per process)
-            sample = _worker_integrand(run_id, payload, threads_on_host).sample(seed, index, n)
-        except Exception as exc:
-            exc.add_note(f"{_BATCH_NOTE}{index}")
-            raise
-        events = sample.events.to_numpy()
-        if hint is None:
-            results.append(WeightedSample(events, sample.slot, (), ()))
-        else:
-            results.append(reduce_batch(events, batch_rng(seed, index, hint.stream), hint))
-    return results
+    try:  # (the integrand is built, and its libraries opened, once per process)
+        integrand = _worker_integrand(run_id, payload, threads_on_host)
+    except Exception as exc:
+        exc.add_note(f"{BATCH_NOTE}{first}")
+        raise
+    return [shipped_batch(integrand, seed, index, n, hint) for index, n in enumerate(sizes, first)]
 
 
 def _frozen_state(payload: bytes) -> bytes:
     """The task holding the frozen integrand's pickle on the cluster."""
     return payload
-
-
-#: How a task's error names its batch (an exception note, which travels with it).
-_BATCH_NOTE = "in pyumami batch "
 
 
 # ------------------------------------------------------------------ the client
@@ -295,7 +238,7 @@ def cluster_samples(
     from distributed import as_completed
 
     integrand.freeze()
-    payload = _dumps(integrand)
+    payload = dumps(integrand)
     run_id = hashlib.sha256(payload).hexdigest()[:16]
     # a task, not scattered data: the scheduler keeps its input and recomputes it when
     # the worker holding it dies (scattered data, even broadcast, is lost with its last
@@ -373,9 +316,9 @@ def _failure(future: Any, batches: range, run_id: str) -> BatchFailedError:
     exc = future.exception() if future.status == "error" else None
     kind = type(exc).__name__ if exc is not None else "TaskLost"
     cause = str(exc) if exc is not None else f"the task ended as {future.status!r}"
-    notes = [n for n in getattr(exc, "__notes__", ()) if n.startswith(_BATCH_NOTE)]
+    notes = [n for n in getattr(exc, "__notes__", ()) if n.startswith(BATCH_NOTE)]
     if notes:
-        which = f"batch {notes[-1].removeprefix(_BATCH_NOTE)}"
+        which = f"batch {notes[-1].removeprefix(BATCH_NOTE)}"
     elif len(batches) == 1:
         which = f"batch {batches[0]}"
     else:  # the worker died: any batch of the task

@@ -3,7 +3,13 @@ before any expensive work (matrix-element calls, training) starts."""
 
 from __future__ import annotations
 
-__all__ = ["GenerationError", "NoPhaseSpaceError", "ProcessError", "SettingsError"]
+__all__ = [
+    "BatchFailedError",
+    "GenerationError",
+    "NoPhaseSpaceError",
+    "ProcessError",
+    "SettingsError",
+]
 
 
 class GenerationError(ValueError):
@@ -21,3 +27,9 @@ class SettingsError(GenerationError):
 
 class NoPhaseSpaceError(GenerationError):
     """The cuts remove every phase-space point of a pilot sample."""
+
+
+class BatchFailedError(GenerationError):
+    """A frozen batch failed where it was computed (on a worker process or a Dask
+    worker): the library raised, or the process computing it died; the message names
+    the batch and the cause."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from collections.abc import Generator as GeneratorIterator
@@ -38,6 +39,8 @@ from .unweighting import (
     Unweighter,
     host_array,
 )
+from .worker_processes import WorkerProcesses, default_processes
+from .worker_processes import available as worker_processes_available
 
 __all__ = [
     "GenerationResult",
@@ -50,6 +53,10 @@ __all__ = [
 
 #: Weighted events per batch unless given (see ``batch_size`` of :class:`Generator`).
 DEFAULT_BATCH_SIZE = 40_000
+#: Events expected from the batches consumed and in flight, over those asked for, up to
+#: which worker processes compute batches ahead (a batch beyond the end of a run is
+#: computed for nothing; one short of it makes the last batch run alone).
+AHEAD_MARGIN = 1.03
 #: training iterations whose events estimate the slots' maximum weights
 _POOLED_ITERATIONS = 3
 
@@ -114,22 +121,31 @@ class Generator:
         scale, alpha_s, cuts, single_channel, sqrt_s_hat_min: see :class:`Integrand`.
         seed: run seed; batch k draws from (seed, k) only.
         threads: CPU threads of each library (only with a spec; a Process brings its
-            libraries; default: all cores). With two or more, a batch's library calls run
-            beside its phase space (:mod:`.parts`; results do not depend on it).
+            libraries; default: all cores). With two or more, the frozen batches run on
+            worker processes (``processes``), and a batch computed in this process (the
+            training's) has its library calls beside its phase space (:mod:`.parts`);
+            results depend on neither.
         batch_size: default events per batch (the default fills both stages of
             :mod:`.parts` on two threads with parts large enough to amortise the fixed cost
             of a part's array calls).
         max_overweight: share of the cross section events above the maximum weight may carry.
         progress: show tqdm progress bars.
         xp: array namespace of the chain (None: NumPy; e.g. CuPy with a CUDA library).
-        workers: frozen batches computed concurrently by integrate/generate (results
-            do not depend on it). Default 1: on 2 cores, with the library's own threads,
-            batches computed ahead cost more CPU per event than they overlap (GIL hand-overs,
-            and the batches still in flight when generate has its events are discarded;
-            ``bench/generation.py --workers 2`` measures it).
+        workers: frozen batches computed concurrently in threads of this process, where
+            there are no worker processes (results do not depend on it). Default 1:
+            batches computed ahead in threads cost more CPU per event than they overlap
+            (GIL hand-overs; ``bench/generation.py --workers 2`` measures it).
+        processes: worker processes computing the frozen batches of integrate/generate
+            (:mod:`.worker_processes`; training stays here, results do not depend on it),
+            the libraries' threads shared among them. Default: one per library thread
+            (at most the machine's cores) on a CPU chain where processes can be forked,
+            else 1 (this process computes every batch).
         client: a ``dask.distributed.Client`` (see :func:`.cluster.connect`): the frozen
             batches of integrate/generate run on its cluster (training stays here);
             results do not depend on it.
+
+    A generator with worker processes starts them when it is made and holds them until
+    :meth:`close` (or the end of a ``with`` block, or garbage collection).
     """
 
     def __init__(
@@ -153,10 +169,13 @@ class Generator:
         vegas_alpha: float = 1.5,
         xp: Any = None,
         workers: int = 1,
+        processes: int | None = None,
         client: Any = None,
     ) -> None:
         if workers < 1:
             raise SettingsError(f"workers must be >= 1 (got {workers})")
+        if processes is not None and processes < 1:
+            raise SettingsError(f"processes must be >= 1 (got {processes})")
         if batch_size < 1:
             raise SettingsError(f"batch_size must be >= 1 (got {batch_size})")
         if not 0.0 <= max_overweight < 1.0:
@@ -181,6 +200,11 @@ class Generator:
         self.batch_size = int(batch_size)
         self.workers = int(workers)
         self.client = client
+        self._processes = processes
+        self._pool: WorkerProcesses | None = None
+        self._pool_finalizer: weakref.finalize | None = None
+        if self.processes > 1:  # started now, so that they are ready after the training
+            self._worker_pool()
         self.max_overweight = float(max_overweight)
         self.progress = bool(progress)
         self.next_batch = 0
@@ -232,13 +256,16 @@ class Generator:
         self,
         sizes: Iterable[int],
         reduction: Callable[[int], ReductionHint] | None = None,
+        wanted: Callable[[int], bool] | None = None,
     ) -> GeneratorIterator[tuple[int, WeightedSample | ReducedBatch], None, None]:
         """(batch index, sample) for consecutive batch indices with the grids frozen.
 
-        On a cluster with ``reduction``, a batch comes back reduced on its worker
-        (:func:`~.unweighting.reduce_batch`) against ``reduction(ahead)``, the consumer's
-        hint for a batch consumed after ``ahead`` others; :meth:`_whole` gives any
-        batch whole.
+        On worker processes or a cluster with ``reduction``, a batch comes back reduced
+        where it was computed (:func:`~.unweighting.reduce_batch`) against
+        ``reduction(ahead)``, the consumer's hint for a batch consumed after ``ahead``
+        others; :meth:`_whole` gives any batch whole. ``wanted(ahead)``: whether the
+        consumer expects to need such a batch (worker processes compute no more ahead
+        than that; see :meth:`.WorkerProcesses.samples`).
 
         With ``workers`` > 1 the next batches are computed ahead in a thread pool (NumPy
         and the library release the GIL), overlapping one batch's phase space and PDFs
@@ -258,6 +285,17 @@ class Generator:
                     yield index, sample
             finally:
                 on_cluster.close()
+            return
+        if self.processes > 1:
+            on_workers = self._worker_pool().samples(
+                self.integrand, self.seed, self.next_batch, sizes, reduction, wanted
+            )
+            try:
+                for index, sample in on_workers:
+                    self.next_batch = index + 1
+                    yield index, sample
+            finally:
+                on_workers.close()
             return
         if self.workers <= 1:
             for size in sizes:
@@ -289,6 +327,39 @@ class Generator:
             finally:
                 for _, job in queue:
                     job.cancel()
+
+    @property
+    def processes(self) -> int:
+        """Worker processes computing the frozen batches (1: this process computes them;
+        a cluster client, when given, takes their place)."""
+        if self.client is not None or self.integrand.xp is not None:
+            return 1
+        if self._processes is not None:
+            return self._processes if worker_processes_available() else 1
+        return default_processes(self.integrand.threads)
+
+    def _worker_pool(self) -> WorkerProcesses:
+        """The worker processes (forked with the generator, or again after :meth:`close`)."""
+        if self._pool is None:
+            processes = self.processes
+            libraries = [(str(sub.library.path), getattr(sub.library, "param_card", None))
+                         for sub in self.process.subprocesses]  # fmt: skip
+            threads = max(1, self.integrand.threads // processes)
+            self._pool = WorkerProcesses(processes, threads, libraries)
+            self._pool_finalizer = weakref.finalize(self, self._pool.close)
+        return self._pool
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (a later frozen batch forks new ones)."""
+        if self._pool_finalizer is not None:
+            self._pool_finalizer()
+        self._pool = self._pool_finalizer = None
+
+    def __enter__(self) -> Generator:
+        return self
+
+    def __exit__(self, *args: object) -> None:
+        self.close()
 
     def _whole(self, index: int, sample: WeightedSample | ReducedBatch) -> WeightedSample:
         """Batch ``index`` whole: ``sample`` itself, or recomputed here when it came back
@@ -359,11 +430,17 @@ class Generator:
         self.integrand.freeze()
         size = batch_size or self.batch_size
         unweighter = Unweighter(self.max_overweight)
-        batches = 0
+        batches = have = 0
         kept_share = 1.0  # of the candidates, at the last exact count (for the progress bar)
+
+        def wanted(ahead: int) -> bool:
+            if max_batches is not None and batches + ahead >= max_batches:
+                return False
+            return batches == 0 or have * (1.0 + ahead / batches) < AHEAD_MARGIN * n
+
         with self._counter(n, "unweighting") as bar:
             shown = 0
-            samples = self._frozen_samples(itertools.repeat(size), unweighter.hint)
+            samples = self._frozen_samples(itertools.repeat(size), unweighter.hint, wanted)
             for index, sample in samples:
                 if not isinstance(sample, ReducedBatch) or unweighter.add_reduced(sample) is None:
                     rng = batch_rng(self.seed, index, UNWEIGHTING_STREAM)
@@ -446,9 +523,9 @@ def integrate(
 ) -> IntegrationResult:
     """Train (``iterations`` batches of ``train_batch``) and integrate with ``n`` events;
     ``options`` as for :class:`Generator`."""
-    gen = Generator(process, sqrt_s, **options)
-    gen.train(iterations, train_batch)
-    return gen.integrate(n)
+    with Generator(process, sqrt_s, **options) as gen:
+        gen.train(iterations, train_batch)
+        return gen.integrate(n)
 
 
 def generate(
@@ -461,6 +538,6 @@ def generate(
     **options,
 ) -> GenerationResult:
     """Train and return ``n_events`` unweighted events; ``options`` as for :class:`Generator`."""
-    gen = Generator(process, sqrt_s, **options)
-    gen.train(iterations, train_batch)
-    return gen.generate(n_events)
+    with Generator(process, sqrt_s, **options) as gen:
+        gen.train(iterations, train_batch)
+        return gen.generate(n_events)

@@ -48,6 +48,9 @@ class RunCard:
         histograms: ``"EXPR:BINS:LOW:HIGH"`` specs; empty: a default set.
         seed: random seed of the run.
         threads: CPU threads for the matrix elements; None: all cores.
+        processes: worker processes computing the frozen batches, the threads shared
+            among them (:mod:`pyumami.generation.worker_processes`; results do not depend
+            on it); None: one per thread where processes can be forked; 1: this process.
         cluster: run the frozen batches on Dask: ``"local:N"`` (N worker processes
             here) or a scheduler address ``"tcp://HOST:PORT"``; None: this process
             (:mod:`pyumami.generation.cluster`; results do not depend on it).
@@ -74,6 +77,7 @@ class RunCard:
     histograms: list[str] = field(default_factory=list)
     seed: int = 1
     threads: int | None = None
+    processes: int | None = None
     cluster: str | None = None
     single_channel: bool = False
     param_card: str | None = None

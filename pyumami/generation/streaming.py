@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from .events import EventBatch
+from .generator import AHEAD_MARGIN
 from .integrand import batch_rng
 from .unweighting import (
     UNWEIGHTING_STREAM,
@@ -86,9 +87,15 @@ def unweighted_batches(
     # and the stream do not depend on where or when a batch was computed
     # on a cluster, a batch comes back reduced to the events that can pass (one uniform
     # number per event), against W then
+    consumed = 0
+
+    def wanted(ahead: int) -> bool:
+        return consumed == 0 or stats.accepted * (1.0 + ahead / consumed) < AHEAD_MARGIN * n
+
     samples = generator._frozen_samples(
         itertools.repeat(generator.batch_size),
         lambda ahead: max_weight.hint(ahead, UNWEIGHTING_STREAM, 1),
+        wanted,
     )
     try:
         for index, sample in samples if stats.accepted < n else ():
@@ -103,6 +110,7 @@ def unweighted_batches(
                 )
                 passed = accept_reduced(max_weight, sample)
                 assert passed is not None  # a whole batch always merges
+            consumed += 1
             positions, big_w = passed
             stats.max_weight_pb = big_w
             accepted = positions

@@ -247,7 +247,9 @@ def accept_reduced(max_weight: MaxWeight, reduced: ReducedBatch) -> tuple[np.nda
 
 @dataclass
 class _Candidates:
-    batches: list[EventBatch] = field(default_factory=list)
+    # per batch: events holding its candidates and their positions there, in the
+    # candidates' order (gathered only for those the final pass keeps)
+    sources: list[tuple[EventBatch, np.ndarray]] = field(default_factory=list)
     weight: list[np.ndarray] = field(default_factory=list)  # original weights
     w_at: list[np.ndarray] = field(default_factory=list)  # W used when accepted
     u: list[np.ndarray] = field(default_factory=list)  # uniform for the final pass
@@ -297,7 +299,10 @@ class Unweighter:
         # pass, which keeps the first n, takes a random subset of the last batch
         idx = reduced.rng.permutation(positions)
         if idx.size:
-            self._c.batches.append(reduced.take(idx))
+            if reduced.whole_events:  # a copy of the candidates, not the whole batch kept
+                self._c.sources.append((reduced.take(idx), np.arange(idx.size)))
+            else:
+                self._c.sources.append((reduced.events, idx))
             self._c.weight.append(reduced.weight[idx])
             self._c.w_at.append(np.full(idx.size, big_w))
             self._c.u.append(reduced.uniforms[1][idx])
@@ -339,16 +344,34 @@ class Unweighter:
         big_w = self.max_weight.value
         return 0.0 if big_w <= 0.0 else self.cross_section[0] / big_w
 
+    def _gather(self, idx: np.ndarray) -> EventBatch:
+        """The candidates ``idx`` (ascending positions in the candidates' order)."""
+        edges = np.cumsum([0] + [p.size for _, p in self._c.sources])
+        source_of = np.searchsorted(edges, idx, side="right") - 1
+        bounds = np.searchsorted(source_of, np.arange(len(self._c.sources) + 1))
+        parts = [
+            (events, positions[idx[a:b] - edges[k]])
+            for k, ((events, positions), a, b) in enumerate(
+                zip(self._c.sources, bounds[:-1], bounds[1:], strict=True)
+            )
+            if b > a
+        ]
+        if not parts:  # no candidate kept: an empty batch with the first one's fields
+            events, positions = self._c.sources[0]
+            return _take(events, positions[:0])
+        if all(isinstance(events.weight, np.ndarray) for events, _ in parts):
+            return _take_joined(parts)
+        return concatenate_batches([_take(events, positions) for events, positions in parts])
+
     def finish(self, n: int, cross_section_pb: float | None = None) -> EventBatch:
         """Final pass against the final W; the first ``n`` kept events, each weighted
         sigma * max(1, w / W) / sum(max(1, w / W)) (sigma: the given cross section or
         the mean weight)."""
         keep, w = self._keep()
-        if not self._c.batches:
+        if not self._c.sources:
             raise SettingsError("no event was accepted; generate more weighted events first")
-        events = concatenate_batches(self._c.batches)
         idx = np.nonzero(keep)[0][: int(n)]
-        events = _take(events, idx)
+        events = self._gather(idx)
         ratio = np.maximum(1.0, w[idx] / self.max_weight.value)
         sigma = self.cross_section[0] if cross_section_pb is None else float(cross_section_pb)
         xp = array_api_compat.array_namespace(events.weight)
@@ -381,6 +404,28 @@ def _take(batch: EventBatch, idx: np.ndarray) -> EventBatch:
         batch,
         **{name: xp.take(getattr(batch, name), index, axis=0) for name in _array_fields(batch)},
     )
+
+
+def _take_joined(parts: list[tuple[EventBatch, np.ndarray]]) -> EventBatch:
+    """``concatenate_batches`` of the events ``positions`` of each NumPy batch, gathered
+    straight into the joined arrays (one copy of the events, not two)."""
+    names = set.intersection(*(set(_array_fields(b)) for b, _ in parts))
+    arrays: dict[str, Any] = {name: None for name in ("helicity", "color") if name not in names}
+    total = sum(int(positions.size) for _, positions in parts)
+    for name in names:
+        first = getattr(parts[0][0], name)
+        dtype = np.result_type(*(getattr(batch, name) for batch, _ in parts))
+        out = np.empty((total, *first.shape[1:]), dtype=dtype)
+        start = 0
+        for batch, positions in parts:
+            values, rows = getattr(batch, name), out[start : start + positions.size]
+            if values.dtype == dtype:
+                np.take(values, positions, axis=0, out=rows)
+            else:
+                rows[...] = values[positions]
+            start += positions.size
+        arrays[name] = out
+    return replace(parts[0][0], **arrays)
 
 
 def concatenate_batches(batches: list[EventBatch]) -> EventBatch:

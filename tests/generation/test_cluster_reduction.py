@@ -73,8 +73,8 @@ def test_a_reduced_batch_merges_like_the_whole_or_refuses(history, floor_share, 
     assert _state(reduced.max_weight) == _state(whole.max_weight)
     assert (reduced.n_trials, reduced.sum_w, reduced.sum_w2) == (
         whole.n_trials, whole.sum_w, whole.sum_w2)  # fmt: skip
-    for a, b in zip(reduced._c.batches, whole._c.batches, strict=True):
-        assert np.array_equal(a.momenta, b.momenta)
+    for (a, pa), (b, pb) in zip(reduced._c.sources, whole._c.sources, strict=True):
+        assert np.array_equal(a.momenta[pa], b.momenta[pb])
     for field in ("weight", "w_at", "u"):
         assert np.array_equal(
             np.concatenate(getattr(reduced._c, field) or [np.zeros(0)]),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,7 +12,13 @@ from hypothesis.extra.numpy import arrays
 
 from pyumami.generation.errors import SettingsError
 from pyumami.generation.events import EventBatch
-from pyumami.generation.unweighting import MaxWeight, Unweighter
+from pyumami.generation.unweighting import (
+    MaxWeight,
+    Unweighter,
+    _take,
+    _take_joined,
+    concatenate_batches,
+)
 
 
 def brute_force_max(w: np.ndarray, eps: float) -> float:
@@ -101,3 +109,31 @@ def test_the_final_pass_keeps_a_subset_of_the_candidates(seed, batches, eps):
         accepted += unweighter.add(batch(w, rng.random(w.size), k), np.random.default_rng(k))
         assert unweighter.candidates == accepted
         assert unweighter.expected() <= unweighter.candidates
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.booleans())
+def test_joined_gather_equals_gathering_then_concatenating(seed, count, mixed):
+    """The final pass gathers the kept events of every batch straight into the joined
+    arrays; the same events, dtypes and optional fields as gathering each batch and then
+    concatenating them, also where batches differ in an array's dtype or an optional
+    field (helicity) is missing from one of them."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for k in range(count):
+        n = int(rng.integers(1, 50))
+        b = batch(rng.random(n), rng.random(n), k)
+        if k % 2 == 0:
+            b = replace(b, helicity=rng.integers(0, 16, n).astype(np.int32))
+        if mixed and k == count - 1:
+            b = replace(b, channel=b.channel.astype(np.int64), helicity=None)
+        parts.append((b, np.sort(rng.choice(n, int(rng.integers(0, n + 1)), replace=False))))
+    parts = [(b, p) for b, p in parts if p.size] or [(parts[0][0], np.arange(1))]
+    joined = _take_joined(parts)
+    expected = concatenate_batches([_take(b, p) for b, p in parts])
+    for f in fields(EventBatch):
+        a, e = getattr(joined, f.name), getattr(expected, f.name)
+        if isinstance(e, np.ndarray):
+            assert a.dtype == e.dtype and np.array_equal(a, e), f.name
+        else:
+            assert a == e, f.name
