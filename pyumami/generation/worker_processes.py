@@ -32,6 +32,7 @@ from typing import Any
 
 from .errors import BatchFailedError
 from .integrand import Integrand, WeightedSample
+from .mapped_results import discard, pack, unpack
 from .shipping import BATCH_NOTE, dumps, loads, shipped_batch
 from .unweighting import ReducedBatch, ReductionHint
 
@@ -87,7 +88,7 @@ def _batch(stream: int, seed: int, index: int, n: int, hint: ReductionHint | Non
         integrand = _integrand
         if integrand is None:  # a library failed to open at the start: again, to say why
             integrand = loads(_payload, _library_threads)
-        return shipped_batch(integrand, seed, index, n, hint)
+        return pack(shipped_batch(integrand, seed, index, n, hint))
     except Exception as exc:
         if not any(note.startswith(BATCH_NOTE) for note in getattr(exc, "__notes__", ())):
             exc.add_note(f"{BATCH_NOTE}{index}")
@@ -191,7 +192,8 @@ class WorkerProcesses:
         finally:
             self._closed[stream % STREAM_SLOTS] = 1  # the workers skip what is still queued
             for _, job in queue:
-                job.cancel()
+                if not job.cancel():  # running: its result is never read
+                    job.add_done_callback(_discard_result)
 
     def _submit(
         self, stream: int, seed: int, index: int, n: int, hint: ReductionHint | None
@@ -204,7 +206,7 @@ class WorkerProcesses:
     @staticmethod
     def _result(index: int, job: Future[Sample | None]) -> Sample:
         try:
-            sample = job.result()
+            sample = unpack(job.result())
         except BrokenProcessPool as exc:
             raise _died(index, exc) from None
         except Exception as exc:
@@ -226,6 +228,11 @@ class WorkerProcesses:
 
     def __exit__(self, *args: object) -> None:
         self.close()
+
+
+def _discard_result(job: Future[Any]) -> None:
+    if not job.cancelled() and job.exception() is None:
+        discard(job.result())
 
 
 def _died(index: int, exc: BaseException) -> BatchFailedError:
