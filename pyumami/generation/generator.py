@@ -144,8 +144,8 @@ class Generator:
             batches of integrate/generate run on its cluster (training stays here);
             results do not depend on it.
 
-    A generator with worker processes starts them when it is made and holds them until
-    :meth:`close` (or the end of a ``with`` block, or garbage collection).
+    A generator with worker processes forks them at its first frozen batch and holds them
+    until :meth:`close` (or the end of a ``with`` block, or garbage collection).
     """
 
     def __init__(
@@ -203,8 +203,6 @@ class Generator:
         self._processes = processes
         self._pool: WorkerProcesses | None = None
         self._pool_finalizer: weakref.finalize | None = None
-        if self.processes > 1:  # started now, so that they are ready after the training
-            self._worker_pool()
         self.max_overweight = float(max_overweight)
         self.progress = bool(progress)
         self.next_batch = 0
@@ -288,7 +286,7 @@ class Generator:
             return
         if self.processes > 1:
             on_workers = self._worker_pool().samples(
-                self.integrand, self.seed, self.next_batch, sizes, reduction, wanted
+                self.seed, self.next_batch, sizes, reduction, wanted
             )
             try:
                 for index, sample in on_workers:
@@ -339,13 +337,12 @@ class Generator:
         return default_processes(self.integrand.threads)
 
     def _worker_pool(self) -> WorkerProcesses:
-        """The worker processes (forked with the generator, or again after :meth:`close`)."""
+        """The worker processes, forked at the first frozen batch (the grids are frozen
+        for good then; the same workers serve every later integrate/generate)."""
         if self._pool is None:
             processes = self.processes
-            libraries = [(str(sub.library.path), getattr(sub.library, "param_card", None))
-                         for sub in self.process.subprocesses]  # fmt: skip
             threads = max(1, self.integrand.threads // processes)
-            self._pool = WorkerProcesses(processes, threads, libraries)
+            self._pool = WorkerProcesses(self.integrand, processes, threads)
             self._pool_finalizer = weakref.finalize(self, self._pool.close)
         return self._pool
 

@@ -9,33 +9,31 @@ or for unweighting the batch reduced against the consumer's hint (:mod:`.shippin
 in batch-index order. A batch is a function of (seed, batch index) and the frozen
 state, so the results are the same, bit for bit, as computed in one process.
 
-The workers are forked when the generator is made (``fork`` start method, Linux:
-:func:`available`; elsewhere the generator computes its batches itself), before any
-batch exists, so that starting them and opening their libraries (one UMAMI instance
-each, none of the parent's library threads used after the fork) overlaps the training.
-The frozen integrand reaches them once, as a file its stream names (its pickle is
-~1 MB). They ignore Ctrl-C, which the consumer handles; a stream that is closed marks
-its batches still queued as dropped, and a worker skips those instead of computing them.
+The workers are forked when the first frozen batch is asked for (``fork`` start method,
+Linux: :func:`available`; elsewhere the generator computes its batches itself): they
+inherit the frozen integrand's pickle and the consumer's warm state (parsed C types,
+folded PDF tables) without a copy through a pipe, and reopen its libraries (one UMAMI
+instance each; none of the parent's library threads is used after the fork). They
+ignore Ctrl-C, which the consumer handles; a stream that is closed marks its batches
+still queued as dropped, and a worker skips those instead of computing them.
 """
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import pickle
 import signal
-import tempfile
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 from typing import Any
 
 from .errors import BatchFailedError
 from .integrand import Integrand, WeightedSample
-from .shipping import BATCH_NOTE, dumps, loads, open_library, shipped_batch
+from .mapped_results import discard, pack, unpack
+from .shipping import BATCH_NOTE, dumps, loads, shipped_batch
 from .unweighting import ReducedBatch, ReductionHint
 
 __all__ = ["WorkerProcesses", "available", "default_processes"]
@@ -50,10 +48,11 @@ Sample = WeightedSample | ReducedBatch
 #: Streams told apart by the workers (ids modulo this): far more than can be open at once.
 STREAM_SLOTS = 256
 
-# The worker's state: its frozen integrand (with the file it came from), and which
-# streams are closed (shared memory: a batch of a closed stream is skipped).
-_integrand: tuple[str, Integrand] | None = None
+# The worker's state: its frozen integrand, and which streams are closed (shared
+# memory: a batch of a closed stream is skipped).
+_integrand: Integrand | None = None
 _closed: Any = None
+_payload = b""
 _library_threads = 1
 
 
@@ -71,28 +70,25 @@ def default_processes(library_threads: int) -> int:
     return max(1, min(int(library_threads), os.cpu_count() or 1))
 
 
-def _start_worker(closed: Any, libraries: Sequence[tuple[str, str | None]], threads: int) -> None:
-    global _closed, _library_threads
+def _start_worker(closed: Any, payload: bytes, library_threads: int) -> None:
+    global _closed, _integrand, _payload, _library_threads
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the consumer handles Ctrl-C
-    _closed, _library_threads = closed, threads
-    for path, param_card in libraries:  # opened now, beside the consumer's training
-        try:
-            open_library(path, param_card, threads)
-        except Exception:  # noqa: BLE001 - reported, with its batch, by the first batch needing it
-            pass
+    _closed, _payload, _library_threads = closed, payload, library_threads
+    try:
+        _integrand = loads(payload, library_threads)
+    except Exception:  # noqa: BLE001 - reported, with its batch, by every batch
+        _integrand = None
 
 
-def _batch(
-    stream: int, payload: str, seed: int, index: int, n: int, hint: ReductionHint | None
-) -> Sample | None:
-    """Batch ``index`` of the integrand in file ``payload``; None if its stream was closed."""
-    global _integrand
+def _batch(stream: int, seed: int, index: int, n: int, hint: ReductionHint | None) -> Sample | None:
+    """Batch ``index`` of the worker's integrand; None if its stream was closed."""
     if _closed[stream % STREAM_SLOTS]:
         return None
     try:
-        if _integrand is None or _integrand[0] != payload:
-            _integrand = (payload, loads(Path(payload).read_bytes(), _library_threads))
-        return shipped_batch(_integrand[1], seed, index, n, hint)
+        integrand = _integrand
+        if integrand is None:  # a library failed to open at the start: again, to say why
+            integrand = loads(_payload, _library_threads)
+        return pack(shipped_batch(integrand, seed, index, n, hint))
     except Exception as exc:
         if not any(note.startswith(BATCH_NOTE) for note in getattr(exc, "__notes__", ())):
             exc.add_note(f"{BATCH_NOTE}{index}")
@@ -118,39 +114,32 @@ class _Untravelled(RuntimeError):
 
 
 class WorkerProcesses:
-    """``processes`` forked workers computing frozen batches, each with its libraries
-    on ``library_threads`` threads (``libraries``: (path, param card) of each, opened as
-    the workers start). Close it (or use it as a context manager) to stop them."""
+    """``processes`` workers forked to compute batches of the frozen ``integrand``, each
+    with its libraries on ``library_threads`` threads. Close it (or use it as a context
+    manager) to stop them."""
 
-    def __init__(
-        self,
-        processes: int,
-        library_threads: int = 1,
-        libraries: Sequence[tuple[str, str | None]] = (),
-    ) -> None:
+    def __init__(self, integrand: Integrand, processes: int, library_threads: int = 1) -> None:
         if processes < 1 or library_threads < 1:
             raise ValueError(
                 f"processes and library_threads must be >= 1 (got {processes}, {library_threads})"
             )
         if not available():
             raise RuntimeError("worker processes need the 'fork' start method (Linux)")
+        integrand.freeze()
         self.processes = int(processes)
         context = multiprocessing.get_context("fork")
         self._closed = context.Array("b", STREAM_SLOTS, lock=False)
         self._streams = 0
-        self._payload: tuple[int, str] | None = None  # (id of the integrand, its file)
+        # (with fork, the initializer's arguments are inherited, not sent through a pipe)
         self._pool = ProcessPoolExecutor(
             self.processes,
             mp_context=context,
             initializer=_start_worker,
-            initargs=(self._closed, tuple(libraries), int(library_threads)),
+            initargs=(self._closed, dumps(integrand), int(library_threads)),
         )
-        for _ in range(self.processes):  # start every worker now, not at the first batch
-            self._pool.submit(int)
 
     def samples(
         self,
-        integrand: Integrand,
         seed: int,
         first_index: int,
         sizes: Iterable[int],
@@ -158,19 +147,18 @@ class WorkerProcesses:
         wanted: Callable[[int], bool] | None = None,
     ) -> Generator[tuple[int, Sample], None, None]:
         """(batch index, sample) for batches ``first_index, first_index + 1, ...`` of
-        ``sizes`` events of the frozen ``integrand``, in batch-index order. Samples come
-        without the training arrays; with ``reduction``, each batch is reduced against
-        ``reduction(ahead)``, asked when it is submitted, ``ahead`` batches before it is
-        consumed. ``wanted(ahead)``: whether the consumer still expects to need a batch
-        consumed after ``ahead`` others (asked before each submission but the one that
-        keeps a batch in flight; not wanted now, it is asked again after the next batch
-        is consumed), so that the workers do not compute batches beyond the run's end.
-        Closing the iterator drops the batches still queued.
+        ``sizes`` events, in batch-index order. Samples come without the training arrays;
+        with ``reduction``, each batch is reduced against ``reduction(ahead)``, asked when
+        it is submitted, ``ahead`` batches before it is consumed. ``wanted(ahead)``:
+        whether the consumer still expects to need a batch consumed after ``ahead``
+        others (asked before each submission but the one that keeps a batch in flight;
+        not wanted now, it is asked again after the next batch is consumed), so that the
+        workers do not compute batches beyond the run's end. Closing the iterator drops
+        the batches still queued.
 
         Raises:
             BatchFailedError: a batch raised in its worker, or its worker died.
         """
-        payload = self._payload_file(integrand)
         stream, self._streams = self._streams, self._streams + 1
         self._closed[stream % STREAM_SLOTS] = 0
         todo = iter(sizes)
@@ -185,7 +173,7 @@ class WorkerProcesses:
             if size is None:
                 return False
             hint = None if reduction is None else reduction(len(queue))
-            queue.append((upcoming, self._submit(stream, payload, seed, upcoming, int(size), hint)))
+            queue.append((upcoming, self._submit(stream, seed, upcoming, int(size), hint)))
             upcoming += 1
             return True
 
@@ -204,39 +192,21 @@ class WorkerProcesses:
         finally:
             self._closed[stream % STREAM_SLOTS] = 1  # the workers skip what is still queued
             for _, job in queue:
-                job.cancel()
-
-    def _payload_file(self, integrand: Integrand) -> str:
-        """The file holding the frozen integrand's pickle (written once per integrand)."""
-        if self._payload is None or self._payload[0] != id(integrand):
-            self._remove_payload()
-            integrand.freeze()
-            data = dumps(integrand)
-            folder = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
-            name = hashlib.sha256(data).hexdigest()[:16]
-            handle, path = tempfile.mkstemp(prefix=f"pyumami-{name}-", suffix=".pkl", dir=folder)
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            self._payload = (id(integrand), path)
-        return self._payload[1]
-
-    def _remove_payload(self) -> None:
-        if self._payload is not None:
-            Path(self._payload[1]).unlink(missing_ok=True)
-            self._payload = None
+                if not job.cancel():  # running: its result is never read
+                    job.add_done_callback(_discard_result)
 
     def _submit(
-        self, stream: int, payload: str, seed: int, index: int, n: int, hint: ReductionHint | None
+        self, stream: int, seed: int, index: int, n: int, hint: ReductionHint | None
     ) -> Future[Sample | None]:
         try:
-            return self._pool.submit(_batch, stream, payload, seed, index, n, hint)
+            return self._pool.submit(_batch, stream, seed, index, n, hint)
         except BrokenProcessPool as exc:
             raise _died(index, exc) from None
 
     @staticmethod
     def _result(index: int, job: Future[Sample | None]) -> Sample:
         try:
-            sample = job.result()
+            sample = unpack(job.result())
         except BrokenProcessPool as exc:
             raise _died(index, exc) from None
         except Exception as exc:
@@ -252,13 +222,17 @@ class WorkerProcesses:
         for stream in range(STREAM_SLOTS):
             self._closed[stream] = 1
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._remove_payload()
 
     def __enter__(self) -> WorkerProcesses:
         return self
 
     def __exit__(self, *args: object) -> None:
         self.close()
+
+
+def _discard_result(job: Future[Any]) -> None:
+    if not job.cancelled() and job.exception() is None:
+        discard(job.result())
 
 
 def _died(index: int, exc: BaseException) -> BatchFailedError:

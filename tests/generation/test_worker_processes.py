@@ -8,15 +8,18 @@ import hashlib
 import json
 import multiprocessing
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import ref_me
 from pyumami.cli import main
 from pyumami.errors import StatusError
 from pyumami.generation import unweighting, worker_processes
 from pyumami.generation.errors import BatchFailedError, SettingsError
 from pyumami.generation.generator import Generator
+from pyumami.generation.process import Process
 from pyumami.generation.streaming import unweighted_batches
 from pyumami.generation.unweighting import MaxWeight
 from pyumami.generation.worker_processes import WorkerProcesses
@@ -100,11 +103,11 @@ def test_a_closed_stream_leaves_the_workers_ready_for_the_next_one(frozen) -> No
     """Closing a stream with batches still queued: the workers skip those, and the next
     stream, from any batch index, gets exactly its own batches."""
     direct = {i: frozen.sample(3, i, 500).events.weight for i in (40, 41)}
-    with WorkerProcesses(2) as pool:
-        first = pool.samples(frozen, 3, 0, [500] * 50)
+    with WorkerProcesses(frozen, 2) as pool:
+        first = pool.samples(3, 0, [500] * 50)
         assert next(first)[0] == 0
         first.close()
-        got = dict(pool.samples(frozen, 3, 40, [500, 500]))
+        got = dict(pool.samples(3, 40, [500, 500]))
     assert sorted(got) == [40, 41]
     for i, sample in got.items():
         assert np.array_equal(sample.events.weight, direct[i])
@@ -136,8 +139,8 @@ def test_a_library_failing_in_a_worker_names_its_batch(frozen, monkeypatch, erro
         return evaluate(self, *args, **kwargs)
 
     monkeypatch.setattr(MatrixElementLibrary, "evaluate", failing)
-    with WorkerProcesses(2) as pool, pytest.raises(BatchFailedError) as caught:
-        list(pool.samples(frozen, 3, 7, [500]))
+    with WorkerProcesses(frozen, 2) as pool, pytest.raises(BatchFailedError) as caught:
+        list(pool.samples(3, 7, [500]))
     assert f"batch 7 failed in a worker process: {text}" in str(caught.value)
 
 
@@ -147,26 +150,30 @@ def test_settings_of_worker_processes() -> None:
     with Generator("g g > t t~", 1000.0, libraries="gg_ttx", threads=1) as one_thread:
         assert one_thread.processes == 1  # one per library thread by default
     with pytest.raises(ValueError, match=">= 1"):
-        WorkerProcesses(0)
+        WorkerProcesses(None, 0)  # type: ignore[arg-type]
 
 
 def test_close_stops_the_workers(frozen) -> None:
     before = set(multiprocessing.active_children())
-    pool = WorkerProcesses(2)
+    pool = WorkerProcesses(frozen, 2)
+    assert next(pool.samples(3, 0, [100]))[0] == 0
     children = set(multiprocessing.active_children()) - before
     assert len(children) == 2
-    assert next(pool.samples(frozen, 3, 0, [100]))[0] == 0
     pool.close()
     assert not any(child.is_alive() for child in children)
 
 
-def test_a_library_the_workers_cannot_open_at_start_does_not_break_them(frozen, tmp_path):
-    """Libraries are opened as the workers start; one that cannot be opened then (here a
-    file that is no library) does not break the workers: batches that do not need it
-    run (one that needs it would report the error with its batch, as any failure)."""
-    bad = tmp_path / "libnothing.so"
-    bad.write_bytes(b"not a shared object")
-    with WorkerProcesses(2, libraries=[(str(bad), None)]) as pool:
-        index, sample = next(pool.samples(frozen, 3, 4, [300]))
-    assert index == 4
-    assert np.array_equal(sample.events.weight, frozen.sample(3, 4, 300).events.weight)
+def test_a_library_the_workers_cannot_open_fails_every_batch_with_its_error(tmp_path):
+    """The workers reopen the frozen integrand's libraries as they start (forked, they
+    share the generator's loaded code, not its UMAMI instances); where that fails (here
+    the param card was deleted after the generator opened the library), each batch
+    reports the library's error with the batch named."""
+    card = tmp_path / "param_card.dat"
+    card.write_text((Path(ref_me.__file__).parent / "cards" / "param_card.dat").read_text())
+    process = Process.from_spec("g g > t t~", "gg_ttx", threads=2, param_card=card)
+    gen = Generator(process, 1000.0, seed=3, batch_size=500, processes=2)
+    gen.train(1, 500)
+    card.unlink()
+    with gen, pytest.raises(BatchFailedError, match=r"batch 1 failed in a worker process: .*"
+                            r"param card .* does not exist"):  # fmt: skip
+        gen.integrate(2000)
