@@ -273,27 +273,15 @@ class Generator:
         if self.client is not None:
             from .cluster import cluster_samples
 
-            on_cluster = cluster_samples(
+            yield from self._counted(cluster_samples(
                 self.client, self.integrand, self.seed, self.next_batch, sizes, self.progress,
                 reduction,
-            )  # fmt: skip
-            try:
-                for index, sample in on_cluster:
-                    self.next_batch = index + 1
-                    yield index, sample
-            finally:
-                on_cluster.close()
+            ))  # fmt: skip
             return
         if self.processes > 1:
-            on_workers = self._worker_pool().samples(
-                self.seed, self.next_batch, sizes, reduction, wanted
+            yield from self._counted(
+                self._worker_pool().samples(self.seed, self.next_batch, sizes, reduction, wanted)
             )
-            try:
-                for index, sample in on_workers:
-                    self.next_batch = index + 1
-                    yield index, sample
-            finally:
-                on_workers.close()
             return
         if self.workers <= 1:
             for size in sizes:
@@ -325,6 +313,18 @@ class Generator:
             finally:
                 for _, job in queue:
                     job.cancel()
+
+    def _counted(
+        self, stream: GeneratorIterator[tuple[int, WeightedSample | ReducedBatch], None, None]
+    ) -> GeneratorIterator[tuple[int, WeightedSample | ReducedBatch], None, None]:
+        """``stream``'s (batch index, sample), the batch counter kept after each; closing
+        this closes ``stream`` (which cancels what it computes ahead)."""
+        try:
+            for index, sample in stream:
+                self.next_batch = index + 1
+                yield index, sample
+        finally:
+            stream.close()
 
     @property
     def processes(self) -> int:

@@ -8,7 +8,6 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 distributed = pytest.importorskip("distributed")
@@ -25,8 +24,8 @@ from pyumami.generation.cluster import (  # noqa: E402
 )
 from pyumami.generation.errors import SettingsError  # noqa: E402
 from pyumami.generation.generator import Generator  # noqa: E402
-from pyumami.generation.streaming import unweighted_batches  # noqa: E402
-from pyumami.generation.unweighting import MaxWeight  # noqa: E402
+
+from .api_runs import fingerprint  # noqa: E402
 
 #: A small g g -> t t~ run at fixed energy: 2 training iterations, 4 integration batches,
 #: unweighting over several batches (each batch a task on the cluster).
@@ -75,18 +74,8 @@ def test_cli_outputs_are_identical_for_0_1_2_workers(clients, tmp_path, capsys) 
 
 
 def _api_run(client) -> tuple:
-    gen = Generator("g g > t t~", 1000.0, libraries="gg_ttx", seed=11, threads=1,
-                    batch_size=600, client=client)  # fmt: skip
-    gen.train(2, 2000)
-    max_weight = MaxWeight(1e-3)  # W of the stream, from the integration (as the CLI does)
-    integration = gen.integrate(6000, on_batch=lambda b: max_weight.update(b.weight))
-    result = gen.generate(1000)
-    events = result.events.to_numpy()
-    stream = list(unweighted_batches(gen, 1000, 1.0, max_weight))
-    return (integration.cross_section_pb, integration.error_pb, result.cross_section_pb,
-            result.max_weight_pb, np.asarray(events.momenta).tobytes(),
-            np.asarray(events.weight).tobytes(), max_weight.value, gen.next_batch,
-            np.concatenate([b.momenta for b in stream]).tobytes()), gen.recomputed  # fmt: skip
+    return fingerprint(Generator("g g > t t~", 1000.0, libraries="gg_ttx", seed=11, threads=1,
+                                 batch_size=600, client=client))  # fmt: skip
 
 
 @pytest.mark.parametrize("task_events", [1, cluster.TASK_EVENTS])

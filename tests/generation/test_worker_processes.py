@@ -20,10 +20,10 @@ from pyumami.generation import unweighting, worker_processes
 from pyumami.generation.errors import BatchFailedError, SettingsError
 from pyumami.generation.generator import Generator
 from pyumami.generation.process import Process
-from pyumami.generation.streaming import unweighted_batches
-from pyumami.generation.unweighting import MaxWeight
 from pyumami.generation.worker_processes import WorkerProcesses
 from pyumami.library import MatrixElementLibrary
+
+from .api_runs import fingerprint
 
 pytestmark = pytest.mark.skipif(
     not worker_processes.available(), reason="worker processes need the 'fork' start method"
@@ -34,16 +34,7 @@ def _api_run(processes: int) -> tuple:
     with Generator("g g > t t~", 1000.0, libraries="gg_ttx", seed=11, threads=2,
                    batch_size=600, processes=processes) as gen:  # fmt: skip
         assert gen.processes == processes
-        gen.train(2, 2000)
-        max_weight = MaxWeight(1e-3)  # W of the stream, from the integration (as the CLI)
-        integration = gen.integrate(6000, on_batch=lambda b: max_weight.update(b.weight))
-        result = gen.generate(1000)
-        events = result.events.to_numpy()
-        stream = list(unweighted_batches(gen, 1000, 1.0, max_weight))
-        return (integration.cross_section_pb, integration.error_pb, result.cross_section_pb,
-                result.max_weight_pb, np.asarray(events.momenta).tobytes(),
-                np.asarray(events.weight).tobytes(), max_weight.value, gen.next_batch,
-                np.concatenate([b.momenta for b in stream]).tobytes()), gen.recomputed  # fmt: skip
+        return fingerprint(gen)
 
 
 def test_python_api_is_identical_with_and_without_worker_processes() -> None:
@@ -113,16 +104,29 @@ def test_a_closed_stream_leaves_the_workers_ready_for_the_next_one(frozen) -> No
         assert np.array_equal(sample.events.weight, direct[i])
 
 
+def _refuse() -> None:
+    raise TypeError("this part cannot be rebuilt")
+
+
+class _Unloadable:
+    def __reduce__(self) -> tuple:
+        return (_refuse, ())
+
+
 class _Unpicklable(RuntimeError):
-    def __init__(self, a, b) -> None:  # (the pickled args do not match: unpickling fails)
-        super().__init__(f"odd failure {a}-{b}")
+    """An error that pickles but does not unpickle (whatever pickling support for
+    exceptions is installed: the part it carries refuses)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.part = _Unloadable()
 
 
 @pytest.mark.parametrize(
     ("error", "text"),
     [
         (StatusError("umami_matrix_element", 1), "StatusError: umami_matrix_element returned"),
-        (_Unpicklable(1, 2), "_Unpicklable: odd failure 1-2"),
+        (_Unpicklable("odd failure"), "_Unpicklable: odd failure"),
     ],
 )
 def test_a_library_failing_in_a_worker_names_its_batch(frozen, monkeypatch, error, text) -> None:
