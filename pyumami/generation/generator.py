@@ -57,6 +57,15 @@ DEFAULT_BATCH_SIZE = 40_000
 #: which worker processes compute batches ahead (a batch beyond the end of a run is
 #: computed for nothing; one short of it makes the last batch run alone).
 AHEAD_MARGIN = 1.03
+
+
+def expects_more(done: int, consumed: int, ahead: int, n: int) -> bool:
+    """Whether a consumer holding ``done`` of ``n`` events after ``consumed`` batches
+    may still need a batch consumed after ``ahead`` others (those in flight expected to
+    give as many events per batch as the consumed ones, AHEAD_MARGIN to spare)."""
+    return consumed == 0 or done * (1.0 + ahead / consumed) < AHEAD_MARGIN * n
+
+
 #: training iterations whose events estimate the slots' maximum weights
 _POOLED_ITERATIONS = 3
 
@@ -433,7 +442,7 @@ class Generator:
         def wanted(ahead: int) -> bool:
             if max_batches is not None and batches + ahead >= max_batches:
                 return False
-            return batches == 0 or have * (1.0 + ahead / batches) < AHEAD_MARGIN * n
+            return expects_more(have, batches, ahead, n)
 
         with self._counter(n, "unweighting") as bar:
             shown = 0

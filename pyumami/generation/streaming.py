@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from .events import EventBatch
-from .generator import AHEAD_MARGIN
+from .generator import expects_more
 from .integrand import batch_rng
 from .unweighting import (
     UNWEIGHTING_STREAM,
@@ -90,7 +90,7 @@ def unweighted_batches(
     consumed = 0
 
     def wanted(ahead: int) -> bool:
-        return consumed == 0 or stats.accepted * (1.0 + ahead / consumed) < AHEAD_MARGIN * n
+        return expects_more(stats.accepted, consumed, ahead, n)
 
     samples = generator._frozen_samples(
         itertools.repeat(generator.batch_size),

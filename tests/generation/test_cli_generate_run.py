@@ -79,6 +79,7 @@ def test_integrate_prints_json_last(capsys) -> None:
         (["--library", "gg_ttx", "--pdf", "NoSuchSet_LO"], "NoSuchSet_LO"),
         (["--library", "gg_ttx", "--pdf", "none", "--cut", "pt(t) >> 3"], "position 8"),
         (["--library", "gg_ttx", "--pdf", "none", "--events", "0"], "--events"),
+        (["--library", "gg_ttx", "--pdf", "none", "--processes", "0"], "--processes must be >= 1"),
         (
             ["--library", "gg_ttx", "--pdf", "none", "--sqrt-s", "1000", "--cut", "pt(t) > 600"],
             "remove all",

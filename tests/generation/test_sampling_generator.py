@@ -178,3 +178,15 @@ def _shared_generator() -> Generator:
     if "gg" not in _GENERATORS:
         _GENERATORS["gg"] = make("gg_ttx")
     return _GENERATORS["gg"]
+
+
+def test_batches_ahead_stop_at_the_expected_end_of_a_run():
+    """Worker processes get another batch only while the batches consumed and in flight,
+    at the consumed ones' yield, may fall short of n (3 % to spare)."""
+    from pyumami.generation.generator import AHEAD_MARGIN, expects_more
+
+    assert expects_more(0, 0, 5, 100)  # nothing consumed yet: no yield known
+    assert expects_more(40, 2, 2, 100)  # 40 + 2 x 20 = 80 < 103
+    assert not expects_more(40, 2, 4, 100)  # 40 + 4 x 20 = 120
+    assert expects_more(50, 1, 1, 100) == (100 < AHEAD_MARGIN * 100)  # within the margin
+    assert not expects_more(100, 5, 1, 100)  # 100 + 20 already past 103
