@@ -7,7 +7,9 @@ its large array buffers out of band, written to one file in ``/dev/shm`` (memory
 it exists); only the pickle's head and the file's name go through the pipe.
 :func:`unpack` maps the file privately (copy on write, so the arrays are writable),
 removes its name at once, and rebuilds the result over the mapping without a copy. A
-result that is never unpacked (a batch of a closed stream) is :func:`discard`-ed.
+smaller result travels as the same pickle with its buffers copied beside it (pickled once, not
+again by the pool). A result that is never unpacked (a batch of a closed stream) is
+:func:`discard`-ed.
 """
 
 from __future__ import annotations
@@ -20,10 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["MIN_MAPPED_BYTES", "Mapped", "discard", "pack", "unpack"]
+__all__ = ["MIN_MAPPED_BYTES", "Inline", "Mapped", "discard", "pack", "unpack"]
 
 #: Results whose out-of-band buffers hold fewer bytes go through the pipe as they are.
 MIN_MAPPED_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Inline:
+    """A pickle (``head``) with its out-of-band ``buffers`` beside it."""
+
+    head: bytes
+    buffers: tuple[bytearray, ...]  # (writable: the arrays over them are too)
 
 
 @dataclass(frozen=True)
@@ -40,13 +50,13 @@ def _folder() -> str | None:
     return "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
 
 
-def pack(result: Any) -> Any:
-    """``result`` itself if small, else a :class:`Mapped` of it."""
+def pack(result: Any) -> Inline | Mapped:
+    """``result`` pickled: :class:`Inline` if its buffers are small, else :class:`Mapped`."""
     buffers: list[pickle.PickleBuffer] = []
     head = pickle.dumps(result, protocol=5, buffer_callback=buffers.append)
     raws = [buffer.raw() for buffer in buffers]
     if sum(raw.nbytes for raw in raws) < MIN_MAPPED_BYTES:
-        return result
+        return Inline(head, tuple(bytearray(raw) for raw in raws))
     handle, path = tempfile.mkstemp(prefix="pyumami-batch-", dir=_folder())
     try:
         with os.fdopen(handle, "wb") as out:
@@ -58,10 +68,11 @@ def pack(result: Any) -> Any:
     return Mapped(head, path, tuple(raw.nbytes for raw in raws))
 
 
-def unpack(result: Any) -> Any:
-    """The result :func:`pack` was given (its arrays over the file's private mapping)."""
-    if not isinstance(result, Mapped):
-        return result
+def unpack(result: Inline | Mapped) -> Any:
+    """The result :func:`pack` was given (a mapped one's arrays over the file's private
+    mapping)."""
+    if isinstance(result, Inline):
+        return pickle.loads(result.head, buffers=result.buffers)
     try:
         with open(result.path, "rb") as mapped:
             memory = mmap.mmap(mapped.fileno(), 0, access=mmap.ACCESS_COPY)

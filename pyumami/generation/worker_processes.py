@@ -32,7 +32,7 @@ from typing import Any
 
 from .errors import BatchFailedError
 from .integrand import Integrand, WeightedSample
-from .mapped_results import discard, pack, unpack
+from .mapped_results import Inline, Mapped, discard, pack, unpack
 from .shipping import BATCH_NOTE, dumps, loads, shipped_batch
 from .unweighting import ReducedBatch, ReductionHint
 
@@ -80,8 +80,11 @@ def _start_worker(closed: Any, payload: bytes, library_threads: int) -> None:
         _integrand = None
 
 
-def _batch(stream: int, seed: int, index: int, n: int, hint: ReductionHint | None) -> Sample | None:
-    """Batch ``index`` of the worker's integrand; None if its stream was closed."""
+def _batch(
+    stream: int, seed: int, index: int, n: int, hint: ReductionHint | None
+) -> Inline | Mapped | None:
+    """Batch ``index`` of the worker's integrand, packed (:mod:`.mapped_results`); None if
+    its stream was closed."""
     if _closed[stream % STREAM_SLOTS]:
         return None
     try:
@@ -162,7 +165,7 @@ class WorkerProcesses:
         stream, self._streams = self._streams, self._streams + 1
         self._closed[stream % STREAM_SLOTS] = 0
         todo = iter(sizes)
-        queue: deque[tuple[int, Future[Sample | None]]] = deque()
+        queue: deque[tuple[int, Future[Inline | Mapped | None]]] = deque()
         upcoming = first_index
 
         def submit() -> bool:
@@ -197,16 +200,17 @@ class WorkerProcesses:
 
     def _submit(
         self, stream: int, seed: int, index: int, n: int, hint: ReductionHint | None
-    ) -> Future[Sample | None]:
+    ) -> Future[Inline | Mapped | None]:
         try:
             return self._pool.submit(_batch, stream, seed, index, n, hint)
         except BrokenProcessPool as exc:
             raise _died(index, exc) from None
 
     @staticmethod
-    def _result(index: int, job: Future[Sample | None]) -> Sample:
+    def _result(index: int, job: Future[Inline | Mapped | None]) -> Sample:
         try:
-            sample = unpack(job.result())
+            packed = job.result()
+            sample = None if packed is None else unpack(packed)
         except BrokenProcessPool as exc:
             raise _died(index, exc) from None
         except Exception as exc:
